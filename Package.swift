@@ -1,0 +1,138 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings shared by every target we own: Swift 6 language mode is the package default;
+/// warnings are errors in our code (dependencies are not ours to fix).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "vmtrust",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
+        .library(name: "Provenance", targets: ["Provenance"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "TrustServer", targets: ["TrustServer"]),
+        .library(name: "VMTrustTesting", targets: ["VMTrustTesting"]),
+        .executable(name: "vmtrust", targets: ["vmtrust"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+    ],
+    targets: [
+        // Pure: RFC 6962 trees, C2SP signed notes, checkpoints, tiles, tlog-proof. No I/O.
+        .target(
+            name: "TransparencyLog",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // Pure: keys, DSSE envelopes, records.
+        .target(
+            name: "Provenance",
+            dependencies: [
+                "TransparencyLog",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Store protocol, sequencer, checkpoint publishing.
+        .target(
+            name: "Ledger",
+            dependencies: [
+                "TransparencyLog",
+                "Provenance",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Embedded default backend (GRDB, WAL, synchronous = FULL).
+        .target(
+            name: "SQLiteStore",
+            dependencies: [
+                "Ledger",
+                "TransparencyLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // HTTP API as a library, testable in-process.
+        .target(
+            name: "TrustServer",
+            dependencies: [
+                "Ledger",
+                "Provenance",
+                "TransparencyLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Test-only helpers: in-memory store, fixed keys, fixtures.
+        .target(
+            name: "VMTrustTesting",
+            dependencies: ["Ledger", "Provenance", "TransparencyLog"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "vmtrust",
+            dependencies: [
+                "TrustServer",
+                "SQLiteStore",
+                "Ledger",
+                "Provenance",
+                "TransparencyLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TransparencyLogTests",
+            dependencies: ["TransparencyLog"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ProvenanceTests",
+            dependencies: ["Provenance", "TransparencyLog"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["Ledger", "SQLiteStore", "VMTrustTesting", "Provenance", "TransparencyLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "TrustServerTests",
+            dependencies: [
+                "TrustServer", "VMTrustTesting", "Ledger", "Provenance", "TransparencyLog",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "VMTrustCLITests",
+            dependencies: ["vmtrust", "Provenance", "TransparencyLog"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
