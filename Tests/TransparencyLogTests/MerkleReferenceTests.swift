@@ -4,7 +4,7 @@ import Testing
 @testable import TransparencyLog
 
 /// Deterministic PRNG for property tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
+struct MerkleSplitMix64: RandomNumberGenerator {
     var state: UInt64
 
     init(seed: UInt64) {
@@ -66,7 +66,7 @@ enum NaiveMerkle {
 }
 
 /// A naive node store: every complete node of a tree, as reported by ``CompactRange/append(_:)``.
-struct NodeStore {
+struct NaiveNodeStore {
     private(set) var nodes: [NodeID: TreeHash] = [:]
     private(set) var range = CompactRange()
 
@@ -123,11 +123,11 @@ struct MerkleVectors: Decodable {
     }
 }
 
-func hashes(_ hex: [String]) throws -> [TreeHash] {
+func treeHashes(hex: [String]) throws -> [TreeHash] {
     try hex.map { try #require(TreeHash(hex: $0)) }
 }
 
-func bytes(hex: String) throws -> [UInt8] {
+func merkleBytes(hex: String) throws -> [UInt8] {
     let chars = Array(hex.utf8)
     try #require(chars.count % 2 == 0)
     return try stride(from: 0, to: chars.count, by: 2).map { i in
@@ -135,7 +135,7 @@ func bytes(hex: String) throws -> [UInt8] {
     }
 }
 
-func randomLeaves(_ count: Int, _ rng: inout SplitMix64) -> [TreeHash] {
+func randomLeafHashes(_ count: Int, _ rng: inout MerkleSplitMix64) -> [TreeHash] {
     (0..<count).map { _ in RFC6962.leafHash((0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }) }
 }
 
@@ -144,7 +144,7 @@ struct MerkleReferenceTests {
     @Test("The naive reference reproduces the published vectors")
     func referenceMatchesVectors() throws {
         let vectors = try MerkleVectors.load()
-        let leaves = try hashes(vectors.leafHashes)
+        let leaves = try treeHashes(hex: vectors.leafHashes)
         for (size, root) in vectors.roots {
             let n = try #require(Int(size))
             #expect(NaiveMerkle.mth(leaves[..<n]).hex == root)
@@ -161,7 +161,7 @@ struct MerkleReferenceTests {
 
     @Test("SplitMix64 known answer")
     func splitMixKnownAnswer() {
-        var rng = SplitMix64(seed: 0)
+        var rng = MerkleSplitMix64(seed: 0)
         // Reference values of SplitMix64 seeded with 0.
         #expect(rng.next() == 0xE220_A839_7B1D_CDAF)
         #expect(rng.next() == 0x6E78_9E6A_A1B9_65F4)

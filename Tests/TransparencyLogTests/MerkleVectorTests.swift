@@ -6,12 +6,12 @@ import Testing
 struct MerkleVectorTests {
     let vectors: MerkleVectors
     let leaves: [TreeHash]
-    let store: NodeStore
+    let store: NaiveNodeStore
 
     init() throws {
         vectors = try MerkleVectors.load()
-        leaves = try hashes(vectors.leafHashes)
-        store = NodeStore(leaves: leaves)
+        leaves = try treeHashes(hex: vectors.leafHashes)
+        store = NaiveNodeStore(leaves: leaves)
     }
 
     func root(_ size: UInt64) throws -> TreeHash {
@@ -23,9 +23,9 @@ struct MerkleVectorTests {
     func leafHashes() throws {
         #expect(vectors.leavesHex.count == 8)
         for (entryHex, expected) in zip(vectors.leavesHex, vectors.leafHashes) {
-            #expect(RFC6962.leafHash(try bytes(hex: entryHex)).hex == expected)
+            #expect(RFC6962.leafHash(try merkleBytes(hex: entryHex)).hex == expected)
             // Non-contiguous collections hash the same.
-            #expect(RFC6962.leafHash(try bytes(hex: entryHex).lazy.map { $0 }).hex == expected)
+            #expect(RFC6962.leafHash(try merkleBytes(hex: entryHex).lazy.map { $0 }).hex == expected)
         }
     }
 
@@ -65,7 +65,7 @@ struct MerkleVectorTests {
                     leafHash: leaves[Int(vector.index)],
                     index: vector.index,
                     size: vector.size,
-                    proof: try hashes(vector.proof),
+                    proof: try treeHashes(hex: vector.proof),
                     root: root
                 )
             )
@@ -89,7 +89,7 @@ struct MerkleVectorTests {
                     to: vector.to,
                     oldRoot: oldRoot,
                     newRoot: newRoot,
-                    proof: try hashes(vector.proof)
+                    proof: try treeHashes(hex: vector.proof)
                 )
             )
         }
