@@ -1,0 +1,153 @@
+import TransparencyLog
+
+/// A DSSE v1 envelope (github.com/secure-systems-lab/dsse): a typed payload and signatures over its
+/// pre-authentication encoding (PAE).
+///
+/// JSON form produced by ``jsonBytes()``: compact (no white space), keys in the fixed order `payloadType`,
+/// `payload`, `signatures` and, per signature, `keyid` (omitted when `nil`) then `sig`; byte strings in
+/// standard padded base64; strings escaped minimally (`"`, `\` and control characters; `/` and non-ASCII are
+/// written as-is in UTF-8). Parsing is strict but accepts standard or URL-safe, padded or unpadded base64.
+public struct DSSEEnvelope: Sendable, Equatable {
+    /// One signature of an envelope.
+    public struct Signature: Sendable, Equatable {
+        /// An optional, unauthenticated hint naming the key (vmtrust uses ``PublicKey/keyID``).
+        public var keyID: String?
+        /// The raw signature bytes.
+        public var signature: [UInt8]
+
+        /// Creates a signature.
+        public init(keyID: String?, signature: [UInt8]) {
+            self.keyID = keyID
+            self.signature = signature
+        }
+    }
+
+    /// The payload's media type (`payloadType`).
+    public var payloadType: String
+    /// The payload bytes (decoded from base64).
+    public var payload: [UInt8]
+    /// The signatures.
+    public var signatures: [Signature]
+
+    /// Creates an envelope from its parts.
+    public init(payloadType: String, payload: [UInt8], signatures: [Signature]) {
+        self.payloadType = payloadType
+        self.payload = payload
+        self.signatures = signatures
+    }
+
+    /// The DSSE v1 pre-authentication encoding:
+    /// `"DSSEv1" SP LEN(type) SP type SP LEN(payload) SP payload`, lengths in ASCII decimal bytes.
+    public static func pae(payloadType: String, payload: some Collection<UInt8>) -> [UInt8] {
+        let type = Array(payloadType.utf8)
+        var out = Array("DSSEv1 \(type.count) ".utf8) + type + Array(" \(payload.count) ".utf8)
+        out.append(contentsOf: payload)
+        return out
+    }
+
+    /// Parses the JSON envelope `{"payloadType", "payload", "signatures": [{"keyid", "sig"}]}`.
+    ///
+    /// Rejects: anything but one strict JSON object (invalid UTF-8, duplicate keys, trailing content),
+    /// a missing `payloadType`, `payload`, `signatures` or `sig`, a field of the wrong type (`keyid` may be a
+    /// string, `null` or absent), invalid base64 in `payload` or `sig`, an empty `signatures` array and an
+    /// empty `sig`. Unknown fields are ignored.
+    public init(json: some Collection<UInt8>) throws(DSSEError) {
+        let value: StrictJSON.Value
+        do {
+            value = try StrictJSON.parse(Array(json))
+        } catch {
+            throw DSSEError(code: .malformedJSON, message: error.reason)
+        }
+        guard case .object = value else { throw DSSEError(code: .malformedJSON, message: "envelope is not a JSON object") }
+        self.payloadType = try DSSEEnvelope.string(value, "payloadType")
+        self.payload = try DSSEEnvelope.base64(value, "payload")
+        guard let signaturesValue = value["signatures"] else {
+            throw DSSEError(code: .missingField, message: "missing \"signatures\"")
+        }
+        guard case .array(let elements) = signaturesValue else {
+            throw DSSEError(code: .wrongType, message: "\"signatures\" is not an array")
+        }
+        guard !elements.isEmpty else { throw DSSEError(code: .noSignatures, message: "\"signatures\" is empty") }
+        var signatures: [Signature] = []
+        for element in elements {
+            guard case .object = element else {
+                throw DSSEError(code: .wrongType, message: "a signature is not a JSON object")
+            }
+            let keyID: String?
+            switch element["keyid"] {
+            case nil, .null?: keyID = nil
+            case .string(let string)?: keyID = string
+            default: throw DSSEError(code: .wrongType, message: "\"keyid\" is not a string")
+            }
+            let signature = try DSSEEnvelope.base64(element, "sig")
+            guard !signature.isEmpty else { throw DSSEError(code: .emptySignature, message: "\"sig\" is empty") }
+            signatures.append(Signature(keyID: keyID, signature: signature))
+        }
+        self.signatures = signatures
+    }
+
+    private static func string(_ object: StrictJSON.Value, _ key: String) throws(DSSEError) -> String {
+        guard let value = object[key] else { throw DSSEError(code: .missingField, message: "missing \"\(key)\"") }
+        guard case .string(let string) = value else {
+            throw DSSEError(code: .wrongType, message: "\"\(key)\" is not a string")
+        }
+        return string
+    }
+
+    private static func base64(_ object: StrictJSON.Value, _ key: String) throws(DSSEError) -> [UInt8] {
+        let encoded = try string(object, key)
+        guard let bytes = Base64.decodeLenient(encoded) else {
+            throw DSSEError(code: .invalidBase64, message: "\"\(key)\" is not valid base64")
+        }
+        return bytes
+    }
+
+    /// The canonical compact JSON encoding (see the type documentation for the exact form).
+    public func jsonBytes() -> [UInt8] {
+        var out = Array("{\"payloadType\":".utf8) + StrictJSON.quote(payloadType)
+        out += Array(",\"payload\":".utf8) + StrictJSON.quote(Base64.encode(payload))
+        out += Array(",\"signatures\":[".utf8)
+        for (index, signature) in signatures.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "{"))
+            if let keyID = signature.keyID {
+                out += Array("\"keyid\":".utf8) + StrictJSON.quote(keyID) + [UInt8(ascii: ",")]
+            }
+            out += Array("\"sig\":".utf8) + StrictJSON.quote(Base64.encode(signature.signature))
+            out.append(UInt8(ascii: "}"))
+        }
+        out += Array("]}".utf8)
+        return out
+    }
+
+    /// Signs the PAE of (`payloadType`, `payload`) with every key, in order; each signature's `keyid` is the
+    /// key's ``PublicKey/keyID``. Throws ``DSSEError`` (`noSignatures` without keys, `signingFailed`).
+    public static func sign(payloadType: String, payload: [UInt8], keys: [SigningKey]) throws -> DSSEEnvelope {
+        guard !keys.isEmpty else { throw DSSEError(code: .noSignatures, message: "no signing key given") }
+        let message = pae(payloadType: payloadType, payload: payload)
+        var signatures: [Signature] = []
+        for key in keys {
+            do {
+                signatures.append(Signature(keyID: key.publicKey.keyID, signature: try key.signature(for: message)))
+            } catch {
+                throw DSSEError(code: .signingFailed, message: "\(error)")
+            }
+        }
+        return DSSEEnvelope(payloadType: payloadType, payload: payload, signatures: signatures)
+    }
+
+    /// The keys among `keys` that produced at least one valid signature over the PAE of this envelope's
+    /// `payloadType` and `payload` bytes, each key reported once, in the order of `keys`.
+    ///
+    /// `keyid` hints are not trusted: every signature is tried against every key.
+    public func verifiedKeys(_ keys: [PublicKey]) -> [PublicKey] {
+        let message = DSSEEnvelope.pae(payloadType: payloadType, payload: payload)
+        var verified: [PublicKey] = []
+        for key in keys where !verified.contains(key) {
+            if signatures.contains(where: { key.isValidSignature($0.signature, for: message) }) {
+                verified.append(key)
+            }
+        }
+        return verified
+    }
+}

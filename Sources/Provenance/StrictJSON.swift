@@ -1,0 +1,262 @@
+/// A small strict JSON (RFC 8259) parser used for envelopes, where ambiguity is a security problem.
+///
+/// Rejects: invalid UTF-8, a byte-order mark, duplicate object keys, unescaped control characters in
+/// strings, lone surrogate escapes, leading zeros and other invalid numbers, trailing content after the
+/// value, and nesting deeper than ``maximumDepth``.
+enum StrictJSON {
+    indirect enum Value: Equatable {
+        case object([(key: String, value: Value)])
+        case array([Value])
+        case string(String)
+        case number(String)
+        case bool(Bool)
+        case null
+
+        static func == (lhs: Value, rhs: Value) -> Bool {
+            switch (lhs, rhs) {
+            case (.object(let l), .object(let r)):
+                l.count == r.count && zip(l, r).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            case (.array(let l), .array(let r)): l == r
+            case (.string(let l), .string(let r)): l == r
+            case (.number(let l), .number(let r)): l == r
+            case (.bool(let l), .bool(let r)): l == r
+            case (.null, .null): true
+            default: false
+            }
+        }
+
+        /// The member named `key` of an object.
+        subscript(key: String) -> Value? {
+            guard case .object(let members) = self else { return nil }
+            return members.first { $0.key == key }?.value
+        }
+    }
+
+    struct Failure: Error {
+        var reason: String
+    }
+
+    static let maximumDepth = 64
+
+    static func parse(_ bytes: [UInt8]) throws(Failure) -> Value {
+        var parser = Parser(bytes: bytes)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw Failure(reason: "trailing content after the JSON value") }
+        return value
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var index = 0
+
+        init(bytes: [UInt8]) { self.bytes = bytes }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        }
+
+        mutating func expect(_ literal: String) throws(Failure) {
+            let expected = Array(literal.utf8)
+            guard bytes.count - index >= expected.count, Array(bytes[index..<(index + expected.count)]) == expected
+            else { throw Failure(reason: "invalid literal") }
+            index += expected.count
+        }
+
+        mutating func parseValue(depth: Int) throws(Failure) -> Value {
+            guard depth < StrictJSON.maximumDepth else { throw Failure(reason: "nesting too deep") }
+            guard index < bytes.count else { throw Failure(reason: "unexpected end of input") }
+            switch bytes[index] {
+            case UInt8(ascii: "{"): return try parseObject(depth: depth)
+            case UInt8(ascii: "["): return try parseArray(depth: depth)
+            case UInt8(ascii: "\""): return .string(try parseString())
+            case UInt8(ascii: "t"):
+                try expect("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expect("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expect("null")
+                return .null
+            default: return .number(try parseNumber())
+            }
+        }
+
+        mutating func parseObject(depth: Int) throws(Failure) -> Value {
+            index += 1
+            var members: [(key: String, value: Value)] = []
+            var keys: Set<String> = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+                index += 1
+                return .object(members)
+            }
+            while true {
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                    throw Failure(reason: "expected an object key")
+                }
+                let key = try parseString()
+                guard keys.insert(key).inserted else { throw Failure(reason: "duplicate key \"\(key)\"") }
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure(reason: "expected ':'") }
+                index += 1
+                skipWhitespace()
+                members.append((key, try parseValue(depth: depth + 1)))
+                skipWhitespace()
+                guard index < bytes.count else { throw Failure(reason: "unterminated object") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                guard bytes[index] == UInt8(ascii: "}") else { throw Failure(reason: "expected ',' or '}'") }
+                index += 1
+                return .object(members)
+            }
+        }
+
+        mutating func parseArray(depth: Int) throws(Failure) -> Value {
+            index += 1
+            var elements: [Value] = []
+            skipWhitespace()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+                index += 1
+                return .array(elements)
+            }
+            while true {
+                skipWhitespace()
+                elements.append(try parseValue(depth: depth + 1))
+                skipWhitespace()
+                guard index < bytes.count else { throw Failure(reason: "unterminated array") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                guard bytes[index] == UInt8(ascii: "]") else { throw Failure(reason: "expected ',' or ']'") }
+                index += 1
+                return .array(elements)
+            }
+        }
+
+        mutating func parseHex4() throws(Failure) -> UInt32 {
+            guard bytes.count - index >= 4 else { throw Failure(reason: "truncated \\u escape") }
+            var value: UInt32 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: throw Failure(reason: "invalid \\u escape")
+                }
+                value = value << 4 | UInt32(digit)
+                index += 1
+            }
+            return value
+        }
+
+        mutating func parseString() throws(Failure) -> String {
+            index += 1  // opening quote
+            var out: [UInt8] = []
+            while true {
+                guard index < bytes.count else { throw Failure(reason: "unterminated string") }
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    guard let string = String(validating: out, as: UTF8.self) else {
+                        throw Failure(reason: "string is not valid UTF-8")
+                    }
+                    return string
+                case UInt8(ascii: "\\"):
+                    guard index < bytes.count else { throw Failure(reason: "unterminated escape") }
+                    let escape = bytes[index]
+                    index += 1
+                    switch escape {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
+                    case UInt8(ascii: "b"): out.append(0x08)
+                    case UInt8(ascii: "f"): out.append(0x0C)
+                    case UInt8(ascii: "n"): out.append(0x0A)
+                    case UInt8(ascii: "r"): out.append(0x0D)
+                    case UInt8(ascii: "t"): out.append(0x09)
+                    case UInt8(ascii: "u"):
+                        var scalar = try parseHex4()
+                        if (0xD800...0xDBFF).contains(scalar) {
+                            guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+                                bytes[index + 1] == UInt8(ascii: "u")
+                            else { throw Failure(reason: "lone high surrogate") }
+                            index += 2
+                            let low = try parseHex4()
+                            guard (0xDC00...0xDFFF).contains(low) else { throw Failure(reason: "invalid surrogate pair") }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else if (0xDC00...0xDFFF).contains(scalar) {
+                            throw Failure(reason: "lone low surrogate")
+                        }
+                        guard let unicode = Unicode.Scalar(scalar) else { throw Failure(reason: "invalid code point") }
+                        out.append(contentsOf: Array(String(Character(unicode)).utf8))
+                    default:
+                        throw Failure(reason: "invalid escape")
+                    }
+                default:
+                    guard byte >= 0x20 else { throw Failure(reason: "unescaped control character in string") }
+                    out.append(byte)
+                }
+            }
+        }
+
+        mutating func parseNumber() throws(Failure) -> String {
+            let start = index
+            func isDigit(_ i: Int) -> Bool {
+                i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard isDigit(index) else { throw Failure(reason: "invalid value") }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+                guard !isDigit(index) else { throw Failure(reason: "number with a leading zero") }
+            } else {
+                while isDigit(index) { index += 1 }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard isDigit(index) else { throw Failure(reason: "invalid fraction") }
+                while isDigit(index) { index += 1 }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
+                guard isDigit(index) else { throw Failure(reason: "invalid exponent") }
+                while isDigit(index) { index += 1 }
+            }
+            return String(decoding: bytes[start..<index], as: UTF8.self)
+        }
+    }
+
+    /// Serializes a string as a JSON string literal: `"` and `\` escaped, control characters as `\n`, `\r`,
+    /// `\t`, `\b`, `\f` or `\u00XX`; everything else (including `/` and non-ASCII) written as raw UTF-8.
+    static func quote(_ string: String) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += Array("\\\"".utf8)
+            case UInt8(ascii: "\\"): out += Array("\\\\".utf8)
+            case 0x0A: out += Array("\\n".utf8)
+            case 0x0D: out += Array("\\r".utf8)
+            case 0x09: out += Array("\\t".utf8)
+            case 0x08: out += Array("\\b".utf8)
+            case 0x0C: out += Array("\\f".utf8)
+            case 0x00..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+}
