@@ -80,6 +80,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
@@ -99,8 +100,12 @@ let package = Package(
                 "Provenance",
                 "TransparencyLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: strictSettings
         ),
@@ -112,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProvenanceTests",
-            dependencies: ["Provenance", "TransparencyLog"],
+            dependencies: ["Provenance", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
@@ -125,13 +130,15 @@ let package = Package(
             name: "TrustServerTests",
             dependencies: [
                 "TrustServer", "VMTrustTesting", "Ledger", "Provenance", "TransparencyLog",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "VMTrustCLITests",
-            dependencies: ["vmtrust", "Provenance", "TransparencyLog"],
+            dependencies: ["vmtrust", "Ledger", "SQLiteStore", "Provenance", "TransparencyLog"],
             swiftSettings: strictSettings
         ),
     ]

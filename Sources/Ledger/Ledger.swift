@@ -1,1 +1,365 @@
-// placeholder
+import Logging
+import Metrics
+import TransparencyLog
+
+/// Settings of a ``Ledger``.
+public struct LedgerConfiguration: Sendable {
+    /// The log's origin line (c2sp.org/tlog-checkpoint); also the checkpoint key's name.
+    public var origin: String
+    /// Most entries sequenced in one transaction.
+    public var maxBatchSize: Int
+    /// How many recent node hashes to keep in memory for building receipts.
+    public var nodeCacheCapacity: Int
+
+    /// The default origin of a vmtrust log.
+    public static let defaultOrigin = "vmtrust.local/log"
+
+    /// Creates a configuration.
+    public init(origin: String = LedgerConfiguration.defaultOrigin, maxBatchSize: Int = 4096, nodeCacheCapacity: Int = 1 << 18) {
+        self.origin = origin
+        self.maxBatchSize = maxBatchSize
+        self.nodeCacheCapacity = nodeCacheCapacity
+    }
+}
+
+/// The sequencer and reader of one verifiable log.
+///
+/// `Ledger` groups concurrent writes into batches: each batch is one durable store
+/// transaction that adds the entries, the new tree nodes and one newly signed checkpoint.
+/// A write's ``submit(envelope:recordID:)`` returns only after that transaction committed,
+/// with a ``Receipt`` whose proof verifies against the new checkpoint.
+///
+/// Start-up loads the latest checkpoint and the O(log n) right edge of the tree, and checks
+/// that they agree; no read or write is proportional to the log size.
+public actor Ledger {
+    private let store: any LedgerStore
+    private let signer: any NoteSigner
+    private let configuration: LedgerConfiguration
+    private let clock: @Sendable () -> Int64
+    private let logger: Logger
+
+    private var tree: CompactRange
+    private var latest: StoredCheckpoint
+    private var cache: NodeCache
+    private var pending: [PendingWrite] = []
+    private var waiters: [RecordID: [CheckedContinuation<Receipt, any Error>]] = [:]
+    private var flushing = false
+
+    private let appendedCounter = Counter(label: "vmtrust_ledger_entries_appended_total")
+    private let batchCounter = Counter(label: "vmtrust_ledger_batches_total")
+    private let batchSizeRecorder = Recorder(label: "vmtrust_ledger_batch_size")
+    private let commitTimer = Timer(label: "vmtrust_ledger_commit_seconds")
+    private let treeSizeGauge = Gauge(label: "vmtrust_ledger_tree_size")
+
+    private struct PendingWrite {
+        var envelope: [UInt8]
+        var recordID: RecordID
+    }
+
+    /// Opens a ledger on a store, signing checkpoints with `signer`.
+    ///
+    /// - Parameters:
+    ///   - store: where entries, nodes and checkpoints live.
+    ///   - signer: the log key; its name must equal `configuration.origin`.
+    ///   - configuration: origin and batching.
+    ///   - clock: integration time in milliseconds since the Unix epoch (passed in for tests).
+    ///   - logger: where sequencing problems are reported.
+    public init(
+        store: any LedgerStore,
+        signer: any NoteSigner,
+        configuration: LedgerConfiguration = .init(),
+        clock: @escaping @Sendable () -> Int64,
+        logger: Logger = Logger(label: "vmtrust.ledger")
+    ) async throws {
+        guard signer.name == configuration.origin else {
+            throw LedgerError(
+                code: .corruptStore,
+                message: "log key is named \(signer.name) but the log origin is \(configuration.origin)"
+            )
+        }
+        self.store = store
+        self.signer = signer
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.cache = NodeCache(capacity: configuration.nodeCacheCapacity)
+
+        if let latest = try await store.latestCheckpoint() {
+            let ids = CompactRange.nodes(forSize: latest.size)
+            let found = try await store.nodeHashes(ids)
+            var hashes: [TreeHash] = []
+            for id in ids {
+                guard let hash = found[id] else {
+                    throw LedgerError.corruptStore("node \(id) of the tree's right edge is missing")
+                }
+                hashes.append(hash)
+            }
+            let tree = try CompactRange(size: latest.size, hashes: hashes)
+            guard tree.root() == latest.rootHash else {
+                throw LedgerError.corruptStore("stored nodes give a root that differs from checkpoint \(latest.size)")
+            }
+            self.tree = tree
+            self.latest = latest
+        } else {
+            // A new log publishes a signed checkpoint for the empty tree.
+            let empty = try Self.sign(size: 0, root: RFC6962.emptyRoot, origin: configuration.origin, signer: signer)
+            try await store.append(LedgerBatch(startSize: 0, entries: [], nodes: [], checkpoint: empty))
+            self.tree = CompactRange()
+            self.latest = empty
+        }
+        treeSizeGauge.record(Int64(latest.size))
+    }
+
+    /// The latest published checkpoint.
+    public var latestCheckpoint: StoredCheckpoint { latest }
+
+    /// Writes waiting for the next batch (not counting the batch being committed).
+    public var pendingCount: Int { pending.count }
+
+    /// The log origin.
+    public nonisolated var origin: String { configuration.origin }
+
+    // MARK: - Writing
+
+    /// Sequences an already verified DSSE envelope and returns its receipt once durable.
+    ///
+    /// An envelope whose record id is already in the log is not written again: its original
+    /// receipt comes back (with ``Receipt/duplicate`` set), with a proof against the latest
+    /// checkpoint.
+    public func submit(envelope: [UInt8], recordID: RecordID) async throws -> Receipt {
+        guard envelope.count <= LedgerEntry.maxEnvelopeSize else {
+            throw LedgerError(
+                code: .entryTooLarge,
+                message: "the envelope is \(envelope.count) bytes; entries hold at most \(LedgerEntry.maxEnvelopeSize)"
+            )
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            if waiters[recordID] != nil {
+                waiters[recordID]!.append(continuation)
+                return
+            }
+            waiters[recordID] = [continuation]
+            pending.append(PendingWrite(envelope: envelope, recordID: recordID))
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
+            }
+        }
+    }
+
+    private func flush() async {
+        while !pending.isEmpty {
+            let take = min(pending.count, configuration.maxBatchSize)
+            let writes = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            do {
+                try await sequence(writes)
+            } catch {
+                logger.error("sequencing a batch failed", metadata: ["error": "\(error)", "entries": "\(writes.count)"])
+                for write in writes {
+                    for waiter in waiters.removeValue(forKey: write.recordID) ?? [] {
+                        waiter.resume(throwing: error)
+                    }
+                }
+            }
+        }
+        flushing = false
+    }
+
+    private func sequence(_ writes: [PendingWrite]) async throws {
+        // Records already in the log get their original receipts.
+        let existing = try await store.indexes(of: writes.map(\.recordID))
+        var fresh: [PendingWrite] = []
+        var duplicates: [(RecordID, UInt64)] = []
+        for write in writes {
+            if let index = existing[write.recordID] {
+                duplicates.append((write.recordID, index))
+            } else {
+                fresh.append(write)
+            }
+        }
+
+        var receipts: [RecordID: Receipt] = [:]
+        if !fresh.isEmpty {
+            let time = clock()
+            var next = tree
+            var entries: [BatchEntry] = []
+            var nodes: [(id: NodeID, hash: TreeHash)] = []
+            entries.reserveCapacity(fresh.count)
+            nodes.reserveCapacity(fresh.count * 2 + 64)
+            for write in fresh {
+                let entry = LedgerEntry(index: next.size, integratedAtMillis: time, envelope: write.envelope)
+                entries.append(BatchEntry(entry: entry, recordID: write.recordID))
+                nodes.append(contentsOf: next.append(entry.leafHash))
+            }
+            let checkpoint = try Self.sign(size: next.size, root: next.root(), origin: configuration.origin, signer: signer)
+            let batch = LedgerBatch(startSize: tree.size, entries: entries, nodes: nodes, checkpoint: checkpoint)
+
+            let started = ContinuousClock.now
+            try await store.append(batch)
+            let elapsed = started.duration(to: .now)
+            commitTimer.recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            )
+
+            tree = next
+            latest = checkpoint
+            for node in nodes { cache.insert(node.id, node.hash) }
+            appendedCounter.increment(by: entries.count)
+            batchCounter.increment()
+            batchSizeRecorder.record(entries.count)
+            treeSizeGauge.record(Int64(next.size))
+
+            let proofs = try await inclusionProofs(indexes: entries.map(\.entry.index), size: checkpoint.size)
+            for (item, proof) in zip(entries, proofs) {
+                receipts[item.recordID] = Receipt(
+                    index: item.entry.index,
+                    recordID: item.recordID,
+                    integratedAtMillis: item.entry.integratedAtMillis,
+                    leafHash: item.entry.leafHash,
+                    treeSize: checkpoint.size,
+                    inclusionProof: proof,
+                    checkpoint: checkpoint.note,
+                    duplicate: false
+                )
+            }
+        }
+        for (recordID, index) in duplicates {
+            receipts[recordID] = try await receipt(index: index, recordID: recordID)
+        }
+        for (recordID, receipt) in receipts {
+            for waiter in waiters.removeValue(forKey: recordID) ?? [] {
+                waiter.resume(returning: receipt)
+            }
+        }
+    }
+
+    private static func sign(size: UInt64, root: TreeHash, origin: String, signer: any NoteSigner) throws -> StoredCheckpoint {
+        let body = Checkpoint(origin: origin, size: size, rootHash: root.bytes).text
+        let note = try Note.sign(text: body, signers: [signer])
+        return StoredCheckpoint(size: size, rootHash: root, note: note.formatted)
+    }
+
+    // MARK: - Reading
+
+    /// The receipt of an entry already in the log, proven against the latest checkpoint.
+    public func receipt(for recordID: RecordID) async throws -> Receipt? {
+        guard let index = try await store.index(of: recordID) else { return nil }
+        return try await receipt(index: index, recordID: recordID)
+    }
+
+    private func receipt(index: UInt64, recordID: RecordID) async throws -> Receipt {
+        let checkpoint = latest
+        guard let bytes = try await store.entries(index..<(index + 1)).first else {
+            throw LedgerError.corruptStore("entry \(index) is indexed but missing")
+        }
+        let entry = try LedgerEntry(encoded: bytes)
+        let proof = try await inclusionProofs(indexes: [index], size: checkpoint.size)[0]
+        return Receipt(
+            index: index,
+            recordID: recordID,
+            integratedAtMillis: entry.integratedAtMillis,
+            leafHash: RFC6962.leafHash(bytes),
+            treeSize: checkpoint.size,
+            inclusionProof: proof,
+            checkpoint: checkpoint.note,
+            duplicate: true
+        )
+    }
+
+    /// Inclusion proof of `index` in the tree of `size` leaves (`size` at most the published size).
+    public func inclusionProof(index: UInt64, size: UInt64) async throws -> [TreeHash] {
+        guard size <= latest.size else {
+            throw LedgerError.outOfRange("tree size \(size) is beyond the published size \(latest.size)")
+        }
+        guard index < size else {
+            throw LedgerError.outOfRange("index \(index) is not below tree size \(size)")
+        }
+        return try await inclusionProofs(indexes: [index], size: size)[0]
+    }
+
+    /// Consistency proof between two published sizes (`from <= to <=` published size).
+    public func consistencyProof(from: UInt64, to: UInt64) async throws -> [TreeHash] {
+        guard to <= latest.size else {
+            throw LedgerError.outOfRange("tree size \(to) is beyond the published size \(latest.size)")
+        }
+        guard from <= to else {
+            throw LedgerError.outOfRange("from \(from) is larger than to \(to)")
+        }
+        return try await resolve([MerkleTree.consistencyPlan(from: from, to: to)])[0]
+    }
+
+    /// The root of the tree at a published size.
+    public func rootHash(size: UInt64) async throws -> TreeHash {
+        guard size <= latest.size else {
+            throw LedgerError.outOfRange("tree size \(size) is beyond the published size \(latest.size)")
+        }
+        return try await resolve([MerkleTree.rootPlan(size: size)])[0][0]
+    }
+
+    private func inclusionProofs(indexes: [UInt64], size: UInt64) async throws -> [[TreeHash]] {
+        var plans: [HashPlan] = []
+        plans.reserveCapacity(indexes.count)
+        for index in indexes {
+            plans.append(try MerkleTree.inclusionPlan(index: index, size: size))
+        }
+        return try await resolve(plans)
+    }
+
+    /// Assembles plans from the node cache, fetching what it lacks in one store read.
+    private func resolve(_ plans: [HashPlan]) async throws -> [[TreeHash]] {
+        var missing: Set<NodeID> = []
+        for plan in plans {
+            for id in plan.nodes where cache[id] == nil { missing.insert(id) }
+        }
+        var fetched: [NodeID: TreeHash] = [:]
+        if !missing.isEmpty {
+            fetched = try await store.nodeHashes(Array(missing))
+            guard fetched.count == missing.count else {
+                throw LedgerError.corruptStore("\(missing.count - fetched.count) tree nodes are missing from the store")
+            }
+            for (id, hash) in fetched { cache.insert(id, hash) }
+        }
+        let cache = self.cache
+        return try plans.map { plan in
+            try plan.assemble { id in cache[id] ?? fetched[id] }
+        }
+    }
+
+    /// A hash tile of the published tree, or `nil` when the tree does not have it (yet).
+    public func hashTile(_ tile: TileID) async throws -> [UInt8]? {
+        guard !tile.isEntries,
+            let available = TileID.hashTile(level: tile.level, index: tile.index, treeSize: latest.size),
+            tile.width <= available.width
+        else { return nil }
+        let start = tile.index * UInt64(TileID.fullWidth)
+        let hashes = try await store.nodeHashes(
+            level: tile.level * UInt8(TileID.height),
+            indexes: start..<(start + UInt64(tile.width))
+        )
+        guard hashes.count == Int(tile.width) else {
+            throw LedgerError.corruptStore("tile \(tile.path) has \(hashes.count) of \(tile.width) hashes")
+        }
+        return HashTile.encode(hashes)
+    }
+
+    /// An entry bundle of the published tree, or `nil` when the tree does not have it (yet).
+    public func entryBundle(_ tile: TileID) async throws -> [UInt8]? {
+        guard tile.isEntries,
+            let available = TileID.entryBundle(index: tile.index, treeSize: latest.size),
+            tile.width <= available.width
+        else { return nil }
+        let start = tile.index * UInt64(TileID.fullWidth)
+        let entries = try await store.entries(start..<(start + UInt64(tile.width)))
+        guard entries.count == Int(tile.width) else {
+            throw LedgerError.corruptStore("entry bundle \(tile.path) has \(entries.count) of \(tile.width) entries")
+        }
+        return try EntryBundle.encode(entries)
+    }
+
+    /// The encoded entry at `index` of the published tree.
+    public func entry(at index: UInt64) async throws -> LedgerEntry? {
+        guard index < latest.size, let bytes = try await store.entries(index..<(index + 1)).first else { return nil }
+        return try LedgerEntry(encoded: bytes)
+    }
+}

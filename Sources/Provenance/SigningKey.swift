@@ -175,6 +175,14 @@ public struct SigningKey: Sendable {
         }
     }
 
+    /// The 32-byte Ed25519 seed (RFC 8032 private key), or `nil` for other algorithms.
+    public var ed25519Seed: [UInt8]? {
+        switch backing {
+        case .ed25519(let key): Array(key.rawRepresentation)
+        case .p256: nil
+        }
+    }
+
     /// A C2SP signed-note signer for this key: ``Ed25519NoteSigner`` (type 0x01) for Ed25519 keys,
     /// ``ECDSANoteSigner`` (type 0x02) for P-256 keys.
     public func noteSigner(name: String) throws(NoteError) -> any NoteSigner {

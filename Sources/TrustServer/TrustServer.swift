@@ -1,1 +1,139 @@
-// placeholder
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ledger
+import Logging
+import NIOCore
+import Prometheus
+import Provenance
+import TransparencyLog
+
+/// Settings of the HTTP API.
+public struct TrustServerConfiguration: Sendable {
+    /// Keys whose signature authorises a record write (the admins created at `vmtrust init`).
+    public var adminKeys: [PublicKey]
+    /// The largest request body accepted on any route.
+    public var maxBodySize: Int
+    /// The log's verification key (vkey string), served at `/v1/log/key`.
+    public var logVerifierKey: String
+
+    /// Creates a configuration.
+    public init(adminKeys: [PublicKey], logVerifierKey: String, maxBodySize: Int = 1 << 20) {
+        self.adminKeys = adminKeys
+        self.logVerifierKey = logVerifierKey
+        self.maxBodySize = maxBodySize
+    }
+}
+
+/// The vmtrust HTTP API as a library: build its router, then serve it with Hummingbird or
+/// test it in-process with HummingbirdTesting.
+public struct TrustServer: Sendable {
+    let ledger: Ledger
+    let configuration: TrustServerConfiguration
+    let registry: PrometheusCollectorRegistry?
+
+    /// Creates the API over a ledger.
+    ///
+    /// - Parameter registry: the Prometheus registry that `/metrics` renders; `nil` serves an
+    ///   empty exposition (the process has not bootstrapped metrics).
+    public init(ledger: Ledger, configuration: TrustServerConfiguration, registry: PrometheusCollectorRegistry? = nil) {
+        self.ledger = ledger
+        self.configuration = configuration
+        self.registry = registry
+    }
+
+    /// The router with every route and middleware.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        addHealthRoutes(to: router)
+        addLogRoutes(to: router)
+        addRecordRoutes(to: router)
+        return router
+    }
+
+    /// A Hummingbird application serving the API.
+    public func application(
+        host: String,
+        port: Int,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: router(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "vmtrust"),
+            onServerRunning: onServerRunning,
+            logger: logger
+        )
+    }
+
+    func addHealthRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
+        router.get("/readyz") { _, _ in
+            do {
+                _ = try await ledger.rootHash(size: 0)
+                let checkpoint = await ledger.latestCheckpoint
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain"],
+                    body: .init(byteBuffer: ByteBuffer(string: "ready: tree size \(checkpoint.size)\n"))
+                )
+            } catch {
+                throw Problem(
+                    .serviceUnavailable,
+                    code: "not-ready",
+                    title: "Not ready",
+                    detail: "the ledger store cannot be read"
+                )
+            }
+        }
+        router.get("/metrics") { _, _ in
+            let bytes = registry?.emitToBuffer() ?? []
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+            )
+        }
+    }
+}
+
+extension Request {
+    /// Collects the body, refusing more than `limit` bytes with a problem.
+    func collectBody(limit: Int) async throws -> ByteBuffer {
+        if let length = headers[.contentLength].flatMap(Int.init), length > limit {
+            throw Problem.bodyTooLarge(limit: limit)
+        }
+        do {
+            return try await body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw Problem.bodyTooLarge(limit: limit)
+        }
+    }
+
+    /// A required unsigned integer query parameter.
+    func uint64Query(_ name: String, default defaultValue: UInt64? = nil) throws -> UInt64 {
+        guard let raw = uri.queryParameters.get(name) else {
+            if let defaultValue { return defaultValue }
+            throw Problem.invalidParameter("query parameter \(name) is required")
+        }
+        guard let value = UInt64(raw), String(value) == raw else {
+            throw Problem.invalidParameter("query parameter \(name) must be a decimal integer, not \(raw)")
+        }
+        return value
+    }
+}
+
+extension Response {
+    /// A JSON response with sorted keys.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}

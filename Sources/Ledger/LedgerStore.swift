@@ -1,0 +1,94 @@
+import TransparencyLog
+
+/// A checkpoint as the store keeps it: the signed note and the values it commits to.
+public struct StoredCheckpoint: Sendable, Hashable {
+    /// Tree size.
+    public var size: UInt64
+    /// Root hash at that size.
+    public var rootHash: TreeHash
+    /// The signed note (c2sp.org/tlog-checkpoint), exactly as published.
+    public var note: String
+
+    /// Creates a stored checkpoint.
+    public init(size: UInt64, rootHash: TreeHash, note: String) {
+        self.size = size
+        self.rootHash = rootHash
+        self.note = note
+    }
+}
+
+/// One new entry of a batch.
+public struct BatchEntry: Sendable, Hashable {
+    /// The entry (its index is its position in the log).
+    public var entry: LedgerEntry
+    /// The record id the entry is deduplicated by.
+    public var recordID: RecordID
+
+    /// Creates a batch entry.
+    public init(entry: LedgerEntry, recordID: RecordID) {
+        self.entry = entry
+        self.recordID = recordID
+    }
+}
+
+/// Everything one sequencing step writes, atomically.
+public struct LedgerBatch: Sendable {
+    /// The tree size before the batch; the first entry's index.
+    public var startSize: UInt64
+    /// New entries, with indexes `startSize ..< startSize + entries.count`.
+    public var entries: [BatchEntry]
+    /// Every complete-subtree hash that the batch creates (leaves included).
+    public var nodes: [(id: NodeID, hash: TreeHash)]
+    /// The checkpoint signed for the new size.
+    public var checkpoint: StoredCheckpoint
+
+    /// Creates a batch.
+    public init(startSize: UInt64, entries: [BatchEntry], nodes: [(id: NodeID, hash: TreeHash)], checkpoint: StoredCheckpoint) {
+        self.startSize = startSize
+        self.entries = entries
+        self.nodes = nodes
+        self.checkpoint = checkpoint
+    }
+}
+
+/// Durable storage behind a ``Ledger``.
+///
+/// The store is the seam between the sequencer and a database. Every method is a small
+/// number of indexed reads or one transaction; none does work proportional to the log
+/// size. Implementations: `InMemoryLedgerStore` (VMTrustTesting), `SQLiteLedgerStore`
+/// (SQLiteStore) and, later, a PostgreSQL store.
+///
+/// Contract:
+/// - ``append(_:)`` is atomic and durable when it returns: entries, nodes, the record-id
+///   index and the checkpoint are all written or none are. It throws
+///   ``LedgerError/Code/sequencingConflict`` when `batch.startSize` is not the current size,
+///   so that two sequencers can never both extend one size.
+/// - Node hashes are immutable once written; a missing node is simply absent from reads.
+public protocol LedgerStore: Sendable {
+    /// The latest checkpoint, or `nil` for an empty log.
+    func latestCheckpoint() async throws -> StoredCheckpoint?
+
+    /// The checkpoint stored for exactly `size`, if one was signed at that size.
+    func checkpoint(size: UInt64) async throws -> StoredCheckpoint?
+
+    /// Stored checkpoints with sizes in `sizes`, ascending, at most `limit`.
+    func checkpoints(in sizes: ClosedRange<UInt64>, limit: Int) async throws -> [StoredCheckpoint]
+
+    /// Writes a batch atomically and durably.
+    func append(_ batch: LedgerBatch) async throws
+
+    /// Hashes of the given nodes; ids that are not stored are absent from the result.
+    func nodeHashes(_ ids: [NodeID]) async throws -> [NodeID: TreeHash]
+
+    /// Hashes of the nodes at `level` with indexes in `indexes`, in order; stops at the first missing one.
+    func nodeHashes(level: UInt8, indexes: Range<UInt64>) async throws -> [TreeHash]
+
+    /// Encoded entries with indexes in `indexes`, in order; stops at the first missing one.
+    func entries(_ indexes: Range<UInt64>) async throws -> [[UInt8]]
+
+    /// The index of the entry with this record id, if any.
+    func index(of recordID: RecordID) async throws -> UInt64?
+
+    /// The indexes of those of `recordIDs` that are in the log.
+    func indexes(of recordIDs: [RecordID]) async throws -> [RecordID: UInt64]
+}

@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+import Ledger
+import Logging
+import TransparencyLog
+
+/// The embedded default `LedgerStore`: one SQLite database file, managed with GRDB.
+///
+/// The database runs in WAL mode with `synchronous = FULL`, so a committed batch is on disk
+/// (the WAL is fsync'd) before ``append(_:)`` returns. GRDB's `DatabasePool` resets the
+/// writer connection to `NORMAL` after `prepareDatabase`; the store sets `FULL` again after
+/// opening and refuses to start if the writer does not report it.
+///
+/// Schema (migration `v1`):
+/// - `entries(idx INTEGER PRIMARY KEY, record_id BLOB UNIQUE, data BLOB)` — encoded entries;
+/// - `nodes(level, idx, hash) WITHOUT ROWID` — every complete-subtree hash (level 0 = leaves);
+/// - `checkpoints(size INTEGER PRIMARY KEY, root BLOB, note TEXT)` — one per batch.
+public final class SQLiteLedgerStore: LedgerStore {
+    private let pool: DatabasePool
+
+    /// Where the database lives.
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and migrates it.
+    ///
+    /// - Parameter readOnly: open without writing (for audits of a live server's data).
+    public init(path: String, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.label = "vmtrust.ledger"
+        configuration.readonly = readOnly
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        }
+        self.path = path
+        self.pool = try DatabasePool(path: path, configuration: configuration)
+        if !readOnly {
+            try Self.migrator.migrate(pool)
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                let mode = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+                let journal = try String.fetchOne(db, sql: "PRAGMA journal_mode")
+                guard mode == 2, journal?.lowercased() == "wal" else {
+                    throw LedgerError(
+                        code: .notDurable,
+                        message:
+                            "SQLite writer runs with synchronous=\(mode ?? -1), journal_mode=\(journal ?? "?"); FULL and WAL are required"
+                    )
+                }
+            }
+        }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` value (2 means FULL).
+    public func writerSynchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE entries (
+                        idx INTEGER PRIMARY KEY,
+                        record_id BLOB NOT NULL UNIQUE,
+                        data BLOB NOT NULL
+                    );
+                    CREATE TABLE nodes (
+                        level INTEGER NOT NULL,
+                        idx INTEGER NOT NULL,
+                        hash BLOB NOT NULL,
+                        PRIMARY KEY (level, idx)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE checkpoints (
+                        size INTEGER PRIMARY KEY,
+                        root BLOB NOT NULL,
+                        note TEXT NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+
+    public func latestCheckpoint() async throws -> StoredCheckpoint? {
+        try await pool.read { db in
+            try Self.checkpoints(db, sql: "SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1", arguments: [])
+                .first
+        }
+    }
+
+    public func checkpoint(size: UInt64) async throws -> StoredCheckpoint? {
+        try await pool.read { db in
+            try Self.checkpoints(db, sql: "SELECT size, root, note FROM checkpoints WHERE size = ?", arguments: [Int64(size)])
+                .first
+        }
+    }
+
+    public func checkpoints(in sizes: ClosedRange<UInt64>, limit: Int) async throws -> [StoredCheckpoint] {
+        let lower = Int64(clamping: sizes.lowerBound)
+        let upper = Int64(clamping: sizes.upperBound)
+        return try await pool.read { db in
+            try Self.checkpoints(
+                db,
+                sql: "SELECT size, root, note FROM checkpoints WHERE size >= ? AND size <= ? ORDER BY size LIMIT ?",
+                arguments: [lower, upper, limit]
+            )
+        }
+    }
+
+    private static func checkpoints(_ db: Database, sql: String, arguments: StatementArguments) throws -> [StoredCheckpoint] {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+            let size: Int64 = row[0]
+            let root: Data = row[1]
+            guard let hash = TreeHash(bytes: root) else {
+                throw LedgerError.corruptStore("checkpoint \(size) has a root of \(root.count) bytes")
+            }
+            return StoredCheckpoint(size: UInt64(size), rootHash: hash, note: row[2])
+        }
+    }
+
+    public func append(_ batch: LedgerBatch) async throws {
+        try await pool.write { db in
+            let size = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries") ?? 0
+            guard UInt64(size) == batch.startSize else {
+                throw LedgerError.sequencingConflict(expected: batch.startSize, actual: UInt64(size))
+            }
+            let insertEntry = try db.cachedStatement(sql: "INSERT INTO entries (idx, record_id, data) VALUES (?, ?, ?)")
+            for item in batch.entries {
+                try insertEntry.execute(arguments: [
+                    Int64(item.entry.index), Data(item.recordID.digest), Data(item.entry.encoded),
+                ])
+            }
+            let insertNode = try db.cachedStatement(sql: "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
+            for node in batch.nodes {
+                try insertNode.execute(arguments: [Int64(node.id.level), Int64(node.id.index), Data(node.hash.bytes)])
+            }
+            try db.execute(
+                sql: "INSERT INTO checkpoints (size, root, note) VALUES (?, ?, ?)",
+                arguments: [Int64(batch.checkpoint.size), Data(batch.checkpoint.rootHash.bytes), batch.checkpoint.note]
+            )
+        }
+    }
+
+    public func nodeHashes(_ ids: [NodeID]) async throws -> [NodeID: TreeHash] {
+        try await pool.read { db in
+            let select = try db.cachedStatement(sql: "SELECT hash FROM nodes WHERE level = ? AND idx = ?")
+            var out: [NodeID: TreeHash] = [:]
+            for id in ids {
+                guard let data = try Data.fetchOne(select, arguments: [Int64(id.level), Int64(id.index)]) else { continue }
+                guard let hash = TreeHash(bytes: data) else {
+                    throw LedgerError.corruptStore("node \(id) has \(data.count) bytes")
+                }
+                out[id] = hash
+            }
+            return out
+        }
+    }
+
+    public func nodeHashes(level: UInt8, indexes: Range<UInt64>) async throws -> [TreeHash] {
+        try await pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT idx, hash FROM nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
+                arguments: [Int64(level), Int64(clamping: indexes.lowerBound), Int64(clamping: indexes.upperBound)]
+            )
+            var out: [TreeHash] = []
+            var expected = indexes.lowerBound
+            while let row = try rows.next() {
+                let index: Int64 = row[0]
+                guard UInt64(index) == expected else { break }
+                let data: Data = row[1]
+                guard let hash = TreeHash(bytes: data) else {
+                    throw LedgerError.corruptStore("node \(level)/\(index) has \(data.count) bytes")
+                }
+                out.append(hash)
+                expected += 1
+            }
+            return out
+        }
+    }
+
+    public func entries(_ indexes: Range<UInt64>) async throws -> [[UInt8]] {
+        try await pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT idx, data FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx",
+                arguments: [Int64(clamping: indexes.lowerBound), Int64(clamping: indexes.upperBound)]
+            )
+            var out: [[UInt8]] = []
+            var expected = indexes.lowerBound
+            while let row = try rows.next() {
+                let index: Int64 = row[0]
+                guard UInt64(index) == expected else { break }
+                let data: Data = row[1]
+                out.append(Array(data))
+                expected += 1
+            }
+            return out
+        }
+    }
+
+    public func index(of recordID: RecordID) async throws -> UInt64? {
+        try await indexes(of: [recordID])[recordID]
+    }
+
+    public func indexes(of recordIDs: [RecordID]) async throws -> [RecordID: UInt64] {
+        try await pool.read { db in
+            let select = try db.cachedStatement(sql: "SELECT idx FROM entries WHERE record_id = ?")
+            var out: [RecordID: UInt64] = [:]
+            for id in recordIDs {
+                if let index = try Int64.fetchOne(select, arguments: [Data(id.digest)]) {
+                    out[id] = UInt64(index)
+                }
+            }
+            return out
+        }
+    }
+
+    /// Overwrites the stored bytes of one entry, bypassing every check: for tests and
+    /// drills that show `log audit` catches tampering. Never called by the server.
+    public func tamperForTesting(index: UInt64, data: [UInt8]) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE entries SET data = ? WHERE idx = ?", arguments: [Data(data), Int64(index)])
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Ledger
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import SQLiteStore
+import TransparencyLog
+import TrustServer
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the server (SQLite in the data directory; initialised on first run)."
+    )
+
+    @Option(name: .long, help: "Data directory.")
+    var data: String = DataDirectory.defaultPath
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen: String = "127.0.0.1:8080"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port)
+        else {
+            throw CLIError.input("--listen must be HOST:PORT, not \(listen)")
+        }
+        let host = String(listen[..<colon])
+        guard let level = Logger.Level(rawValue: logLevel) else { throw CLIError.input("unknown log level \(logLevel)") }
+
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "vmtrust")
+
+        let directory = DataDirectory(path: data)
+        if !directory.isInitialised {
+            try directory.initialise(origin: LedgerConfiguration.defaultOrigin)
+            logger.notice("initialised a new data directory", metadata: ["data": "\(data)"])
+        }
+        let loaded = try directory.load()
+        let store: SQLiteLedgerStore
+        do {
+            store = try SQLiteLedgerStore(path: directory.databasePath)
+        } catch {
+            throw CLIError.input("cannot open \(directory.databasePath): \(error)")
+        }
+        let ledger = try await Ledger(
+            store: store,
+            signer: loaded.logSigner,
+            configuration: LedgerConfiguration(origin: loaded.settings.origin),
+            clock: { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) },
+            logger: logger
+        )
+        let checkpoint = await ledger.latestCheckpoint
+        logger.notice(
+            "ledger open",
+            metadata: [
+                "origin": "\(loaded.settings.origin)", "size": "\(checkpoint.size)", "vkey": "\(loaded.logSigner.vkey)",
+            ]
+        )
+        let server = TrustServer(
+            ledger: ledger,
+            configuration: TrustServerConfiguration(adminKeys: loaded.adminKeys, logVerifierKey: loaded.logSigner.vkey),
+            registry: registry
+        )
+        let app = server.application(host: host, port: port, logger: logger) { channel in
+            let actual = channel.localAddress?.port ?? port
+            FileHandle.standardOutput.write(Data("vmtrust: listening on http://\(host):\(actual)\n".utf8))
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Ledger
+import Provenance
+import TransparencyLog
+
+/// The on-disk layout of a vmtrust server's data.
+///
+/// ```
+/// DIR/                 0700
+///   vmtrust.json       origin and admin public keys
+///   log-key.pem        the log's Ed25519 checkpoint key, PKCS#8, 0600
+///   admin-key.pem      the first admin's private key, PKCS#8, 0600 (move it off the server)
+///   ledger.sqlite      the SQLite ledger (with -wal and -shm beside it)
+/// ```
+struct DataDirectory {
+    /// The settings file.
+    struct Settings: Codable {
+        var version: Int
+        var origin: String
+        var adminKeys: [String]
+    }
+
+    /// Everything a server needs, loaded.
+    struct Loaded {
+        var settings: Settings
+        var logSigner: Ed25519NoteSigner
+        var adminKeys: [PublicKey]
+    }
+
+    static let defaultPath = "./vmtrust-data"
+
+    let path: String
+
+    var settingsPath: String { path + "/vmtrust.json" }
+    var logKeyPath: String { path + "/log-key.pem" }
+    var adminKeyPath: String { path + "/admin-key.pem" }
+    var databasePath: String { path + "/ledger.sqlite" }
+
+    var isInitialised: Bool { FileManager.default.fileExists(atPath: settingsPath) }
+
+    /// Creates the directory, the log key and the first admin key.
+    func initialise(origin: String) throws {
+        guard !isInitialised else { throw CLIError.input("\(path) is already initialised") }
+        guard Self.isValidOrigin(origin) else {
+            throw CLIError.input("origin \"\(origin)\" must be non-empty and contain no spaces or '+'")
+        }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
+        } catch {
+            throw CLIError.input("cannot create \(path): \(error.localizedDescription)")
+        }
+        let logKey = SigningKey.generate(.ed25519)
+        let adminKey = SigningKey.generate(.ed25519)
+        try Files.writePrivate(Array(logKey.pem.utf8), to: logKeyPath)
+        try Files.writePrivate(Array(adminKey.pem.utf8), to: adminKeyPath)
+        let settings = Settings(version: 1, origin: origin, adminKeys: [adminKey.publicKey.pem])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Written last: its presence marks a complete initialisation.
+        try Files.writePrivate(Array(try encoder.encode(settings)), to: settingsPath)
+    }
+
+    /// Loads the settings and keys.
+    func load() throws -> Loaded {
+        guard isInitialised else { throw CLIError.input("\(path) is not a vmtrust data directory (run vmtrust init)") }
+        let settings: Settings
+        do {
+            settings = try JSONDecoder().decode(Settings.self, from: Data(try Files.read(settingsPath)))
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw CLIError.input("\(settingsPath) is not valid: \(error)")
+        }
+        guard settings.version == 1 else { throw CLIError.input("\(settingsPath) has unknown version \(settings.version)") }
+        let logKey = try KeyFile.loadPrivate(logKeyPath)
+        guard let seed = logKey.ed25519Seed else { throw CLIError.input("\(logKeyPath) must be an Ed25519 key") }
+        let signer: Ed25519NoteSigner
+        do {
+            signer = try Ed25519NoteSigner(name: settings.origin, seed: seed)
+        } catch {
+            throw CLIError.input("cannot use \(logKeyPath) as the log key: \(error)")
+        }
+        var admins: [PublicKey] = []
+        for pem in settings.adminKeys {
+            do {
+                admins.append(try PublicKey(pem: pem))
+            } catch {
+                throw CLIError.input("\(settingsPath) holds an invalid admin key: \(error)")
+            }
+        }
+        return Loaded(settings: settings, logSigner: signer, adminKeys: admins)
+    }
+
+    /// Origin names follow the signed-note key name rules.
+    static func isValidOrigin(_ origin: String) -> Bool {
+        !origin.isEmpty && !origin.contains(where: { $0.isWhitespace || $0 == "+" })
+            && origin.unicodeScalars.allSatisfy { $0.value > 0x20 }
+    }
+}
+
+/// Loading keys from files with CLI errors.
+enum KeyFile {
+    /// A private key from a PEM file; insists on 0600-or-stricter permissions.
+    static func loadPrivate(_ path: String) throws -> SigningKey {
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = attributes[.posixPermissions] as? NSNumber, mode.intValue & 0o077 != 0
+        {
+            throw CLIError.input("\(path) is readable by others (mode \(String(mode.intValue, radix: 8))); chmod 600 it")
+        }
+        let text = try Files.readText(path)
+        do {
+            return try SigningKey(pem: text)
+        } catch {
+            throw CLIError.input("\(path) is not a PKCS#8 private key: \(error)")
+        }
+    }
+
+    /// Note verifiers from vkey strings or files that hold one.
+    static func verifiers(_ vkeys: [String]) throws -> NoteVerifiers {
+        var out: [any NoteVerifier] = []
+        for argument in vkeys {
+            var vkey = argument
+            if FileManager.default.fileExists(atPath: argument) {
+                vkey = try Files.readText(argument).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            if let verifier = try? Ed25519NoteVerifier(vkey: vkey) {
+                out.append(verifier)
+            } else if let verifier = try? ECDSANoteVerifier(vkey: vkey) {
+                out.append(verifier)
+            } else {
+                throw CLIError.input("\(argument) is not an Ed25519 or ECDSA P-256 verifier key")
+            }
+        }
+        guard !out.isEmpty else { throw CLIError.input("give at least one --vkey") }
+        return NoteVerifiers(out)
+    }
+}
