@@ -52,7 +52,7 @@ public struct TlogProof: Sendable, Equatable {
         var line = try nextLine()
         var extraData: [UInt8]?
         if line.hasPrefix("extra ") {
-            guard let decoded = StrictBase64.decode(line.dropFirst("extra ".count)) else {
+            guard let decoded = Base64.decode(line.dropFirst("extra ".count)) else {
                 throw .invalidProofFile("extra line is not canonical base64")
             }
             extraData = decoded
@@ -79,7 +79,7 @@ public struct TlogProof: Sendable, Equatable {
     public var text: String {
         var out = TlogProof.header + "\n"
         if let extraData {
-            out += "extra " + StrictBase64.encode(extraData) + "\n"
+            out += "extra " + Base64.encode(extraData) + "\n"
         }
         out += "index \(index)\n"
         for hash in proof {

@@ -41,7 +41,7 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
     ///
     /// Non-canonical encodings (missing padding, non-zero trailing bits, whitespace) are rejected.
     public init?(base64: String) {
-        guard let decoded = StrictBase64.decode(base64), decoded.count == TreeHash.byteCount else { return nil }
+        guard let decoded = Base64.decode(base64), decoded.count == TreeHash.byteCount else { return nil }
         self.bytes = decoded
     }
 
@@ -58,7 +58,7 @@ public struct TreeHash: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The standard, padded base64 encoding (44 characters).
-    public var base64: String { StrictBase64.encode(bytes) }
+    public var base64: String { Base64.encode(bytes) }
 
     /// The lowercase hexadecimal encoding.
     public var description: String { hex }
@@ -85,78 +85,5 @@ extension Array where Element == TreeHash {
             out.append(hash)
         }
         self = out
-    }
-}
-
-/// Strict standard base64 (RFC 4648 section 4, with padding): decoding accepts only the
-/// canonical encoding, so every byte string has exactly one accepted text form.
-enum StrictBase64 {
-    private static let alphabet: [UInt8] = Array(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8
-    )
-
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var iterator = bytes.makeIterator()
-        while let b0 = iterator.next() {
-            let b1 = iterator.next()
-            let b2 = iterator.next()
-            out.append(alphabet[Int(b0 >> 2)])
-            out.append(alphabet[Int((b0 & 0x03) << 4 | (b1 ?? 0) >> 4)])
-            if let b1 {
-                out.append(alphabet[Int((b1 & 0x0f) << 2 | (b2 ?? 0) >> 6)])
-            } else {
-                out.append(UInt8(ascii: "="))
-            }
-            if let b2 {
-                out.append(alphabet[Int(b2 & 0x3f)])
-            } else {
-                out.append(UInt8(ascii: "="))
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 4 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(chars.count / 4 * 3)
-        var position = 0
-        while position < chars.count {
-            let isLast = position + 4 == chars.count
-            guard let v0 = value(chars[position]), let v1 = value(chars[position + 1]) else { return nil }
-            out.append(v0 << 2 | v1 >> 4)
-            let c2 = chars[position + 2]
-            let c3 = chars[position + 3]
-            if c2 == UInt8(ascii: "=") {
-                // "xx==": one byte; the low 4 bits of v1 must be zero.
-                guard isLast, c3 == UInt8(ascii: "="), v1 & 0x0f == 0 else { return nil }
-            } else {
-                guard let v2 = value(c2) else { return nil }
-                out.append(v1 << 4 | v2 >> 2)
-                if c3 == UInt8(ascii: "=") {
-                    // "xxx=": two bytes; the low 2 bits of v2 must be zero.
-                    guard isLast, v2 & 0x03 == 0 else { return nil }
-                } else {
-                    guard let v3 = value(c3) else { return nil }
-                    out.append(v2 << 6 | v3)
-                }
-            }
-            position += 4
-        }
-        return out
-    }
-
-    private static func value(_ char: UInt8) -> UInt8? {
-        switch char {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): char - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): char - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): char - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "+"): 62
-        case UInt8(ascii: "/"): 63
-        default: nil
-        }
     }
 }

@@ -68,6 +68,11 @@ public struct TrustServer: Sendable {
         )
     }
 
+    /// The OpenAPI 3.1 description of this API, shipped as a resource.
+    static let openAPIDocument: [UInt8]? = Bundle.module.url(forResource: "openapi", withExtension: "json")
+        .flatMap { FileManager.default.contents(atPath: $0.path) }
+        .map { Array($0) }
+
     func addHealthRoutes(to router: Router<BasicRequestContext>) {
         router.get("/healthz") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
@@ -89,6 +94,21 @@ public struct TrustServer: Sendable {
                     detail: "the ledger store cannot be read"
                 )
             }
+        }
+        router.get("/openapi.json") { _, _ in
+            guard let document = Self.openAPIDocument else {
+                throw Problem(
+                    .internalServerError,
+                    code: "internal",
+                    title: "Internal error",
+                    detail: "the OpenAPI document is missing"
+                )
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: document))
+            )
         }
         router.get("/metrics") { _, _ in
             let bytes = registry?.emitToBuffer() ?? []

@@ -182,8 +182,8 @@ struct MerkleRejectionTests {
         #expect(TreeHash(base64: good.base64) == good)
         #expect(good.base64.count == 44)
         // 31 and 33 bytes.
-        #expect(TreeHash(base64: StrictBase64.encode(good.bytes.dropLast())) == nil)
-        #expect(TreeHash(base64: StrictBase64.encode(good.bytes + [1])) == nil)
+        #expect(TreeHash(base64: Base64.encode(good.bytes.dropLast())) == nil)
+        #expect(TreeHash(base64: Base64.encode(good.bytes + [1])) == nil)
         // Non-canonical: missing padding, non-zero padding bits, whitespace, URL alphabet.
         #expect(TreeHash(base64: String(good.base64.dropLast())) == nil)
         #expect(TreeHash(base64: good.base64 + "\n") == nil)
@@ -202,14 +202,14 @@ struct MerkleRejectionTests {
         var rng = MerkleSplitMix64(seed: 64)
         for length in 0..<40 {
             let data = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let text = StrictBase64.encode(data)
-            #expect(StrictBase64.decode(text) == data)
+            let text = Base64.encode(data)
+            #expect(Base64.decode(text) == data)
         }
-        #expect(StrictBase64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
-        #expect(StrictBase64.encode(Array("fo".utf8)) == "Zm8=")
-        #expect(StrictBase64.encode(Array("f".utf8)) == "Zg==")
+        #expect(Base64.encode(Array("foobar".utf8)) == "Zm9vYmFy")
+        #expect(Base64.encode(Array("fo".utf8)) == "Zm8=")
+        #expect(Base64.encode(Array("f".utf8)) == "Zg==")
         for bad in ["Zg=", "Zg", "Zh==", "Zm9=", "Z===", "====", "Zg==Zg==", "Zm 9v", "Zm9v\n", "Zg=a"] {
-            #expect(StrictBase64.decode(bad) == nil, "\(bad)")
+            #expect(Base64.decode(bad) == nil, "\(bad)")
         }
     }
 }

@@ -250,6 +250,19 @@ struct TrustServerTests {
             #expect(try await client.execute(uri: "/metrics", method: .get).status == .ok)
             let key = try await client.execute(uri: "/v1/log/key", method: .get)
             #expect(key.text == TestKeys.logSigner.vkey + "\n")
+            let openapi = try await client.execute(uri: "/openapi.json", method: .get)
+            #expect(openapi.status == .ok)
+            let document = try JSONSerialization.jsonObject(with: Data(openapi.bytes)) as? [String: Any]
+            #expect(document?["openapi"] as? String == "3.1.0")
+            let paths = Set((document?["paths"] as? [String: Any])?.keys.map { $0 } ?? [])
+            #expect(
+                paths == [
+                    "/log/checkpoint", "/log/tile/{level}/{index}", "/log/tile/entries/{index}", "/v1/log/key",
+                    "/v1/log/inclusion",
+                    "/v1/log/consistency", "/v1/records", "/v1/records/{recordId}", "/healthz", "/readyz", "/metrics",
+                    "/openapi.json",
+                ]
+            )
             let unknown = try await client.execute(uri: "/nope", method: .get)
             #expect(unknown.status == .notFound)
             #expect(try unknown.problem().code == "not-found")
