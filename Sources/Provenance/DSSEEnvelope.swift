@@ -139,12 +139,21 @@ public struct DSSEEnvelope: Sendable, Equatable {
     /// The keys among `keys` that produced at least one valid signature over the PAE of this envelope's
     /// `payloadType` and `payload` bytes, each key reported once, in the order of `keys`.
     ///
-    /// `keyid` hints are not trusted: every signature is tried against every key.
+    /// `keyid` hints only narrow the search: a signature that names one of `keys` is checked against
+    /// that key alone; a signature without a keyid, or with an id none of `keys` has, against all.
     public func verifiedKeys(_ keys: [PublicKey]) -> [PublicKey] {
         let message = DSSEEnvelope.pae(payloadType: payloadType, payload: payload)
+        // A keyid is an unauthenticated hint: a signature that names one of `keys` is only tried
+        // against that key (one verification in the common case); a signature that names no key
+        // or a key id scheme of another implementation is tried against every key.
+        let known = Set(keys.map(\.keyID))
         var verified: [PublicKey] = []
         for key in keys where !verified.contains(key) {
-            if signatures.contains(where: { key.isValidSignature($0.signature, for: message) }) {
+            let candidates = signatures.lazy.filter { signature in
+                guard let keyID = signature.keyID, known.contains(keyID) else { return true }
+                return keyID == key.keyID
+            }
+            if candidates.contains(where: { key.isValidSignature($0.signature, for: message) }) {
                 verified.append(key)
             }
         }

@@ -94,7 +94,14 @@ struct DSSETests {
         var lying = ed
         lying.signatures[0].keyID = publicKey.keyID
         #expect(lying.verifiedKeys([publicKey]).isEmpty)
-        #expect(lying.verifiedKeys([publicKey, edKey.publicKey]) == [edKey.publicKey])
+        // A signature that names a known key is checked against that key only.
+        #expect(lying.verifiedKeys([publicKey, edKey.publicKey]).isEmpty)
+        // A keyid from another scheme (or none) is tried against every key.
+        var foreign = ed
+        foreign.signatures[0].keyID = "c0ffee"
+        #expect(foreign.verifiedKeys([publicKey, edKey.publicKey]) == [edKey.publicKey])
+        foreign.signatures[0].keyID = nil
+        #expect(foreign.verifiedKeys([publicKey, edKey.publicKey]) == [edKey.publicKey])
     }
 
     @Test func severalSignaturesVerified() throws {
