@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 import Testing
 
 @Suite("vmtrust command line")
@@ -37,6 +38,13 @@ struct CLITests {
         let leaf = try #require(receipt?["leafHash"] as? String)
         let proof = try CLI.run(["log", "verify-proof", "--vkey", vkey, "--leaf-hash", leaf, data + "/proof.txt"])
         #expect(proof.status == 0, "\(proof.stderr)")
+        // …and against the entry itself, rebuilt from the envelope and the receipt's metadata.
+        let index = try #require(receipt?["index"] as? Int)
+        let time = try #require(receipt?["integratedTime"] as? Int)
+        let entry = LedgerEntry(index: UInt64(index), integratedAtMillis: Int64(time), envelope: Array(Data(signed.stdout.utf8)))
+        try Data(entry.encoded).write(to: URL(fileURLWithPath: data + "/entry.bin"))
+        let byEntry = try CLI.run(["log", "verify-proof", "--vkey", vkey, "--entry", data + "/entry.bin", data + "/proof.txt"])
+        #expect(byEntry.status == 0, "\(byEntry.stderr)")
         var wrongLeaf = Array(leaf)
         wrongLeaf[0] = wrongLeaf[0] == "0" ? "1" : "0"
         let bad = try CLI.run(["log", "verify-proof", "--vkey", vkey, "--leaf-hash", String(wrongLeaf), data + "/proof.txt"])
