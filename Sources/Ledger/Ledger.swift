@@ -116,6 +116,13 @@ public actor Ledger {
     /// Writes waiting for the next batch (not counting the batch being committed).
     public var pendingCount: Int { pending.count }
 
+    /// Reads the latest checkpoint from the store: throws when the store cannot answer.
+    public func checkStore() async throws {
+        guard let stored = try await store.latestCheckpoint(), stored.size >= latest.size else {
+            throw LedgerError.corruptStore("the store lost checkpoints that were published")
+        }
+    }
+
     /// The log origin.
     public nonisolated var origin: String { configuration.origin }
 

@@ -79,7 +79,7 @@ public struct TrustServer: Sendable {
         }
         router.get("/readyz") { _, _ in
             do {
-                _ = try await ledger.rootHash(size: 0)
+                try await ledger.checkStore()
                 let checkpoint = await ledger.latestCheckpoint
                 return Response(
                     status: .ok,
