@@ -64,6 +64,7 @@ let package = Package(
             name: "SQLiteStore",
             dependencies: [
                 "Ledger",
+                "Provenance",
                 "TransparencyLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

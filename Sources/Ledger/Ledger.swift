@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Provenance
 import TransparencyLog
 
 /// Settings of a ``Ledger``.

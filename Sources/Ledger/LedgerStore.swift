@@ -1,3 +1,4 @@
+import Provenance
 import TransparencyLog
 
 /// A checkpoint as the store keeps it: the signed note and the values it commits to.

@@ -1,3 +1,4 @@
+import Provenance
 import TransparencyLog
 
 /// What a write gets back: where its entry sits in the log and the proof of it.

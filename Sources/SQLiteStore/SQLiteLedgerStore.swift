@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Ledger
 import Logging
+import Provenance
 import TransparencyLog
 
 /// The embedded default `LedgerStore`: one SQLite database file, managed with GRDB.

@@ -1,4 +1,5 @@
 import Ledger
+import Provenance
 import TransparencyLog
 
 /// A `LedgerStore` held in memory, for tests.

@@ -1,4 +1,5 @@
 import Ledger
+import Provenance
 import Testing
 import TransparencyLog
 

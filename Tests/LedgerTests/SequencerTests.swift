@@ -1,5 +1,6 @@
 import Foundation
 import Ledger
+import Provenance
 import Synchronization
 import Testing
 import TransparencyLog
