@@ -35,6 +35,7 @@ public struct LedgerConfiguration: Sendable {
 public actor Ledger {
     private let store: any LedgerStore
     private let signer: any NoteSigner
+    private let admission: any EntryAdmission
     private let configuration: LedgerConfiguration
     private let clock: @Sendable () -> Int64
     private let logger: Logger
@@ -55,6 +56,7 @@ public actor Ledger {
     private struct PendingWrite {
         var envelope: [UInt8]
         var recordID: RecordID
+        var context: (any Sendable)?
     }
 
     /// Opens a ledger on a store, signing checkpoints with `signer`.
@@ -63,12 +65,15 @@ public actor Ledger {
     ///   - store: where entries, nodes and checkpoints live.
     ///   - signer: the log key; its name must equal `configuration.origin`.
     ///   - configuration: origin and batching.
+    ///   - admission: decides inside the sequencer whether each write may enter the log and
+    ///     which derived state it changes.
     ///   - clock: integration time in milliseconds since the Unix epoch (passed in for tests).
     ///   - logger: where sequencing problems are reported.
     public init(
         store: any LedgerStore,
         signer: any NoteSigner,
         configuration: LedgerConfiguration = .init(),
+        admission: any EntryAdmission = AdmitAll(),
         clock: @escaping @Sendable () -> Int64,
         logger: Logger = Logger(label: "vmtrust.ledger")
     ) async throws {
@@ -80,6 +85,7 @@ public actor Ledger {
         }
         self.store = store
         self.signer = signer
+        self.admission = admission
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -133,8 +139,11 @@ public actor Ledger {
     ///
     /// An envelope whose record id is already in the log is not written again: its original
     /// receipt comes back (with ``Receipt/duplicate`` set), with a proof against the latest
-    /// checkpoint.
-    public func submit(envelope: [UInt8], recordID: RecordID) async throws -> Receipt {
+    /// checkpoint. A write that the ledger's ``EntryAdmission`` refuses throws its error.
+    ///
+    /// - Parameter context: passed to the admission policy unchanged (for example the parsed
+    ///   record and the keys whose signatures verified).
+    public func submit(envelope: [UInt8], recordID: RecordID, context: (any Sendable)? = nil) async throws -> Receipt {
         guard envelope.count <= LedgerEntry.maxEnvelopeSize else {
             throw LedgerError(
                 code: .entryTooLarge,
@@ -147,7 +156,7 @@ public actor Ledger {
                 return
             }
             waiters[recordID] = [continuation]
-            pending.append(PendingWrite(envelope: envelope, recordID: recordID))
+            pending.append(PendingWrite(envelope: envelope, recordID: recordID, context: context))
             if !flushing {
                 flushing = true
                 Task { await self.flush() }
@@ -188,20 +197,42 @@ public actor Ledger {
         }
 
         var receipts: [RecordID: Receipt] = [:]
-        if !fresh.isEmpty {
-            let time = clock()
-            var next = tree
-            var entries: [BatchEntry] = []
-            var nodes: [(id: NodeID, hash: TreeHash)] = []
-            entries.reserveCapacity(fresh.count)
-            nodes.reserveCapacity(fresh.count * 2 + 64)
-            for write in fresh {
-                let entry = LedgerEntry(index: next.size, integratedAtMillis: time, envelope: write.envelope)
-                entries.append(BatchEntry(entry: entry, recordID: write.recordID))
-                nodes.append(contentsOf: next.append(entry.leafHash))
+        let time = clock()
+        var next = tree
+        var entries: [BatchEntry] = []
+        var nodes: [(id: NodeID, hash: TreeHash)] = []
+        var stateWrites: [StateWrite] = []
+        var state = StateView(store: store)
+        entries.reserveCapacity(fresh.count)
+        nodes.reserveCapacity(fresh.count * 2 + 64)
+        for write in fresh {
+            let request = AdmissionRequest(
+                envelope: write.envelope,
+                recordID: write.recordID,
+                integratedAtMillis: time,
+                context: write.context
+            )
+            switch try await admission.admit(request, state: state) {
+            case .reject(let error):
+                for waiter in waiters.removeValue(forKey: write.recordID) ?? [] { waiter.resume(throwing: error) }
+                continue
+            case .admit(let writes):
+                state.apply(writes)
+                stateWrites.append(contentsOf: writes)
             }
+            let entry = LedgerEntry(index: next.size, integratedAtMillis: time, envelope: write.envelope)
+            entries.append(BatchEntry(entry: entry, recordID: write.recordID))
+            nodes.append(contentsOf: next.append(entry.leafHash))
+        }
+        if !entries.isEmpty {
             let checkpoint = try Self.sign(size: next.size, root: next.root(), origin: configuration.origin, signer: signer)
-            let batch = LedgerBatch(startSize: tree.size, entries: entries, nodes: nodes, checkpoint: checkpoint)
+            let batch = LedgerBatch(
+                startSize: tree.size,
+                entries: entries,
+                nodes: nodes,
+                checkpoint: checkpoint,
+                stateWrites: stateWrites
+            )
 
             let started = ContinuousClock.now
             try await store.append(batch)

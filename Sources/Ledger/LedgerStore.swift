@@ -42,13 +42,22 @@ public struct LedgerBatch: Sendable {
     public var nodes: [(id: NodeID, hash: TreeHash)]
     /// The checkpoint signed for the new size.
     public var checkpoint: StoredCheckpoint
+    /// Derived-state changes of the batch's entries, applied in order.
+    public var stateWrites: [StateWrite]
 
     /// Creates a batch.
-    public init(startSize: UInt64, entries: [BatchEntry], nodes: [(id: NodeID, hash: TreeHash)], checkpoint: StoredCheckpoint) {
+    public init(
+        startSize: UInt64,
+        entries: [BatchEntry],
+        nodes: [(id: NodeID, hash: TreeHash)],
+        checkpoint: StoredCheckpoint,
+        stateWrites: [StateWrite] = []
+    ) {
         self.startSize = startSize
         self.entries = entries
         self.nodes = nodes
         self.checkpoint = checkpoint
+        self.stateWrites = stateWrites
     }
 }
 
@@ -65,6 +74,7 @@ public struct LedgerBatch: Sendable {
 ///   ``LedgerError/Code/sequencingConflict`` when `batch.startSize` is not the current size,
 ///   so that two sequencers can never both extend one size.
 /// - Node hashes are immutable once written; a missing node is simply absent from reads.
+/// - `batch.stateWrites` are applied in order in the same transaction as the entries.
 public protocol LedgerStore: Sendable {
     /// The latest checkpoint, or `nil` for an empty log.
     func latestCheckpoint() async throws -> StoredCheckpoint?
@@ -92,4 +102,16 @@ public protocol LedgerStore: Sendable {
 
     /// The indexes of those of `recordIDs` that are in the log.
     func indexes(of recordIDs: [RecordID]) async throws -> [RecordID: UInt64]
+
+    /// The derived-state value at (`namespace`, `key`), or `nil`.
+    func stateValue(namespace: String, key: String) async throws -> [UInt8]?
+
+    /// Derived-state entries of `namespace` whose keys start with `prefix` and sort after
+    /// `after` (when given), in key order, at most `limit`.
+    func stateEntries(
+        namespace: String,
+        prefix: String,
+        after: String?,
+        limit: Int
+    ) async throws -> [(key: String, value: [UInt8])]
 }

@@ -83,6 +83,18 @@ public final class SQLiteLedgerStore: LedgerStore {
                     """
             )
         }
+        migrator.registerMigration("v2-state") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE state (
+                        namespace TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        value BLOB NOT NULL,
+                        PRIMARY KEY (namespace, key)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
         return migrator
     }
 
@@ -138,6 +150,18 @@ public final class SQLiteLedgerStore: LedgerStore {
             let insertNode = try db.cachedStatement(sql: "INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)")
             for node in batch.nodes {
                 try insertNode.execute(arguments: [Int64(node.id.level), Int64(node.id.index), Data(node.hash.bytes)])
+            }
+            let upsert = try db.cachedStatement(
+                sql:
+                    "INSERT INTO state (namespace, key, value) VALUES (?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value"
+            )
+            let delete = try db.cachedStatement(sql: "DELETE FROM state WHERE namespace = ? AND key = ?")
+            for write in batch.stateWrites {
+                if let value = write.value {
+                    try upsert.execute(arguments: [write.namespace, write.key, Data(value)])
+                } else {
+                    try delete.execute(arguments: [write.namespace, write.key])
+                }
             }
             try db.execute(
                 sql: "INSERT INTO checkpoints (size, root, note) VALUES (?, ?, ?)",
@@ -218,6 +242,40 @@ public final class SQLiteLedgerStore: LedgerStore {
                 }
             }
             return out
+        }
+    }
+
+    public func stateValue(namespace: String, key: String) async throws -> [UInt8]? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT value FROM state WHERE namespace = ? AND key = ?", arguments: [namespace, key])
+                .map { Array($0) }
+        }
+    }
+
+    public func stateEntries(
+        namespace: String,
+        prefix: String,
+        after: String?,
+        limit: Int
+    ) async throws -> [(key: String, value: [UInt8])] {
+        try await pool.read { db in
+            // Keys compare bytewise (BINARY collation); the range [prefix, prefix + U+10FFFF) holds every key with the prefix.
+            let lower = max(prefix, after ?? "")
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT key, value FROM state
+                    WHERE namespace = ? AND key >= ? AND key < ? AND (? IS NULL OR key > ?)
+                    ORDER BY key LIMIT ?
+                    """,
+                arguments: [namespace, lower, prefix + "\u{10FFFF}", after, after, limit]
+            )
+            return rows.compactMap { row -> (key: String, value: [UInt8])? in
+                let key: String = row[0]
+                guard key.hasPrefix(prefix) else { return nil }
+                let value: Data = row[1]
+                return (key, Array(value))
+            }
         }
     }
 

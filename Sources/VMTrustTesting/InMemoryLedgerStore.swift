@@ -13,6 +13,7 @@ public actor InMemoryLedgerStore: LedgerStore {
     private var nodes: [NodeID: TreeHash] = [:]
     private var checkpoints: [UInt64: StoredCheckpoint] = [:]
     private var latest: StoredCheckpoint?
+    private var state: [String: [String: [UInt8]]] = [:]
     private var injectedFailure: (any Error)?
 
     /// How many batches were committed (empty ones included).
@@ -59,6 +60,7 @@ public actor InMemoryLedgerStore: LedgerStore {
             entries.append(item.entry.encoded)
         }
         for node in batch.nodes where nodes[node.id] == nil { nodes[node.id] = node.hash }
+        for write in batch.stateWrites { state[write.namespace, default: [:]][write.key] = write.value }
         checkpoints[batch.checkpoint.size] = batch.checkpoint
         latest = batch.checkpoint
         appendCount += 1
@@ -91,6 +93,15 @@ public actor InMemoryLedgerStore: LedgerStore {
         var out: [RecordID: UInt64] = [:]
         for id in recordIDs { out[id] = recordIndex[id] }
         return out
+    }
+
+    public func stateValue(namespace: String, key: String) -> [UInt8]? { state[namespace]?[key] }
+
+    public func stateEntries(namespace: String, prefix: String, after: String?, limit: Int) -> [(key: String, value: [UInt8])] {
+        let matching = (state[namespace] ?? [:]).filter { key, _ in
+            key.hasPrefix(prefix) && (after.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true)
+        }
+        return matching.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.prefix(limit).map { ($0.key, $0.value) }
     }
 
     /// Overwrites stored entry bytes, as an attacker with disk access could (for audit tests).

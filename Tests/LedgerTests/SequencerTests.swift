@@ -45,6 +45,17 @@ final class GatedStore: LedgerStore {
     func entries(_ indexes: Range<UInt64>) async throws -> [[UInt8]] { await inner.entries(indexes) }
     func index(of recordID: RecordID) async throws -> UInt64? { await inner.index(of: recordID) }
     func indexes(of recordIDs: [RecordID]) async throws -> [RecordID: UInt64] { await inner.indexes(of: recordIDs) }
+    func stateValue(namespace: String, key: String) async throws -> [UInt8]? {
+        await inner.stateValue(namespace: namespace, key: key)
+    }
+    func stateEntries(
+        namespace: String,
+        prefix: String,
+        after: String?,
+        limit: Int
+    ) async throws -> [(key: String, value: [UInt8])] {
+        await inner.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: limit)
+    }
 }
 
 @Suite("Sequencer")

@@ -1,0 +1,101 @@
+import Provenance
+
+/// One change to the ledger's derived state: sets `value` at (`namespace`, `key`), or deletes
+/// the key when `value` is `nil`.
+///
+/// Derived state (indexes such as image digest → records, provider → keys) is a function of
+/// the entries alone. It is written in the same transaction as the entries that cause it, so a
+/// reader never sees one without the other, and can be rebuilt by replaying the log.
+public struct StateWrite: Sendable, Hashable {
+    /// A table-like grouping, e.g. `provider` or `children`.
+    public var namespace: String
+    /// The key inside the namespace. Keys sort bytewise, so prefixes select ranges.
+    public var key: String
+    /// The new value, or `nil` to delete.
+    public var value: [UInt8]?
+
+    /// Creates a write.
+    public init(namespace: String, key: String, value: [UInt8]?) {
+        self.namespace = namespace
+        self.key = key
+        self.value = value
+    }
+}
+
+/// What the sequencer asks before it integrates a write.
+public struct AdmissionRequest: Sendable {
+    /// The DSSE envelope bytes as received.
+    public var envelope: [UInt8]
+    /// Its record id.
+    public var recordID: RecordID
+    /// The integration time the entry will get, milliseconds since the Unix epoch.
+    public var integratedAtMillis: Int64
+    /// Whatever the caller of ``Ledger/submit(envelope:recordID:context:)`` computed before
+    /// sequencing (a parsed record, the keys whose signatures verified), so that expensive
+    /// work is not repeated inside the sequencer.
+    public var context: (any Sendable)?
+}
+
+/// The answer to an ``AdmissionRequest``.
+public enum AdmissionDecision: Sendable {
+    /// Integrate the write, applying these derived-state changes in the same transaction.
+    case admit([StateWrite])
+    /// Refuse the write; its submitter gets this error and nothing is written.
+    case reject(any Error)
+}
+
+/// Decides, inside the sequencer and in log order, whether writes may enter the log.
+///
+/// Checks that depend on the state of the log (is this key valid for this provider now, does
+/// the previous record exist) belong here: the sequencer is the only place where the state is
+/// known not to change between the check and the write. `state` shows the stored state plus
+/// the changes of writes admitted earlier in the same batch.
+public protocol EntryAdmission: Sendable {
+    /// Admits or refuses one write.
+    func admit(_ request: AdmissionRequest, state: StateView) async throws -> AdmissionDecision
+}
+
+/// Admits every write and changes no state: the log as a plain transparency log.
+public struct AdmitAll: EntryAdmission {
+    /// Creates the policy.
+    public init() {}
+
+    public func admit(_ request: AdmissionRequest, state: StateView) async throws -> AdmissionDecision { .admit([]) }
+}
+
+/// Read access to the derived state during sequencing: the store, overlaid with the writes of
+/// entries admitted earlier in the same batch.
+public struct StateView: Sendable {
+    private let store: any LedgerStore
+    private var overlay: [StateKey: [UInt8]?] = [:]
+
+    private struct StateKey: Hashable {
+        var namespace: String
+        var key: String
+    }
+
+    init(store: any LedgerStore) {
+        self.store = store
+    }
+
+    /// The value at (`namespace`, `key`), or `nil`.
+    public func value(namespace: String, key: String) async throws -> [UInt8]? {
+        if let pending = overlay[StateKey(namespace: namespace, key: key)] { return pending }
+        return try await store.stateValue(namespace: namespace, key: key)
+    }
+
+    /// Keys in `namespace` that start with `prefix`, in key order, at most `limit`.
+    public func keys(namespace: String, prefix: String, limit: Int) async throws -> [String] {
+        var keys = Set(try await store.stateEntries(namespace: namespace, prefix: prefix, after: nil, limit: limit).map(\.key))
+        for (pending, value) in overlay where pending.namespace == namespace && pending.key.hasPrefix(prefix) {
+            if value == nil { keys.remove(pending.key) } else { keys.insert(pending.key) }
+        }
+        return Array(keys.sorted().prefix(limit))
+    }
+
+    mutating func apply(_ writes: [StateWrite]) {
+        for write in writes {
+            overlay[StateKey(namespace: write.namespace, key: write.key)] = .some(write.value)
+        }
+    }
+}
