@@ -12,46 +12,28 @@ import Crypto
 /// Rejecting timestamps in the future is left to the caller (pure code has no clock): use
 /// ``verifiedTimestamp(message:signature:)`` or ``verifiedTimestamp(in:)``.
 public struct CosignatureVerifier: NoteVerifier {
-    /// The cosigner (witness) name.
-    public let name: String
-    /// The key ID.
-    public let keyID: UInt32
-    /// The raw 32-byte Ed25519 public key.
-    public let publicKey: [UInt8]
-    private let key: Curve25519.Signing.PublicKey
+    private let material: Ed25519NoteKey
 
-    /// Parses a verifier key of type `0x04`; the key ID must match.
+    /// The key name.
+    public var name: String { material.name }
+    /// The key ID.
+    public var keyID: UInt32 { material.keyID }
+    /// The raw 32-byte Ed25519 public key.
+    public var publicKey: [UInt8] { material.publicKey }
+    private var key: Curve25519.Signing.PublicKey { material.key }
+
+    /// Parses a verifier key; the key ID must match the key, the type byte must be `0x04`.
     public init(vkey: String) throws(NoteError) {
-        let parsed = try NoteKeys.parse(vkey[...], what: "verifier key")
-        guard parsed.type == NoteKeys.typeCosignatureV1 else {
-            throw .unknownAlgorithm(
-                "verifier key type 0x\(String(parsed.type, radix: 16)) is not an Ed25519 cosignature key (0x04)"
-            )
-        }
-        try self.init(name: parsed.name, publicKey: parsed.key)
-        guard keyID == parsed.keyID else {
-            throw .keyIDMismatch("verifier key ID \(NoteKeys.hex(parsed.keyID)) does not match the key")
-        }
+        material = try Ed25519NoteKey(vkey: vkey, type: NoteKeys.typeCosignatureV1, typeName: "an Ed25519 cosignature key")
     }
 
-    /// Creates a verifier from a cosigner name and a raw 32-byte Ed25519 public key.
+    /// Creates a verifier from a name and a raw 32-byte Ed25519 public key.
     public init(name: String, publicKey: [UInt8]) throws(NoteError) {
-        try NoteKeys.checkName(name)
-        guard publicKey.count == 32 else { throw .malformedKey("Ed25519 public key must be 32 bytes") }
-        do {
-            self.key = try Curve25519.Signing.PublicKey(rawRepresentation: publicKey)
-        } catch {
-            throw .malformedKey("invalid Ed25519 public key")
-        }
-        self.name = name
-        self.publicKey = publicKey
-        self.keyID = NoteKeys.keyID(name: name, typeAndKey: [NoteKeys.typeCosignatureV1] + publicKey)
+        material = try Ed25519NoteKey(name: name, publicKey: publicKey, type: NoteKeys.typeCosignatureV1)
     }
 
     /// The verifier key string.
-    public var vkey: String {
-        NoteKeys.format(name: name, keyID: keyID, typeAndKey: [NoteKeys.typeCosignatureV1] + publicKey)
-    }
+    public var vkey: String { material.vkey }
 
     /// Whether `signature` is a valid cosignature of the checkpoint body `message`.
     public func verify(message: [UInt8], signature: [UInt8]) -> Bool {

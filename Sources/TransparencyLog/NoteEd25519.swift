@@ -5,46 +5,28 @@ import Crypto
 /// Key ID: `SHA-256(name || 0x0A || 0x01 || 32-byte public key)[:4]`.
 /// Verifier key string: `<name>+<8 hex digits key ID>+<base64(0x01 || public key)>`.
 public struct Ed25519NoteVerifier: NoteVerifier {
+    private let material: Ed25519NoteKey
+
     /// The key name.
-    public let name: String
+    public var name: String { material.name }
     /// The key ID.
-    public let keyID: UInt32
+    public var keyID: UInt32 { material.keyID }
     /// The raw 32-byte Ed25519 public key.
-    public let publicKey: [UInt8]
-    private let key: Curve25519.Signing.PublicKey
+    public var publicKey: [UInt8] { material.publicKey }
+    private var key: Curve25519.Signing.PublicKey { material.key }
 
     /// Parses a verifier key; the key ID must match the key, the type byte must be `0x01`.
     public init(vkey: String) throws(NoteError) {
-        let parsed = try NoteKeys.parse(vkey[...], what: "verifier key")
-        guard parsed.type == NoteKeys.typeEd25519 else {
-            throw .unknownAlgorithm(
-                "verifier key type 0x\(String(parsed.type, radix: 16)) is not Ed25519 (0x01)"
-            )
-        }
-        try self.init(name: parsed.name, publicKey: parsed.key)
-        guard keyID == parsed.keyID else {
-            throw .keyIDMismatch("verifier key ID \(NoteKeys.hex(parsed.keyID)) does not match the key")
-        }
+        material = try Ed25519NoteKey(vkey: vkey, type: NoteKeys.typeEd25519, typeName: "Ed25519")
     }
 
     /// Creates a verifier from a name and a raw 32-byte Ed25519 public key.
     public init(name: String, publicKey: [UInt8]) throws(NoteError) {
-        try NoteKeys.checkName(name)
-        guard publicKey.count == 32 else { throw .malformedKey("Ed25519 public key must be 32 bytes") }
-        do {
-            self.key = try Curve25519.Signing.PublicKey(rawRepresentation: publicKey)
-        } catch {
-            throw .malformedKey("invalid Ed25519 public key")
-        }
-        self.name = name
-        self.publicKey = publicKey
-        self.keyID = NoteKeys.keyID(name: name, typeAndKey: [NoteKeys.typeEd25519] + publicKey)
+        material = try Ed25519NoteKey(name: name, publicKey: publicKey, type: NoteKeys.typeEd25519)
     }
 
     /// The verifier key string.
-    public var vkey: String {
-        NoteKeys.format(name: name, keyID: keyID, typeAndKey: [NoteKeys.typeEd25519] + publicKey)
-    }
+    public var vkey: String { material.vkey }
 
     /// Verifies a 64-byte Ed25519 signature over the message.
     public func verify(message: [UInt8], signature: [UInt8]) -> Bool {
