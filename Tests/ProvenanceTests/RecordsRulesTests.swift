@@ -712,3 +712,38 @@ extension Record {
         return .imageModify(modify)
     }
 }
+
+@Suite("Records v1: signature policies stand alone")
+struct RecordsSignaturePolicyTests {
+    typealias F = RecordsFixture
+
+    /// Each signature policy refuses on its own (without the presence policies before it in the chain).
+    @Test func signaturePoliciesDoNotPassWhatTheyCannotCheck() async throws {
+        let world = try await RecordsWorld.make()
+        func context(_ record: Record, _ state: InMemoryProvenanceState) throws -> AdmissionContext {
+            AdmissionContext(
+                envelope: try record.signed(by: [F.acmeKey]),
+                record: record,
+                recordID: record.id,
+                integrationTime: world.now,
+                state: state
+            )
+        }
+        let empty = InMemoryProvenanceState()
+        let update = world.update(suspended: true)
+        #expect(try await AdminSignatures().evaluate(context(update, empty)) == .fails(.noGovernance, ""))
+        let register = world.register(1, provider: "nobody")
+        #expect(try await ProviderSignatures().evaluate(context(register, world.state)) == .fails(.unknownProvider, ""))
+        let rotation = Record.keyRotation(
+            KeyRotationRecord(
+                provider: "acme",
+                oldKeyID: F.globexKey.publicKey.keyID,
+                newKey: F.acmeNextKey.publicKey,
+                effectiveAt: world.now,
+                time: world.now
+            )
+        )
+        #expect(try await KeyRotationSignatures().evaluate(context(rotation, world.state)) == .fails(.unknownKey, ""))
+        #expect(try await KeyRotationSignatures().evaluate(context(rotation, empty)) == .fails(.noGovernance, ""))
+    }
+}

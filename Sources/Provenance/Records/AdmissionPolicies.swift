@@ -114,8 +114,9 @@ public struct AdminSignatures: AdmissionPolicy {
 
     /// Fails with `notSignedByAdmins` or `belowThreshold`.
     public func evaluate(_ context: AdmissionContext) async throws -> PolicyResult {
-        guard context.record.kind.signer == .admins, let governance = try await context.state.governance() else {
-            return .meetsPolicy
+        guard context.record.kind.signer == .admins else { return .meetsPolicy }
+        guard let governance = try await context.state.governance() else {
+            return .fails(.noGovernance, "the log has no genesis record yet")
         }
         let signed = context.envelope.verifiedKeys(governance.adminKeys).count
         return thresholdResult(signed: signed, threshold: governance.threshold, what: "a \(context.record.kind.rawValue) record")
@@ -151,9 +152,10 @@ public struct ProviderSignatures: AdmissionPolicy {
 
     /// Fails with `notSignedByProvider`, `keyRevoked`, `keyExpired` or `keyNotYetValid`.
     public func evaluate(_ context: AdmissionContext) async throws -> PolicyResult {
-        guard context.record.kind.signer == .provider, let id = context.record.provider,
-            let provider = try await context.state.provider(id: id)
-        else { return .meetsPolicy }
+        guard context.record.kind.signer == .provider, let id = context.record.provider else { return .meetsPolicy }
+        guard let provider = try await context.state.provider(id: id) else {
+            return .fails(.unknownProvider, "provider \"\(id)\" is not onboarded")
+        }
         return providerKeyResult(
             verified: verifiedProviderKeys(context.envelope, provider),
             time: context.integrationTime,
@@ -170,12 +172,18 @@ public struct KeyRotationSignatures: AdmissionPolicy {
 
     /// Fails with `notSignedByProvider`, `missingNewKeySignature`, `belowThreshold` or a key validity code.
     public func evaluate(_ context: AdmissionContext) async throws -> PolicyResult {
-        guard case .keyRotation(let rotation) = context.record, let governance = try await context.state.governance(),
-            let provider = try await context.state.provider(id: rotation.provider)
-        else { return .meetsPolicy }
+        guard case .keyRotation(let rotation) = context.record else { return .meetsPolicy }
+        guard let governance = try await context.state.governance() else {
+            return .fails(.noGovernance, "the log has no genesis record yet")
+        }
+        guard let provider = try await context.state.provider(id: rotation.provider) else {
+            return .fails(.unknownProvider, "provider \"\(rotation.provider)\" is not onboarded")
+        }
         let admins = context.envelope.verifiedKeys(governance.adminKeys).count
         if admins >= governance.threshold { return .meetsPolicy }
-        guard let old = provider.key(id: rotation.oldKeyID) else { return .meetsPolicy }  // ProviderKeyChanges reports it
+        guard let old = provider.key(id: rotation.oldKeyID) else {
+            return .fails(.unknownKey, "provider \"\(rotation.provider)\" has no key \(rotation.oldKeyID)")
+        }
         if context.envelope.verifiedKeys([old.key]).isEmpty {
             if admins > 0 { return thresholdResult(signed: admins, threshold: governance.threshold, what: "a key rotation") }
             return .fails(
