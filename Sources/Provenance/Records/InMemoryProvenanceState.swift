@@ -1,0 +1,77 @@
+/// A provenance state held in memory: for tests, offline verification (replaying a bundle) and as the
+/// reference semantics of ``StateChange`` for stores.
+public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
+    /// The governance.
+    public private(set) var governanceState: GovernanceState?
+    /// Providers by id.
+    public private(set) var providers: [String: ProviderState] = [:]
+    /// Records by id.
+    public private(set) var records: [RecordID: RecordState] = [:]
+    /// Users by id.
+    public private(set) var users: [String: UserState] = [:]
+    /// The first image record per (provider, digest).
+    public private(set) var images: [String: [String: RecordID]] = [:]
+
+    /// An empty state (before genesis).
+    public init() {}
+
+    /// Applies `changes` in order.
+    public mutating func apply(_ changes: [StateChange]) {
+        for change in changes { apply(change) }
+    }
+
+    /// Applies one change.
+    public mutating func apply(_ change: StateChange) {
+        switch change {
+        case .governanceSet(let governance):
+            governanceState = governance
+        case .providerUpserted(let provider):
+            providers[provider.id] = provider
+        case .keyAdded(let provider, let key):
+            providers[provider]?.keys.append(key)
+        case .keyRetired(let provider, let keyID, let until):
+            updateKey(provider: provider, keyID: keyID) { key in key.validUntil = min(key.validUntil ?? until, until) }
+        case .keyRevoked(let provider, let keyID, let effectiveAt):
+            updateKey(provider: provider, keyID: keyID) { key in key.revokedAt = min(key.revokedAt ?? effectiveAt, effectiveAt) }
+        case .recordAdded(let record):
+            records[record.id] = record
+            if record.kind.isImageRecord, let provider = record.provider, let digest = record.digest,
+                images[provider]?[digest] == nil
+            {
+                images[provider, default: [:]][digest] = record.id
+            }
+        case .recordRevoked(let id, let revocation):
+            records[id]?.revocation = revocation
+        case .recordRestored(let id):
+            records[id]?.revocation = nil
+        case .recordDeprecated(let id, let deprecation):
+            records[id]?.deprecation = deprecation
+        case .userRegistered(let user):
+            users[user.id] = user
+        }
+    }
+
+    private mutating func updateKey(provider: String, keyID: String, _ update: (inout KeyState) -> Void) {
+        guard let index = providers[provider]?.keys.firstIndex(where: { $0.keyID == keyID }) else { return }
+        update(&providers[provider]!.keys[index])
+    }
+
+    /// Admits `envelope` with `rules` at `integrationTime` and, when accepted, applies its changes.
+    public mutating func admit(
+        _ envelope: DSSEEnvelope,
+        integrationTime: Int64,
+        rules: ProvenanceRules = ProvenanceRules()
+    ) async throws -> Admission {
+        let admission = try await rules.admit(envelope, integrationTime: integrationTime, state: self)
+        if case .accepted(let changes) = admission { apply(changes) }
+        return admission
+    }
+
+    // MARK: ProvenanceStateReader
+
+    public func governance() async throws -> GovernanceState? { governanceState }
+    public func provider(id: String) async throws -> ProviderState? { providers[id] }
+    public func record(id: RecordID) async throws -> RecordState? { records[id] }
+    public func imageRecord(provider: String, digest: String) async throws -> RecordID? { images[provider]?[digest] }
+    public func user(id: String) async throws -> UserState? { users[id] }
+}

@@ -1,0 +1,190 @@
+/// A provenance record: the decoded payload of a DSSE envelope whose payload type is one of the
+/// `application/vnd.vmtrust.<kind>.v1+json` types.
+///
+/// Payloads are canonical JSON objects (docs/FORMATS.md, "Records, version 1"): every record has `"v": 1`
+/// and `"time"` (the signer's claim, integer milliseconds since the Unix epoch) besides its kind's fields.
+/// ``decode(payloadType:payload:)`` accepts exactly the bytes ``encoded()`` produces, so one record has one
+/// record id.
+public enum Record: Sendable, Hashable {
+    /// `genesis`.
+    case genesis(GenesisRecord)
+    /// `provider-onboard`.
+    case providerOnboard(ProviderOnboardRecord)
+    /// `provider-update`.
+    case providerUpdate(ProviderUpdateRecord)
+    /// `key-rotation`.
+    case keyRotation(KeyRotationRecord)
+    /// `key-revocation`.
+    case keyRevocation(KeyRevocationRecord)
+    /// `user-register`.
+    case userRegister(UserRegisterRecord)
+    /// `image-register`.
+    case imageRegister(ImageRegisterRecord)
+    /// `image-modify`.
+    case imageModify(ImageModifyRecord)
+    /// `image-revoke`.
+    case imageRevoke(ImageRevokeRecord)
+    /// `image-restore`.
+    case imageRestore(ImageRestoreRecord)
+    /// `image-deprecate`.
+    case imageDeprecate(ImageDeprecateRecord)
+
+    /// The record format version written in `"v"`.
+    public static let version: Int64 = 1
+
+    /// Decodes and validates a payload of type `payloadType`.
+    ///
+    /// Rejects an unknown payload type, anything but one strict JSON object, a missing or unknown field, a
+    /// field of the wrong JSON type (`null` included), malformed digests, record ids, key ids, keys,
+    /// identifiers and enumeration values, out-of-range numbers, over-long strings, `v` other than 1, and
+    /// a payload that is valid but not in canonical form. The error names the field.
+    public static func decode(payloadType: String, payload: [UInt8]) throws(RecordError) -> Record {
+        guard let kind = RecordKind(payloadType: payloadType) else {
+            throw RecordError(code: .unknownPayloadType, field: nil, message: "unknown payload type \"\(payloadType)\"")
+        }
+        let value: StrictJSON.Value
+        do {
+            value = try StrictJSON.parse(payload)
+        } catch {
+            throw RecordError(code: .malformedJSON, field: nil, message: error.reason)
+        }
+        var reader = try FieldReader(value, path: "")
+        let version: Int64
+        do {
+            version = try reader.integer("v", in: Int64.min...Int64.max)
+        } catch  where error.code == .outOfRange {
+            throw RecordError(code: .unsupportedVersion, field: "v", message: "\"v\" must be 1")
+        }
+        guard version == Record.version else {
+            throw RecordError(code: .unsupportedVersion, field: "v", message: "\"v\" is \(version); only 1 is supported")
+        }
+        let record: Record
+        switch kind {
+        case .genesis: record = .genesis(try GenesisRecord(&reader))
+        case .providerOnboard: record = .providerOnboard(try ProviderOnboardRecord(&reader))
+        case .providerUpdate: record = .providerUpdate(try ProviderUpdateRecord(&reader))
+        case .keyRotation: record = .keyRotation(try KeyRotationRecord(&reader))
+        case .keyRevocation: record = .keyRevocation(try KeyRevocationRecord(&reader))
+        case .userRegister: record = .userRegister(try UserRegisterRecord(&reader))
+        case .imageRegister: record = .imageRegister(try ImageRegisterRecord(&reader))
+        case .imageModify: record = .imageModify(try ImageModifyRecord(&reader))
+        case .imageRevoke: record = .imageRevoke(try ImageRevokeRecord(&reader))
+        case .imageRestore: record = .imageRestore(try ImageRestoreRecord(&reader))
+        case .imageDeprecate: record = .imageDeprecate(try ImageDeprecateRecord(&reader))
+        }
+        try reader.finish()
+        guard record.encoded() == payload else {
+            throw RecordError(
+                code: .notCanonical,
+                field: nil,
+                message: "the payload is not canonical JSON (sorted keys, no white space, minimal escaping)"
+            )
+        }
+        return record
+    }
+
+    /// Decodes the payload of `envelope` (see ``decode(payloadType:payload:)``).
+    public static func decode(_ envelope: DSSEEnvelope) throws(RecordError) -> Record {
+        try decode(payloadType: envelope.payloadType, payload: envelope.payload)
+    }
+
+    /// The record's kind.
+    public var kind: RecordKind {
+        switch self {
+        case .genesis: .genesis
+        case .providerOnboard: .providerOnboard
+        case .providerUpdate: .providerUpdate
+        case .keyRotation: .keyRotation
+        case .keyRevocation: .keyRevocation
+        case .userRegister: .userRegister
+        case .imageRegister: .imageRegister
+        case .imageModify: .imageModify
+        case .imageRevoke: .imageRevoke
+        case .imageRestore: .imageRestore
+        case .imageDeprecate: .imageDeprecate
+        }
+    }
+
+    /// The DSSE payload type, `application/vnd.vmtrust.<kind>.v1+json`.
+    public var payloadType: String { kind.payloadType }
+
+    /// The signer's time claim, ms since the Unix epoch.
+    public var time: Int64 {
+        switch self {
+        case .genesis(let r): r.time
+        case .providerOnboard(let r): r.time
+        case .providerUpdate(let r): r.time
+        case .keyRotation(let r): r.time
+        case .keyRevocation(let r): r.time
+        case .userRegister(let r): r.time
+        case .imageRegister(let r): r.time
+        case .imageModify(let r): r.time
+        case .imageRevoke(let r): r.time
+        case .imageRestore(let r): r.time
+        case .imageDeprecate(let r): r.time
+        }
+    }
+
+    /// The provider the record is about (provider records, key records, image records), else `nil`.
+    public var provider: String? {
+        switch self {
+        case .genesis, .userRegister: nil
+        case .providerOnboard(let r): r.id
+        case .providerUpdate(let r): r.id
+        case .keyRotation(let r): r.provider
+        case .keyRevocation(let r): r.provider
+        case .imageRegister(let r): r.provider
+        case .imageModify(let r): r.provider
+        case .imageRevoke(let r): r.provider
+        case .imageRestore(let r): r.provider
+        case .imageDeprecate(let r): r.provider
+        }
+    }
+
+    /// The image digest an image-register or image-modify record describes, else `nil`.
+    public var imageDigest: String? {
+        switch self {
+        case .imageRegister(let r): r.digest
+        case .imageModify(let r): r.digest
+        default: nil
+        }
+    }
+
+    /// The record an image-modify (`previous`) or image-revoke/restore/deprecate (`target`) refers to.
+    public var linkedRecord: RecordID? {
+        switch self {
+        case .imageModify(let r): r.previous
+        case .imageRevoke(let r): r.target
+        case .imageRestore(let r): r.target
+        case .imageDeprecate(let r): r.target
+        default: nil
+        }
+    }
+
+    /// The canonical payload bytes: sorted keys, no white space, minimal escaping, absent optionals omitted.
+    public func encoded() -> [UInt8] {
+        let fields: [(String, CanonicalJSON?)]
+        switch self {
+        case .genesis(let r): fields = r.fields
+        case .providerOnboard(let r): fields = r.fields
+        case .providerUpdate(let r): fields = r.fields
+        case .keyRotation(let r): fields = r.fields
+        case .keyRevocation(let r): fields = r.fields
+        case .userRegister(let r): fields = r.fields
+        case .imageRegister(let r): fields = r.fields
+        case .imageModify(let r): fields = r.fields
+        case .imageRevoke(let r): fields = r.fields
+        case .imageRestore(let r): fields = r.fields
+        case .imageDeprecate(let r): fields = r.fields
+        }
+        return CanonicalJSON.object(fields + [("time", .integer(time)), ("v", .integer(Record.version))]).bytes
+    }
+
+    /// The record id of ``encoded()``.
+    public var id: RecordID { RecordID(payload: encoded()) }
+
+    /// Signs ``encoded()`` into a DSSE envelope with every key, in order.
+    public func signed(by keys: [SigningKey]) throws -> DSSEEnvelope {
+        try DSSEEnvelope.sign(payloadType: payloadType, payload: encoded(), keys: keys)
+    }
+}

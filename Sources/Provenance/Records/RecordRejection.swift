@@ -1,0 +1,105 @@
+/// Why the rules refuse a record: a stable ``code`` (the HTTP layer turns it into an RFC 9457 problem type)
+/// and a human readable ``message``. Two rejections are equal when their codes are equal.
+public struct RecordRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The stable category.
+    public var code: Code
+    /// A human readable explanation; not stable.
+    public var message: String
+
+    /// Creates a rejection.
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// `RecordRejection.<code>: <message>`.
+    public var description: String { "RecordRejection.\(code): \(message)" }
+
+    /// Equality by ``code`` only.
+    public static func == (lhs: RecordRejection, rhs: RecordRejection) -> Bool { lhs.code == rhs.code }
+
+    /// Hashes the ``code`` only.
+    public func hash(into hasher: inout Hasher) { hasher.combine(code) }
+
+    /// Stable rejection categories. ``description`` is the stable name.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The stable name, e.g. `keyRevoked`.
+        public let description: String
+        private init(_ name: String) { description = name }
+
+        /// The payload does not decode as a record of its payload type (the message carries the ``RecordError``).
+        public static let invalidRecord = Code("invalidRecord")
+        /// The record given does not match the envelope's payload type or payload bytes.
+        public static let recordMismatch = Code("recordMismatch")
+        /// The record is already in the log (the ledger answers the original receipt).
+        public static let alreadyRecorded = Code("alreadyRecorded")
+        /// The time claim differs from the integration time by more than the allowed skew.
+        public static let timeOutsideSkew = Code("timeOutsideSkew")
+        /// No genesis record yet: only a genesis record can be written.
+        public static let noGovernance = Code("noGovernance")
+        /// A genesis record exists already.
+        public static let genesisExists = Code("genesisExists")
+        /// A governance record carries no valid admin signature (or a non-admin signed it).
+        public static let notSignedByAdmins = Code("notSignedByAdmins")
+        /// Fewer distinct admin keys signed than the threshold requires.
+        public static let belowThreshold = Code("belowThreshold")
+        /// No valid signature by a key of the provider the record speaks for.
+        public static let notSignedByProvider = Code("notSignedByProvider")
+        /// A self-signed key rotation lacks the new key's signature.
+        public static let missingNewKeySignature = Code("missingNewKeySignature")
+        /// The signing key was revoked at or before the integration time.
+        public static let keyRevoked = Code("keyRevoked")
+        /// The signing key's validity ended at or before the integration time (retired, rotated out, expired).
+        public static let keyExpired = Code("keyExpired")
+        /// The signing key's validity starts after the integration time.
+        public static let keyNotYetValid = Code("keyNotYetValid")
+        /// The provider is not onboarded.
+        public static let unknownProvider = Code("unknownProvider")
+        /// The provider is onboarded already.
+        public static let providerExists = Code("providerExists")
+        /// The provider is suspended.
+        public static let providerSuspended = Code("providerSuspended")
+        /// The key id names no key of the provider.
+        public static let unknownKey = Code("unknownKey")
+        /// The key is already granted to the provider.
+        public static let keyAlreadyGranted = Code("keyAlreadyGranted")
+        /// The key is already revoked at or before the requested effective time.
+        public static let keyAlreadyRevoked = Code("keyAlreadyRevoked")
+        /// The user is registered already.
+        public static let userExists = Code("userExists")
+        /// `previous` or `target` names no record in the log.
+        public static let unknownRecord = Code("unknownRecord")
+        /// `previous` or `target` names a record that is not an image record (register or modify).
+        public static let notAnImageRecord = Code("notAnImageRecord")
+        /// `previous` or `target` belongs to another provider's lineage.
+        public static let foreignLineage = Code("foreignLineage")
+        /// `previous` is revoked (directly or inherited) at the integration time.
+        public static let previousRevoked = Code("previousRevoked")
+        /// The record would be its own ancestor.
+        public static let cycle = Code("cycle")
+        /// The provider already registered this image digest as another record.
+        public static let digestAlreadyRegistered = Code("digestAlreadyRegistered")
+        /// The record's initial reputation differs from the provider's onboarding.
+        public static let reputationMismatch = Code("reputationMismatch")
+        /// An effective time lies before the record's time claim (only key revocations may back-date).
+        public static let effectiveTimeInPast = Code("effectiveTimeInPast")
+        /// The target is already revoked directly (in effect or scheduled).
+        public static let alreadyRevoked = Code("alreadyRevoked")
+        /// The target has no direct revocation to lift.
+        public static let notRevoked = Code("notRevoked")
+    }
+}
+
+/// The verdict of ``ProvenanceRules/admit(_:record:integrationTime:state:)``.
+public enum Admission: Sendable, Hashable {
+    /// The record may be sequenced; persist these changes with it, in order.
+    case accepted([StateChange])
+    /// The record is refused; nothing may be written.
+    case rejected(RecordRejection)
+
+    /// The rejection, if any.
+    public var rejection: RecordRejection? {
+        if case .rejected(let rejection) = self { return rejection }
+        return nil
+    }
+}
