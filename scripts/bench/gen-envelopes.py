@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes COUNT distinct admin-signed DSSE envelopes (~SIZE bytes each), one JSON per line.
+"""Writes COUNT distinct admin-signed DSSE envelopes (SIZE bytes each, give or take a few), one JSON per line.
 
 Independent of vmtrust's own code: it uses the `cryptography` package for Ed25519, so the
 benchmark also checks that envelopes signed elsewhere are accepted.
@@ -19,18 +19,26 @@ def main():
     spki = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     keyid = hashlib.sha256(spki).hexdigest()
     payload_type = "application/vnd.vmtrust.bench+json"
-    pad = max(0, (args.size - 300) * 3 // 4 - 40)
-    out = sys.stdout
-    for n in range(args.count):
+
+    def envelope(n, pad):
         payload = json.dumps({"seed": args.seed, "n": n, "pad": "x" * pad}, separators=(",", ":")).encode()
         pae = b"DSSEv1 %d %s %d %s" % (len(payload_type), payload_type.encode(), len(payload), payload)
         sig = key.sign(pae)
-        envelope = {
-            "payloadType": payload_type,
-            "payload": base64.b64encode(payload).decode(),
-            "signatures": [{"keyid": keyid, "sig": base64.b64encode(sig).decode()}],
-        }
-        out.write(json.dumps(envelope, separators=(",", ":")))
+        return json.dumps(
+            {
+                "payloadType": payload_type,
+                "payload": base64.b64encode(payload).decode(),
+                "signatures": [{"keyid": keyid, "sig": base64.b64encode(sig).decode()}],
+            },
+            separators=(",", ":"),
+        )
+
+    # Pad the payload so that a mid-range envelope is --size bytes (base64: 4 chars per 3 bytes).
+    overhead = len(envelope(args.count // 2, 0))
+    pad = max(0, (args.size - overhead) * 3 // 4)
+    out = sys.stdout
+    for n in range(args.count):
+        out.write(envelope(n, pad))
         out.write("\n")
 
 
