@@ -74,7 +74,8 @@ public struct StateView: Sendable {
         var key: String
     }
 
-    init(store: any LedgerStore) {
+    /// A view of the store's state with no pending changes (for reads outside sequencing).
+    public init(store: any LedgerStore) {
         self.store = store
     }
 

@@ -138,3 +138,25 @@ enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension PublicKey: Codable {
+    /// Decodes the standard base64 of the SubjectPublicKeyInfo DER.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let der = Base64.decode(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "public key is not base64")
+        }
+        do {
+            try self.init(spkiDER: der)
+        } catch {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(error)")
+        }
+    }
+
+    /// Encodes the SubjectPublicKeyInfo DER as standard base64.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(Base64.encode(spkiDER))
+    }
+}

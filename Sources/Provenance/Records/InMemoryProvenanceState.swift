@@ -15,6 +15,22 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     /// An empty state (before genesis).
     public init() {}
 
+    /// A state seeded with the given entities: stores load the entities a change touches,
+    /// apply it here with the reference semantics, and write back what changed.
+    public init(
+        governance: GovernanceState?,
+        providers: [String: ProviderState] = [:],
+        records: [RecordID: RecordState] = [:],
+        users: [String: UserState] = [:],
+        images: [String: [String: RecordID]] = [:]
+    ) {
+        self.governanceState = governance
+        self.providers = providers
+        self.records = records
+        self.users = users
+        self.images = images
+    }
+
     /// Applies `changes` in order.
     public mutating func apply(_ changes: [StateChange]) {
         for change in changes { apply(change) }

@@ -1,5 +1,5 @@
 /// The governance established by the genesis record.
-public struct GovernanceState: Sendable, Hashable {
+public struct GovernanceState: Sendable, Hashable, Codable {
     /// The admin keys.
     public var adminKeys: [PublicKey]
     /// How many distinct admin keys must sign a governance record.
@@ -32,7 +32,7 @@ public enum KeyValidity: Sendable, Hashable {
 
 /// A provider key with its validity window `[validFrom, validUntil)` and its revocation, all in ms since the
 /// Unix epoch.
-public struct KeyState: Sendable, Hashable {
+public struct KeyState: Sendable, Hashable, Codable {
     /// The public key.
     public var key: PublicKey
     /// Start of validity (inclusive).
@@ -74,7 +74,7 @@ public struct KeyState: Sendable, Hashable {
 }
 
 /// A provider.
-public struct ProviderState: Sendable, Hashable {
+public struct ProviderState: Sendable, Hashable, Codable {
     /// The provider id.
     public var id: String
     /// The display name.
@@ -113,7 +113,7 @@ public struct ProviderState: Sendable, Hashable {
 }
 
 /// A user.
-public struct UserState: Sendable, Hashable {
+public struct UserState: Sendable, Hashable, Codable {
     /// The user id.
     public var id: String
     /// The user's key.
@@ -130,7 +130,7 @@ public struct UserState: Sendable, Hashable {
 }
 
 /// A direct revocation of an image record.
-public struct RevocationState: Sendable, Hashable {
+public struct RevocationState: Sendable, Hashable, Codable {
     /// The image-revoke record.
     public var record: RecordID
     /// When it takes effect (ms); later than the integration time for a scheduled revocation.
@@ -150,7 +150,7 @@ public struct RevocationState: Sendable, Hashable {
 }
 
 /// A deprecation of an image record.
-public struct DeprecationState: Sendable, Hashable {
+public struct DeprecationState: Sendable, Hashable, Codable {
     /// The image-deprecate record.
     public var record: RecordID
     /// The time from which the image is deprecated (ms).
@@ -164,7 +164,7 @@ public struct DeprecationState: Sendable, Hashable {
 }
 
 /// What the rules need to know about a logged record.
-public struct RecordState: Sendable, Hashable {
+public struct RecordState: Sendable, Hashable, Codable {
     /// The record id.
     public var id: RecordID
     /// The record's kind.

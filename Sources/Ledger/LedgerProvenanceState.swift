@@ -1,0 +1,230 @@
+import Foundation
+import Provenance
+
+/// The provenance state as a ledger keeps it: JSON documents and index keys in derived-state
+/// namespaces, read through a ``StateView``.
+///
+/// | namespace | key | value |
+/// |---|---|---|
+/// | `governance` | `current` | ``GovernanceState`` JSON |
+/// | `provider` | provider id | ``ProviderState`` JSON |
+/// | `user` | user id | ``UserState`` JSON |
+/// | `record` | record id | ``RecordState`` JSON |
+/// | `image` | `<provider>/<digest>` | the first image record id for that digest |
+/// | `digest` | `<digest>/<record id>` | empty: every record that names the digest |
+/// | `children` | `<record id>/<child id>` | empty: lineage edges (`previous` links) |
+/// | `provider-records` | `<provider>/<time, 13 digits>/<record id>` | empty: a provider's records in log order |
+///
+/// Every value is a function of the entries alone, written in the transaction of the entry that
+/// caused it.
+public struct LedgerProvenanceState: ProvenanceStateReader {
+    /// Namespace names.
+    public enum Namespace {
+        static let governance = "governance"
+        static let provider = "provider"
+        static let user = "user"
+        static let record = "record"
+        static let image = "image"
+        static let digest = "digest"
+        static let children = "children"
+        static let providerRecords = "provider-records"
+    }
+
+    private let view: StateView
+
+    /// Reads through `view` (inside the sequencer: the store plus the batch's earlier changes).
+    public init(view: StateView) {
+        self.view = view
+    }
+
+    /// Reads the store's committed state.
+    public init(store: any LedgerStore) {
+        self.view = StateView(store: store)
+    }
+
+    private func document<T: Decodable>(_ type: T.Type, namespace: String, key: String) async throws -> T? {
+        guard let bytes = try await view.value(namespace: namespace, key: key) else { return nil }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch {
+            throw LedgerError.corruptStore("derived state \(namespace)/\(key) does not decode: \(error)")
+        }
+    }
+
+    public func governance() async throws -> GovernanceState? {
+        try await document(GovernanceState.self, namespace: Namespace.governance, key: "current")
+    }
+
+    public func provider(id: String) async throws -> ProviderState? {
+        try await document(ProviderState.self, namespace: Namespace.provider, key: id)
+    }
+
+    public func record(id: RecordID) async throws -> RecordState? {
+        try await document(RecordState.self, namespace: Namespace.record, key: id.description)
+    }
+
+    public func imageRecord(provider: String, digest: String) async throws -> RecordID? {
+        guard let bytes = try await view.value(namespace: Namespace.image, key: "\(provider)/\(digest)") else { return nil }
+        return RecordID(String(decoding: bytes, as: UTF8.self))
+    }
+
+    public func user(id: String) async throws -> UserState? {
+        try await document(UserState.self, namespace: Namespace.user, key: id)
+    }
+
+    /// Records that name `digest` (image records and records about them), at most `limit`.
+    public func records(withDigest digest: String, limit: Int = 1000) async throws -> [RecordID] {
+        try await suffixes(namespace: Namespace.digest, prefix: digest + "/", limit: limit).compactMap(RecordID.init)
+    }
+
+    /// The records whose `previous` is `id`, at most `limit`.
+    public func children(of id: RecordID, limit: Int = 1000) async throws -> [RecordID] {
+        try await suffixes(namespace: Namespace.children, prefix: id.description + "/", limit: limit).compactMap(RecordID.init)
+    }
+
+    /// A provider's records in log order, at most `limit`.
+    public func records(ofProvider provider: String, limit: Int = 1000) async throws -> [RecordID] {
+        try await suffixes(namespace: Namespace.providerRecords, prefix: provider + "/", limit: limit).compactMap { key in
+            key.split(separator: "/").last.flatMap { RecordID(String($0)) }
+        }
+    }
+
+    private func suffixes(namespace: String, prefix: String, limit: Int) async throws -> [String] {
+        try await view.keys(namespace: namespace, prefix: prefix, limit: limit).map { String($0.dropFirst(prefix.count)) }
+    }
+
+    // MARK: - Writing
+
+    /// The derived-state writes that persist `changes`.
+    ///
+    /// The entities the changes touch are loaded, the changes applied to them with the reference
+    /// semantics of `InMemoryProvenanceState`, and every entity that differs written back, plus
+    /// the index keys of added records.
+    public func writes(for changes: [StateChange]) async throws -> [StateWrite] {
+        // What the changes touch.
+        var touchesGovernance = false
+        var providerIDs: Set<String> = []
+        var recordIDs: Set<RecordID> = []
+        var userIDs: Set<String> = []
+        var imageKeys: Set<[String]> = []
+        var added: [RecordState] = []
+        for change in changes {
+            switch change {
+            case .governanceSet:
+                touchesGovernance = true
+            case .providerUpserted(let provider):
+                providerIDs.insert(provider.id)
+            case .keyAdded(let id, _), .keyRetired(let id, _, _), .keyRevoked(let id, _, _):
+                providerIDs.insert(id)
+            case .recordAdded(let record):
+                added.append(record)
+                if let provider = record.provider, let digest = record.digest { imageKeys.insert([provider, digest]) }
+            case .recordRevoked(let id, _), .recordRestored(let id), .recordDeprecated(let id, _):
+                recordIDs.insert(id)
+            case .userRegistered(let user):
+                userIDs.insert(user.id)
+            }
+        }
+        // Their current values.
+        var providers: [String: ProviderState] = [:]
+        for id in providerIDs { providers[id] = try await provider(id: id) }
+        var records: [RecordID: RecordState] = [:]
+        for id in recordIDs { records[id] = try await record(id: id) }
+        var users: [String: UserState] = [:]
+        for id in userIDs { users[id] = try await user(id: id) }
+        var images: [String: [String: RecordID]] = [:]
+        for key in imageKeys {
+            if let id = try await imageRecord(provider: key[0], digest: key[1]) { images[key[0], default: [:]][key[1]] = id }
+        }
+        let before = InMemoryProvenanceState(
+            governance: touchesGovernance ? try await governance() : nil,
+            providers: providers,
+            records: records,
+            users: users,
+            images: images
+        )
+        var after = before
+        after.apply(changes)
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var writes: [StateWrite] = []
+        func put(_ namespace: String, _ key: String, _ value: some Encodable) throws {
+            writes.append(StateWrite(namespace: namespace, key: key, value: Array(try encoder.encode(value))))
+        }
+        if touchesGovernance, let value = after.governanceState, value != before.governanceState {
+            try put(Namespace.governance, "current", value)
+        }
+        for (id, provider) in after.providers where before.providers[id] != provider {
+            try put(Namespace.provider, id, provider)
+        }
+        for (id, user) in after.users where before.users[id] != user {
+            try put(Namespace.user, id, user)
+        }
+        for (id, record) in after.records where before.records[id] != record {
+            try put(Namespace.record, id.description, record)
+        }
+        for (provider, digests) in after.images {
+            for (digest, id) in digests where before.images[provider]?[digest] != id {
+                writes.append(
+                    StateWrite(namespace: Namespace.image, key: "\(provider)/\(digest)", value: Array(id.description.utf8))
+                )
+            }
+        }
+        for record in added {
+            if let digest = record.digest {
+                writes.append(StateWrite(namespace: Namespace.digest, key: "\(digest)/\(record.id)", value: []))
+            }
+            if let previous = record.previous {
+                writes.append(StateWrite(namespace: Namespace.children, key: "\(previous)/\(record.id)", value: []))
+            }
+            if let provider = record.provider {
+                let time =
+                    String(repeating: "0", count: max(0, 13 - String(record.integratedAt).count)) + String(record.integratedAt)
+                writes.append(
+                    StateWrite(namespace: Namespace.providerRecords, key: "\(provider)/\(time)/\(record.id)", value: [])
+                )
+            }
+        }
+        return writes
+    }
+}
+
+/// Admits vmtrust records (payload types `application/vnd.vmtrust.<kind>.v1+json`) by the
+/// provenance chain rules against the ledger's state, and hands other payload types to
+/// `others`.
+public struct ProvenanceAdmission: EntryAdmission {
+    /// The chain rules.
+    public var rules: ProvenanceRules
+    /// What decides payload types that are not vmtrust records.
+    public var others: any EntryAdmission
+
+    /// Creates the policy.
+    public init(rules: ProvenanceRules = ProvenanceRules(), others: any EntryAdmission = AdmitAll()) {
+        self.rules = rules
+        self.others = others
+    }
+
+    public func admit(_ request: AdmissionRequest, state: StateView) async throws -> AdmissionDecision {
+        let envelope: DSSEEnvelope
+        if let parsed = request.context as? DSSEEnvelope {
+            envelope = parsed
+        } else {
+            do {
+                envelope = try DSSEEnvelope(json: request.envelope)
+            } catch {
+                return .reject(error)
+            }
+        }
+        guard RecordKind(payloadType: envelope.payloadType) != nil else {
+            return try await others.admit(request, state: state)
+        }
+        let reader = LedgerProvenanceState(view: state)
+        switch try await rules.admit(envelope, integrationTime: request.integratedAtMillis, state: reader) {
+        case .rejected(let rejection):
+            return .reject(rejection)
+        case .accepted(let changes):
+            return .admit(try await reader.writes(for: changes))
+        }
+    }
+}
