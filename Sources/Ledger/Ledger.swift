@@ -123,6 +123,12 @@ public actor Ledger {
     /// Writes waiting for the next batch (not counting the batch being committed).
     public var pendingCount: Int { pending.count }
 
+    /// The ledger's clock: milliseconds since the Unix epoch.
+    public nonisolated func now() -> Int64 { clock() }
+
+    /// The provenance state as committed (for reads outside sequencing).
+    public nonisolated var provenanceState: LedgerProvenanceState { LedgerProvenanceState(store: store) }
+
     /// Reads the latest checkpoint from the store: throws when the store cannot answer.
     public func checkStore() async throws {
         guard let stored = try await store.latestCheckpoint(), stored.size >= latest.size else {

@@ -4,6 +4,7 @@ import Hummingbird
 import Ledger
 import Logging
 import NIOCore
+import Provenance
 
 /// An RFC 9457 problem: the body of every error response, `application/problem+json`.
 ///
@@ -80,6 +81,26 @@ extension Problem {
         Problem(.notFound, code: "not-found", title: "Not found", detail: detail)
     }
 
+    /// Maps a refusal by the provenance rules to a problem whose type carries the rule's code
+    /// (`urn:vmtrust:problem:record-<code>`, the code in kebab case).
+    static func from(_ rejection: RecordRejection) -> Problem {
+        let code = rejection.code.description
+        let kebab = code.reduce(into: "") { out, character in
+            if character.isUppercase { out += "-" + character.lowercased() } else { out.append(character) }
+        }
+        let status: HTTPResponse.Status
+        switch rejection.code {
+        case .notSignedByAdmins, .belowThreshold, .notSignedByProvider, .missingNewKeySignature, .keyRevoked, .keyExpired,
+            .keyNotYetValid, .providerSuspended, .unknownKey, .foreignLineage:
+            status = .forbidden
+        case .invalidRecord, .recordMismatch, .timeOutsideSkew, .effectiveTimeInPast:
+            status = .badRequest
+        default:
+            status = .conflict
+        }
+        return Problem(status, code: "record-" + kebab, title: "The record is refused", detail: rejection.message)
+    }
+
     /// Maps ledger errors to problems.
     static func from(_ error: LedgerError) -> Problem {
         switch error.code {
@@ -113,6 +134,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("ledger failure", metadata: ["error": "\(error)"])
             }
             throw Problem.from(error)
+        } catch let rejection as RecordRejection {
+            throw Problem.from(rejection)
         } catch let error as HTTPError {
             switch error.status {
             case .contentTooLarge:

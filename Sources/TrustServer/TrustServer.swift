@@ -50,6 +50,7 @@ public struct TrustServer: Sendable {
         addHealthRoutes(to: router)
         addLogRoutes(to: router)
         addRecordRoutes(to: router)
+        addProvenanceRoutes(to: router)
         return router
     }
 

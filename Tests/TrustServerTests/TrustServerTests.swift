@@ -16,12 +16,14 @@ struct Harness {
     let ledger: Ledger
     let app: Application<RouterResponder<BasicRequestContext>>
 
-    init() async throws {
+    init(admission: any EntryAdmission = AdmitAll(), clock: @escaping @Sendable () -> Int64 = { 1_790_000_000_000 }) async throws
+    {
         ledger = try await Ledger(
             store: store,
             signer: TestKeys.logSigner,
             configuration: LedgerConfiguration(origin: TestKeys.origin),
-            clock: { 1_790_000_000_000 }
+            admission: admission,
+            clock: clock
         )
         let server = TrustServer(
             ledger: ledger,
@@ -260,7 +262,7 @@ struct TrustServerTests {
                     "/log/checkpoint", "/log/tile/{level}/{index}", "/log/tile/entries/{index}", "/v1/log/key",
                     "/v1/log/inclusion",
                     "/v1/log/consistency", "/v1/records", "/v1/records/{recordId}", "/healthz", "/readyz", "/metrics",
-                    "/openapi.json",
+                    "/openapi.json", "/v1/images/{digest}", "/v1/providers/{id}",
                 ]
             )
             let unknown = try await client.execute(uri: "/nope", method: .get)

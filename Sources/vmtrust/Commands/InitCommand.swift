@@ -16,7 +16,7 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let directory = DataDirectory(path: data)
-        try directory.initialise(origin: origin)
+        try await directory.initialise(origin: origin)
         let loaded = try directory.load()
         print("initialised \(data)")
         print("log key:   \(loaded.logSigner.vkey)")

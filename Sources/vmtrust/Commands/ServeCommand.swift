@@ -45,23 +45,11 @@ struct ServeCommand: AsyncParsableCommand {
 
         let directory = DataDirectory(path: data)
         if !directory.isInitialised {
-            try directory.initialise(origin: LedgerConfiguration.defaultOrigin)
+            try await directory.initialise(origin: LedgerConfiguration.defaultOrigin)
             logger.notice("initialised a new data directory", metadata: ["data": "\(data)"])
         }
         let loaded = try directory.load()
-        let store: SQLiteLedgerStore
-        do {
-            store = try SQLiteLedgerStore(path: directory.databasePath)
-        } catch {
-            throw CLIError.input("cannot open \(directory.databasePath): \(error)")
-        }
-        let ledger = try await Ledger(
-            store: store,
-            signer: loaded.logSigner,
-            configuration: LedgerConfiguration(origin: loaded.settings.origin),
-            clock: { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) },
-            logger: logger
-        )
+        let ledger = try await directory.openLedger(origin: loaded.settings.origin, signer: loaded.logSigner, logger: logger)
         let checkpoint = await ledger.latestCheckpoint
         logger.notice(
             "ledger open",

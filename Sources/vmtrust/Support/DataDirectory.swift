@@ -1,6 +1,8 @@
 import Foundation
 import Ledger
+import Logging
 import Provenance
+import SQLiteStore
 import TransparencyLog
 
 /// The on-disk layout of a vmtrust server's data.
@@ -38,8 +40,9 @@ struct DataDirectory {
 
     var isInitialised: Bool { FileManager.default.fileExists(atPath: settingsPath) }
 
-    /// Creates the directory, the log key and the first admin key.
-    func initialise(origin: String) throws {
+    /// Creates the directory, the log key and the first admin key, and appends the genesis
+    /// record (the admin key, threshold 1, the origin) as the log's first entry.
+    func initialise(origin: String) async throws {
         guard !isInitialised else { throw CLIError.input("\(path) is already initialised") }
         guard Self.isValidOrigin(origin) else {
             throw CLIError.input("origin \"\(origin)\" must be non-empty and contain no spaces or '+'")
@@ -57,6 +60,23 @@ struct DataDirectory {
         let adminKey = SigningKey.generate(.ed25519)
         try Files.writePrivate(Array(logKey.pem.utf8), to: logKeyPath)
         try Files.writePrivate(Array(adminKey.pem.utf8), to: adminKeyPath)
+        let genesis = Record.genesis(
+            GenesisRecord(adminKeys: [adminKey.publicKey], threshold: 1, origin: origin, time: Self.now())
+        )
+        let signer: Ed25519NoteSigner
+        do {
+            signer = try Ed25519NoteSigner(name: origin, seed: logKey.ed25519Seed ?? [])
+        } catch {
+            throw CLIError.input("cannot use the new log key: \(error)")
+        }
+        let ledger = try await openLedger(origin: origin, signer: signer)
+        let envelope = try genesis.signed(by: [adminKey])
+        _ = try await ledger.submit(
+            envelope: envelope.jsonBytes(),
+            recordID: RecordID(payload: envelope.payload),
+            context: envelope
+        )
+
         let settings = Settings(version: 1, origin: origin, adminKeys: [adminKey.publicKey.pem])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -94,6 +114,27 @@ struct DataDirectory {
         }
         return Loaded(settings: settings, logSigner: signer, adminKeys: admins)
     }
+
+    /// Opens the SQLite ledger of this directory with the provenance rules.
+    func openLedger(origin: String, signer: Ed25519NoteSigner, logger: Logger = Logger(label: "vmtrust")) async throws -> Ledger {
+        let store: SQLiteLedgerStore
+        do {
+            store = try SQLiteLedgerStore(path: databasePath)
+        } catch {
+            throw CLIError.input("cannot open \(databasePath): \(error)")
+        }
+        return try await Ledger(
+            store: store,
+            signer: signer,
+            configuration: LedgerConfiguration(origin: origin),
+            admission: ProvenanceAdmission(),
+            clock: Self.now,
+            logger: logger
+        )
+    }
+
+    /// Wall-clock time in milliseconds since the Unix epoch.
+    @Sendable static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 
     /// Origin names follow the signed-note key name rules.
     static func isValidOrigin(_ origin: String) -> Bool {

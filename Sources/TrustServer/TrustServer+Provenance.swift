@@ -1,0 +1,181 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Ledger
+import NIOCore
+import Provenance
+
+/// A record as the reading API shows it: what it is, where it sits in the log and the proof.
+public struct RecordView: Codable, Sendable, Equatable {
+    /// `sha256:<hex>` of the payload.
+    public var id: String
+    /// The record kind (`image-register`, …).
+    public var kind: String
+    /// The provider it belongs to, if any.
+    public var provider: String?
+    /// The image digest it names, if any.
+    public var digest: String?
+    /// The record it links to (`previous` of a modify; the target of a revoke, restore or deprecate).
+    public var linked: String?
+    /// Integration time, milliseconds since the Unix epoch.
+    public var integratedTime: Int64
+    /// Position in the log.
+    public var index: UInt64
+    /// RFC 6962 leaf hash, hex.
+    public var leafHash: String
+    /// Tree size of the proof (the checkpoint in the enclosing answer).
+    public var treeSize: UInt64
+    /// Inclusion proof, base64 hashes.
+    public var inclusionProof: [String]
+    /// For image records: their status now.
+    public var status: StatusView?
+}
+
+/// An image record's status.
+public struct StatusView: Codable, Sendable, Equatable {
+    /// `active`, `revoked`, `scheduled` or `deprecated`.
+    public var state: String
+    /// The revoke record that decides it.
+    public var by: String?
+    /// The ancestor whose inherited revocation applies, when not the record itself.
+    public var inheritedFrom: String?
+    /// When the revocation took or takes effect, or since when the record is deprecated.
+    public var at: Int64?
+
+    init(_ status: RecordStatus) {
+        switch status {
+        case .active:
+            state = "active"
+        case .revoked(let by, let inherited, let since):
+            state = "revoked"
+            self.by = by.description
+            inheritedFrom = inherited?.description
+            at = since
+        case .scheduled(let by, let inherited, let when):
+            state = "scheduled"
+            self.by = by.description
+            inheritedFrom = inherited?.description
+            at = when
+        case .deprecated(let since):
+            state = "deprecated"
+            at = since
+        }
+    }
+}
+
+/// `GET /v1/images/{digest}`.
+public struct ImageView: Codable, Sendable {
+    /// The digest asked for.
+    public var digest: String
+    /// The image records with this digest (one per provider that registered it), then records about them.
+    public var records: [RecordView]
+    /// The ancestors of the first image record, nearest first, up to the root.
+    public var ancestors: [RecordView]
+    /// The records derived from it, breadth first.
+    public var descendants: [RecordView]
+    /// Whether no later version derives from it.
+    public var newest: Bool
+    /// The checkpoint every proof is against.
+    public var checkpoint: String
+}
+
+/// `GET /v1/providers/{id}`.
+public struct ProviderView: Codable, Sendable {
+    /// The provider's state (keys with validity windows, suspension, initial reputation).
+    public var provider: ProviderState
+    /// The provider's records in log order (at most 1,000).
+    public var records: [RecordView]
+    /// The checkpoint every proof is against.
+    public var checkpoint: String
+}
+
+extension TrustServer {
+    /// The reading API over the provenance state.
+    func addProvenanceRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/v1/images/{digest}") { _, context in
+            let digest = try context.parameters.require("digest")
+            guard ImageDigest.isValid(digest) else {
+                throw Problem.invalidParameter("\(digest) is not an image digest (sha256:<64 hex digits>)")
+            }
+            let state = ledger.provenanceState
+            let checkpoint = await ledger.latestCheckpoint
+            let now = ledger.now()
+            var records: [RecordState] = []
+            for id in try await state.records(withDigest: digest) {
+                if let record = try await state.record(id: id) { records.append(record) }
+            }
+            let images = records.filter { $0.kind.isImageRecord }
+            guard let primary = images.first else { throw Problem.notFound("no image record has digest \(digest)") }
+            let ancestors = try await state.ancestors(of: primary)
+            var descendants: [RecordState] = []
+            var frontier = [primary.id]
+            while let next = frontier.first, descendants.count < 1000 {
+                frontier.removeFirst()
+                for child in try await state.children(of: next) {
+                    if let record = try await state.record(id: child) {
+                        descendants.append(record)
+                        frontier.append(child)
+                    }
+                }
+            }
+            let view = ImageView(
+                digest: digest,
+                records: try await views(records, state: state, at: now, size: checkpoint.size),
+                ancestors: try await views(ancestors, state: state, at: now, size: checkpoint.size),
+                descendants: try await views(descendants, state: state, at: now, size: checkpoint.size),
+                newest: try await state.children(of: primary.id, limit: 1).isEmpty,
+                checkpoint: checkpoint.note
+            )
+            return try Response.json(view)
+        }
+        router.get("/v1/providers/{id}") { _, context in
+            let id = try context.parameters.require("id")
+            let state = ledger.provenanceState
+            guard let provider = try await state.provider(id: id) else { throw Problem.notFound("no provider \(id)") }
+            let checkpoint = await ledger.latestCheckpoint
+            var records: [RecordState] = []
+            for recordID in try await state.records(ofProvider: id) {
+                if let record = try await state.record(id: recordID) { records.append(record) }
+            }
+            let view = ProviderView(
+                provider: provider,
+                records: try await views(records, state: state, at: ledger.now(), size: checkpoint.size),
+                checkpoint: checkpoint.note
+            )
+            return try Response.json(view)
+        }
+    }
+
+    /// Record views with proofs against the tree of `size` leaves.
+    func views(_ records: [RecordState], state: LedgerProvenanceState, at time: Int64, size: UInt64) async throws -> [RecordView]
+    {
+        var out: [RecordView] = []
+        for record in records {
+            guard let receipt = try await ledger.receipt(for: record.id), receipt.treeSize >= size else {
+                throw Problem(
+                    .internalServerError,
+                    code: "internal",
+                    title: "Internal error",
+                    detail: "record \(record.id) is indexed but not in the log"
+                )
+            }
+            let status = record.kind.isImageRecord ? try await state.status(of: record.id, at: time).map(StatusView.init) : nil
+            out.append(
+                RecordView(
+                    id: record.id.description,
+                    kind: record.kind.rawValue,
+                    provider: record.provider,
+                    digest: record.digest,
+                    linked: record.linked?.description,
+                    integratedTime: record.integratedAt,
+                    index: receipt.index,
+                    leafHash: receipt.leafHash,
+                    treeSize: receipt.treeSize,
+                    inclusionProof: receipt.inclusionProof,
+                    status: status
+                )
+            )
+        }
+        return out
+    }
+}
