@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import Provenance
 
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Work with VM image files.",
-        subcommands: [Hash.self]
+        subcommands: [Hash.self, Register.self, Modify.self, Revoke.self, Restore.self, Deprecate.self, Show.self, Lineage.self]
     )
 
     struct Hash: AsyncParsableCommand {
@@ -26,7 +27,7 @@ struct ImageCommand: AsyncParsableCommand {
             let progress = ProgressBar(label: "hashing", total: size)
             let result = try FileHasher.sha256(path: file) { progress.update($0) }
             progress.finish()
-            let digest = "sha256:" + result.digest.map { String(format: "%02x", $0) }.joined()
+            let digest = "sha256:" + result.digest.lowercaseHex
             if json {
                 struct Output: Encodable {
                     var digest: String

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+@Suite("Provenance from the command line")
+struct ProvenanceCLITests {
+    @Test("Onboard a provider, register and patch an image, revoke it, and read the lineage")
+    func lineage() throws {
+        let data = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try ServerProcess(data: data)
+        defer { server.stop() }
+        let common = ["--server", server.url, "--data", data]
+        let admin = data + "/admin-key.pem"
+        for name in ["acme", "globex"] {
+            #expect(try CLI.run(["key", "generate", "--out", data + "/\(name).pem"]).status == 0)
+            let onboarded = try CLI.run(
+                [
+                    "provider", "onboard", "--id", name, "--name", name.capitalized, "--provider-key", data + "/\(name).pem",
+                    "--reputation", "80", "--key", admin,
+                ]
+                    + common
+            )
+            #expect(onboarded.status == 0, "\(onboarded.stderr)")
+        }
+        let base = data + "/base.qcow2"
+        let patched = data + "/patched.qcow2"
+        try Data(repeating: 1, count: 3 << 20).write(to: URL(fileURLWithPath: base))
+        try Data(repeating: 2, count: 3 << 20).write(to: URL(fileURLWithPath: patched))
+        let registered = try CLI.run(["image", "register", base, "--provider", "acme", "--key", data + "/acme.pem"] + common)
+        #expect(registered.status == 0, "\(registered.stderr)")
+        #expect(registered.stdout.contains("image-register"))
+        let baseDigest = try CLI.run(["image", "hash", base]).stdout.split(separator: " ")[0]
+        let patchedDigest = try CLI.run(["image", "hash", patched]).stdout.split(separator: " ")[0]
+
+        let modified = try CLI.run(
+            [
+                "image", "modify", patched, "--previous", String(baseDigest), "--change", "patch", "-m", "openssl 3.0.15",
+                "--provider", "acme", "--key", data + "/acme.pem",
+            ]
+                + common
+        )
+        #expect(modified.status == 0, "\(modified.stderr)")
+
+        // Globex may not extend Acme's lineage: refused by the server, input error.
+        let hijack = try CLI.run(
+            [
+                "image", "modify", "--digest", "sha256:" + String(repeating: "c", count: 64), "--previous", String(patchedDigest),
+                "--change", "update", "-m", "x", "--provider", "globex", "--key", data + "/globex.pem",
+            ]
+                + common
+        )
+        #expect(hijack.status == 2)
+        #expect(hijack.stderr.contains("record-foreign-lineage"), "\(hijack.stderr)")
+
+        let revoked = try CLI.run(
+            [
+                "image", "revoke", String(baseDigest), "--reason", "build host compromised", "--inherit", "--provider", "acme",
+                "--key", data + "/acme.pem",
+            ]
+                + common
+        )
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        Thread.sleep(forTimeInterval: 0.01)
+
+        let lineage = try CLI.run(["image", "lineage", String(patchedDigest)] + common)
+        #expect(lineage.status == 0, "\(lineage.stderr)")
+        let lines = lineage.stdout.split(separator: "\n")
+        #expect(lines.count == 2, "\(lineage.stdout)")
+        #expect(lines.first?.hasPrefix("image-register") == true)
+        #expect(lines.last?.contains("└─ image-modify") == true)
+        #expect(lines.last?.contains("✗ revoked (inherited from") == true, "\(lineage.stdout)")
+
+        let shown = try CLI.run(["provider", "show", "acme"] + common)
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("records: 4"), "\(shown.stdout)")
+        let json = try CLI.run(["image", "show", String(baseDigest), "--json"] + common)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect((object?["descendants"] as? [Any])?.count == 1)
+    }
+}
