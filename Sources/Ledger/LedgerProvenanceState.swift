@@ -14,6 +14,7 @@ import Provenance
 /// | `digest` | `<digest>/<record id>` | empty: every record that names the digest |
 /// | `children` | `<record id>/<child id>` | empty: lineage edges (`previous` links) |
 /// | `provider-records` | `<provider>/<time, 13 digits>/<record id>` | empty: a provider's records in log order |
+/// | `image-name` | `<name>/<provider>/<record id>` | the image digest: image-register records by name |
 ///
 /// Every value is a function of the entries alone, written in the transaction of the entry that
 /// caused it.
@@ -28,6 +29,7 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         static let digest = "digest"
         static let children = "children"
         static let providerRecords = "provider-records"
+        static let imageName = "image-name"
     }
 
     private let view: StateView
@@ -87,6 +89,32 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         try await suffixes(namespace: Namespace.providerRecords, prefix: provider + "/", limit: limit).compactMap { key in
             key.split(separator: "/").last.flatMap { RecordID(String($0)) }
         }
+    }
+
+    /// Image-register records whose name starts with `namePrefix` (exactly `name` when `exact`),
+    /// optionally of one provider: (record id, provider, name, digest), at most `limit`.
+    public func images(
+        named name: String,
+        exact: Bool = true,
+        provider: String? = nil,
+        limit: Int = 100
+    ) async throws -> [(
+        record: RecordID, provider: String, name: String, digest: String
+    )] {
+        let prefix = exact ? name + "/" + (provider.map { $0 + "/" } ?? "") : name
+        var out: [(record: RecordID, provider: String, name: String, digest: String)] = []
+        for key in try await view.keys(namespace: Namespace.imageName, prefix: prefix, limit: limit * 4) {
+            let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count >= 3, let id = RecordID(String(parts[parts.count - 1])) else { continue }
+            let owner = String(parts[parts.count - 2])
+            let imageName = parts[0..<(parts.count - 2)].joined(separator: "/")
+            if let provider, owner != provider { continue }
+            if exact, imageName != name { continue }
+            guard let bytes = try await view.value(namespace: Namespace.imageName, key: key) else { continue }
+            out.append((id, owner, imageName, String(decoding: bytes, as: UTF8.self)))
+            if out.count == limit { break }
+        }
+        return out
     }
 
     private func suffixes(namespace: String, prefix: String, limit: Int) async throws -> [String] {
@@ -224,7 +252,17 @@ public struct ProvenanceAdmission: EntryAdmission {
         case .rejected(let rejection):
             return .reject(rejection)
         case .accepted(let changes):
-            return .admit(try await reader.writes(for: changes))
+            var writes = try await reader.writes(for: changes)
+            if case .imageRegister(let image) = try? Record.decode(envelope) {
+                writes.append(
+                    StateWrite(
+                        namespace: LedgerProvenanceState.Namespace.imageName,
+                        key: "\(image.name)/\(image.provider)/\(RecordID(payload: envelope.payload))",
+                        value: Array(image.digest.utf8)
+                    )
+                )
+            }
+            return .admit(writes)
         }
     }
 }

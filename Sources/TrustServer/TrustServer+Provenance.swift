@@ -79,6 +79,32 @@ public struct ImageView: Codable, Sendable {
     public var checkpoint: String
 }
 
+/// `GET /v1/images?name=&provider=&prefix=`: image-register records by name.
+public struct ImageSearchResult: Codable, Sendable {
+    /// One image record.
+    public struct Hit: Codable, Sendable, Equatable {
+        /// Its record id.
+        public var record: String
+        /// Its provider.
+        public var provider: String
+        /// Its name.
+        public var name: String
+        /// Its digest.
+        public var digest: String
+
+        /// Creates a hit.
+        public init(record: String, provider: String, name: String, digest: String) {
+            self.record = record
+            self.provider = provider
+            self.name = name
+            self.digest = digest
+        }
+    }
+
+    /// The matches, by name then provider.
+    public var images: [Hit]
+}
+
 /// `GET /v1/providers/{id}`.
 public struct ProviderView: Codable, Sendable {
     /// The provider's state (keys with validity windows, suspension, initial reputation).
@@ -127,6 +153,26 @@ extension TrustServer {
                 checkpoint: checkpoint.note
             )
             return try Response.json(view)
+        }
+        router.get("/v1/images") { request, _ in
+            guard let name = request.uri.queryParameters.get("name"), !name.isEmpty else {
+                throw Problem.invalidParameter("query parameter name is required")
+            }
+            let provider = request.uri.queryParameters.get("provider")
+            let prefix = request.uri.queryParameters.get("prefix") == "true"
+            let found = try await ledger.provenanceState.images(named: name, exact: !prefix, provider: provider)
+            return try Response.json(
+                ImageSearchResult(
+                    images: found.map {
+                        ImageSearchResult.Hit(
+                            record: $0.record.description,
+                            provider: $0.provider,
+                            name: $0.name,
+                            digest: $0.digest
+                        )
+                    }
+                )
+            )
         }
         router.get("/v1/providers/{id}") { _, context in
             let id = try context.parameters.require("id")

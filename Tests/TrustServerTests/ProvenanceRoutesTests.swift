@@ -134,6 +134,24 @@ struct ProvenanceRoutesTests {
             #expect(providerView.provider.keys.map(\.keyID) == [Self.acme.publicKey.keyID])
             #expect(providerView.records.count == 4)
 
+            let byName = try await client.execute(uri: "/v1/images?name=ubuntu-24.04", method: .get)
+            let hits = try JSONDecoder().decode(ImageSearchResult.self, from: Data(byName.bytes)).images
+            #expect(
+                hits == [
+                    ImageSearchResult.Hit(
+                        record: root.recordID.description,
+                        provider: "acme",
+                        name: "ubuntu-24.04",
+                        digest: Self.digest(1)
+                    )
+                ]
+            )
+            let byPrefix = try await client.execute(uri: "/v1/images?name=ubuntu&prefix=true&provider=acme", method: .get)
+            #expect(try JSONDecoder().decode(ImageSearchResult.self, from: Data(byPrefix.bytes)).images.count == 1)
+            let otherProvider = try await client.execute(uri: "/v1/images?name=ubuntu-24.04&provider=globex", method: .get)
+            #expect(try JSONDecoder().decode(ImageSearchResult.self, from: Data(otherProvider.bytes)).images.isEmpty)
+            let noName = try await client.execute(uri: "/v1/images", method: .get)
+            #expect(noName.status == .badRequest)
             #expect(try await client.execute(uri: "/v1/providers/nobody", method: .get).status == .notFound)
             #expect(try await client.execute(uri: "/v1/images/\(Self.digest(9))", method: .get).status == .notFound)
             let invalid = try await client.execute(uri: "/v1/images/sha256:xyz", method: .get)

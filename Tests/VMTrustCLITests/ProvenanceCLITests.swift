@@ -70,6 +70,13 @@ struct ProvenanceCLITests {
         #expect(lines.last?.contains("└─ image-modify") == true)
         #expect(lines.last?.contains("✗ revoked (inherited from") == true, "\(lineage.stdout)")
 
+        let found = try CLI.run(["image", "search", "base", "--prefix", "--provider", "acme"] + common)
+        #expect(found.status == 0)
+        #expect(found.stdout.hasPrefix(String(baseDigest) + "  acme  base.qcow2"), "\(found.stdout)")
+        #expect(try CLI.run(["key", "generate", "--out", data + "/alice.pem"]).status == 0)
+        let user = try CLI.run(["user", "register", "--id", "alice", "--user-key", data + "/alice.pem", "--key", admin] + common)
+        #expect(user.status == 0, "\(user.stderr)")
+
         let shown = try CLI.run(["provider", "show", "acme"] + common)
         #expect(shown.status == 0)
         #expect(shown.stdout.contains("records: 4"), "\(shown.stdout)")

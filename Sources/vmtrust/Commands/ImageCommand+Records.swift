@@ -262,6 +262,36 @@ extension ImageCommand {
         }
     }
 
+    struct Search: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Find registered images by name.")
+
+        @Argument(help: "The image name (or its beginning, with --prefix).")
+        var name: String
+
+        @Option(name: .long, help: "Only this provider's images.")
+        var provider: String?
+
+        @Flag(name: .long, help: "Match names that start with NAME.")
+        var prefix = false
+
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            var query = [URLQueryItem(name: "name", value: name)]
+            if let provider { query.append(URLQueryItem(name: "provider", value: provider)) }
+            if prefix { query.append(URLQueryItem(name: "prefix", value: "true")) }
+            var components = URLComponents()
+            components.path = "/v1/images"
+            components.queryItems = query
+            let result = try await server.get(ImageSearchResult.self, components.string ?? "/v1/images")
+            if server.json {
+                try printJSON(result)
+                return
+            }
+            for hit in result.images { print("\(hit.digest)  \(hit.provider)  \(hit.name)  \(hit.record)") }
+        }
+    }
+
     struct Lineage: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Draw an image's lineage tree with status markers.")
 

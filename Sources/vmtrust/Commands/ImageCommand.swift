@@ -6,7 +6,10 @@ struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Work with VM image files.",
-        subcommands: [Hash.self, Register.self, Modify.self, Revoke.self, Restore.self, Deprecate.self, Show.self, Lineage.self]
+        subcommands: [
+            Hash.self, Register.self, Modify.self, Revoke.self, Restore.self, Deprecate.self, Show.self, Lineage.self,
+            Search.self,
+        ]
     )
 
     struct Hash: AsyncParsableCommand {
