@@ -8,7 +8,8 @@
 # Defaults: 20 s, 64 connections at saturation, 1000 records/s for the fixed-rate run.
 # Environment: SKIP_BUILD=1 uses the existing release binary; VMTRUST_BIN=path uses that binary; OUT=dir keeps the raw output
 # (default bench-out/http-<time>, gitignored); SAT_CONNECTIONS="64 256" runs several
-# saturation levels.
+# saturation levels (none: only the fixed-rate run); MAX_RATE (default 8000) sizes the envelopes generated per level
+# (MAX_RATE x DURATION; the run fails if any had to be reused).
 #
 # Every envelope is a distinct ~1 KiB admin-signed DSSE envelope (gen-envelopes.py, signed
 # with python `cryptography`, not with vmtrust's code), POSTed exactly once; the run fails
@@ -21,6 +22,7 @@ duration=${1:-20}
 connections=${2:-64}
 rate=${3:-1000}
 sat_connections=${SAT_CONNECTIONS:-$connections}
+[ "$sat_connections" = none ] && sat_connections=""
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 
 # Never build into .build (the debug build directory of whoever works in this checkout).
@@ -47,7 +49,8 @@ url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/server.out")
 
 # Enough distinct envelopes that none is sent twice (a resubmission answers 200).
 n_levels=$(wc -w <<<"$sat_connections")
-sat_count=$(( duration * 10000 * n_levels ))
+per_level=$(( duration * ${MAX_RATE:-8000} ))
+sat_count=$(( per_level * n_levels ))
 rate_count=$(( duration * rate * 12 / 10 + 1000 ))
 gen() { python3 scripts/bench/gen-envelopes.py --key "$work/data/admin-key.pem" --count "$1" --size 1024 --seed "$2" >"$3"; }
 gen "$sat_count" sat "$work/sat.ndjson" &
@@ -56,7 +59,7 @@ gen "$rate_count" rate "$work/rate.ndjson" &
 gen_rate=$!
 wait "$gen_sat"
 wait "$gen_rate"
-echo "envelope size: $(head -1 "$work/sat.ndjson" | wc -c) bytes (with newline); generated $sat_count + $rate_count" | tee -a "$out/summary.txt"
+echo "envelope size: $(head -1 "$work/rate.ndjson" | wc -c) bytes (with newline); generated $sat_count + $rate_count" | tee -a "$out/summary.txt"
 
 # Ledger counters and the mean store commit time (vmtrust_ledger_commit_seconds) so far.
 metrics() {
@@ -74,9 +77,8 @@ hz=$(getconf CLK_TCK)
 # Saturation: each level gets its own slice of the envelopes.
 offset=0
 for c in $sat_connections; do
-    per=$(( duration * 10000 ))
-    tail -n +$(( offset + 1 )) "$work/sat.ndjson" | head -n "$per" >"$work/slice.ndjson"
-    offset=$(( offset + per ))
+    sed -n "$(( offset + 1 )),$(( offset + per_level ))p" "$work/sat.ndjson" >"$work/slice.ndjson"
+    offset=$(( offset + per_level ))
     echo "== saturation: $c connections, ${duration}s" | tee -a "$out/summary.txt"
     before=$(cpu_ticks)
     BODIES="$work/slice.ndjson" THREADS=1 \
