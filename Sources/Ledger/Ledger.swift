@@ -352,23 +352,28 @@ public actor Ledger {
     }
 
     /// Assembles plans from the node cache, fetching what it lacks in one store read.
+    ///
+    /// The hits are copied out before the store read: while this call is suspended, other
+    /// work on the actor (a batch being cached) may evict them.
     private func resolve(_ plans: [HashPlan]) async throws -> [[TreeHash]] {
+        var known: [NodeID: TreeHash] = [:]
         var missing: Set<NodeID> = []
         for plan in plans {
-            for id in plan.nodes where cache[id] == nil { missing.insert(id) }
+            for id in plan.nodes {
+                if let hash = cache[id] { known[id] = hash } else { missing.insert(id) }
+            }
         }
-        var fetched: [NodeID: TreeHash] = [:]
         if !missing.isEmpty {
-            fetched = try await store.nodeHashes(Array(missing))
+            let fetched = try await store.nodeHashes(Array(missing))
             guard fetched.count == missing.count else {
                 throw LedgerError.corruptStore("\(missing.count - fetched.count) tree nodes are missing from the store")
             }
-            for (id, hash) in fetched { cache.insert(id, hash) }
+            for (id, hash) in fetched {
+                known[id] = hash
+                cache.insert(id, hash)
+            }
         }
-        let cache = self.cache
-        return try plans.map { plan in
-            try plan.assemble { id in cache[id] ?? fetched[id] }
-        }
+        return try plans.map { plan in try plan.assemble { id in known[id] } }
     }
 
     /// A hash tile of the published tree, or `nil` when the tree does not have it (yet).

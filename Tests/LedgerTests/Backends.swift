@@ -46,11 +46,20 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 /// Opens a ledger on `store` with the test log key and a fixed clock.
-func openLedger(_ store: any LedgerStore, clock: TestClock = Fixtures.clock(), maxBatchSize: Int = 4096) async throws -> Ledger {
+func openLedger(
+    _ store: any LedgerStore,
+    clock: TestClock = Fixtures.clock(),
+    maxBatchSize: Int = 4096,
+    nodeCacheCapacity: Int = 1 << 18
+) async throws -> Ledger {
     try await Ledger(
         store: store,
         signer: TestKeys.logSigner,
-        configuration: LedgerConfiguration(origin: TestKeys.origin, maxBatchSize: maxBatchSize),
+        configuration: LedgerConfiguration(
+            origin: TestKeys.origin,
+            maxBatchSize: maxBatchSize,
+            nodeCacheCapacity: nodeCacheCapacity
+        ),
         clock: { clock.now() }
     )
 }

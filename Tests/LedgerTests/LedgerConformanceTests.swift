@@ -152,6 +152,27 @@ struct LedgerConformanceTests {
         #expect(Set(sizes).isSubset(of: Set(stored.map(\.size))))
     }
 
+    @Test("Proofs stay right when the node cache is tiny and writes run concurrently", arguments: Backend.allCases)
+    func tinyCache(backend: Backend) async throws {
+        let handle = try backend.make()
+        let ledger = try await openLedger(handle.store, maxBatchSize: 5, nodeCacheCapacity: 3)
+        _ = try await submitConcurrently(ledger, range: 0..<100)
+        // Proofs read while batches are cached (and evict) must still assemble.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { _ = try await submitConcurrently(ledger, range: 100..<200) }
+            for index in stride(from: UInt64(0), to: 100, by: 3) {
+                group.addTask {
+                    let proof = try await ledger.inclusionProof(index: index, size: 100)
+                    let root = try await ledger.rootHash(size: 100)
+                    let leaf = try #require(try await handle.store.nodeHashes([NodeID(level: 0, index: index)]).values.first)
+                    #expect(MerkleTree.verifyInclusion(leafHash: leaf, index: index, size: 100, proof: proof, root: root))
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(await ledger.latestCheckpoint.size == 200)
+    }
+
     @Test("A restarted ledger resumes from the stored state", arguments: Backend.allCases)
     func restart(backend: Backend) async throws {
         let handle = try backend.make()
