@@ -1,3 +1,4 @@
+import BlobStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -111,6 +112,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as LedgerError {
             if error.code == .corruptStore || error.code == .notDurable {
                 context.logger.error("ledger failure", metadata: ["error": "\(error)"])
+            }
+            throw Problem.from(error)
+        } catch let error as BlobStoreError {
+            if error.code == .io {
+                context.logger.error("blob store failure", metadata: ["error": "\(error)"])
             }
             throw Problem.from(error)
         } catch let error as HTTPError {
