@@ -97,8 +97,8 @@ struct BlobCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download a blob, check its digest, and only then write it to the output file.",
             discussion: """
-                The download streams to a temporary file beside the output while it is hashed; on a \
-                digest mismatch the temporary file is deleted and the exit code is 1.
+                The download streams, in ranged requests, to a temporary file beside the output while \
+                it is hashed; on a digest mismatch the temporary file is deleted and the exit code is 1.
                 """
         )
 
@@ -124,6 +124,7 @@ struct BlobCommand: AsyncParsableCommand {
             let head = try await client.head(path)
             if head.status == 404 { throw CLIError.input("the server holds no blob \(digest)") }
             guard head.status == 200 else { throw CLIError.input("server answered \(head.status) to HEAD \(path)") }
+            guard let size = head.length else { throw CLIError.input("the server did not announce the size of \(digest)") }
             let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
             let temporary = directory + "/.\(URL(fileURLWithPath: output).lastPathComponent).\(UUID().uuidString).partial"
             guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
@@ -132,29 +133,26 @@ struct BlobCommand: AsyncParsableCommand {
             var keep = false
             defer { if !keep { try? FileManager.default.removeItem(atPath: temporary) } }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            let progress = ProgressBar(label: "downloading", total: head.length)
-            let outcome: BlobTransfer.Outcome
+            let progress = ProgressBar(label: "downloading", total: size)
+            let received: BlobDigest
             do {
-                outcome = try await BlobTransfer.download(from: url, into: handle) { done, _ in progress.update(done) }
+                received = try await BlobTransfer.download(from: url, size: size, into: handle) { progress.update($0) }
+            } catch let refused as BlobTransfer.Refused {
+                progress.finish()
+                try? handle.close()
+                let problem = try? JSONDecoder().decode(Problem.self, from: Data(refused.body))
+                throw CLIError.input(
+                    "server refused (\(refused.status) \(problem?.code ?? "")): \(problem?.detail ?? "not the requested range")"
+                )
             } catch {
                 progress.finish()
                 try? handle.close()
                 throw CLIError.input("cannot download \(url.absoluteString): \(error.localizedDescription)")
             }
             progress.finish()
-            guard (200..<300).contains(outcome.status) else {
+            guard received == digest else {
                 try? handle.close()
-                let problem = try? JSONDecoder().decode(Problem.self, from: Data(outcome.body))
-                throw CLIError.input(
-                    "server refused (\(outcome.status) \(problem?.code ?? "")): \(problem?.detail ?? "no details")"
-                )
-            }
-            guard outcome.receivedDigest == digest else {
-                try? handle.close()
-                throw CLIError.verdict(
-                    "the server sent \(outcome.receivedBytes) bytes that hash to "
-                        + "\(outcome.receivedDigest.map(String.init(describing:)) ?? "nothing"), not \(digest); nothing written"
-                )
+                throw CLIError.verdict("the server sent \(size) bytes that hash to \(received), not \(digest); nothing written")
             }
             do {
                 try handle.synchronize()
@@ -166,7 +164,7 @@ struct BlobCommand: AsyncParsableCommand {
                 throw CLIError.input("cannot write \(output): \(String(cString: strerror(errno)))")
             }
             keep = true
-            print("ok: \(digest) written to \(output) (\(outcome.receivedBytes) bytes)")
+            print("ok: \(digest) written to \(output) (\(size) bytes)")
         }
     }
 }

@@ -8,19 +8,22 @@ import TrustServer
 import FoundationNetworking
 #endif
 
-/// Streaming blob transfers over URLSession: uploads straight from the file, downloads
-/// written to disk chunk by chunk while they are hashed. Memory stays flat in blob size.
+/// Streaming blob transfers over URLSession with memory flat in blob size.
+///
+/// Uploads stream from the file (`uploadTask(fromFile:)`). Downloads are a sequence of ranged
+/// `GET`s of ``downloadChunkSize`` bytes, each hashed and written before the next is asked
+/// for: URLSession's delegate callbacks have no back-pressure (a fast server fills the
+/// delegate queue faster than a file is written), ranged requests do.
 enum BlobTransfer {
     /// How long the connection may stay idle (a server fsyncing a large blob is quiet).
     static let idleTimeout: TimeInterval = 600
+    /// Bytes per ranged download request.
+    static let downloadChunkSize: UInt64 = 8 << 20
 
-    /// A finished exchange: status, the `Content-Length` the server announced, the body
-    /// (empty for downloads, which went to disk), and the digest of what was received.
+    /// A finished upload: status and response body.
     struct Outcome {
         var status: Int
         var body: [UInt8]
-        var receivedDigest: BlobDigest?
-        var receivedBytes: UInt64
     }
 
     /// `PUT`s the file at `path` to `url`, streamed from disk by URLSession, reporting bytes sent.
@@ -29,56 +32,71 @@ enum BlobTransfer {
         request.httpMethod = "PUT"
         request.timeoutInterval = idleTimeout
         request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        let delegate = TransferDelegate(sink: nil, progress: progress)
-        return try await delegate.run(request) { session in
+        let delegate = UploadDelegate(progress: progress)
+        return try await delegate.run { session in
             session.uploadTask(with: request, fromFile: URL(fileURLWithPath: path))
         }
     }
 
-    /// `GET`s `url` into the open file `sink`, hashing as it goes, reporting bytes received.
-    /// Only a 2xx body goes to the file; an error body is kept in memory (it is small).
+    /// A failed download request: the status and body the server answered.
+    struct Refused: Error {
+        var status: Int
+        var body: [UInt8]
+    }
+
+    /// Downloads the `size` bytes at `url` into `sink` in ranged requests, hashing them;
+    /// returns their digest. Throws ``Refused`` when the server does not answer with the
+    /// requested range.
     static func download(
         from url: URL,
+        size: UInt64,
         into sink: FileHandle,
-        progress: @escaping @Sendable (UInt64, UInt64?) -> Void
-    ) async throws -> Outcome {
-        var request = URLRequest(url: url)
-        request.httpMethod = "GET"
-        request.timeoutInterval = idleTimeout
-        let delegate = TransferDelegate(sink: sink, progress: { _ in }, downloadProgress: progress)
-        return try await delegate.run(request) { session in session.dataTask(with: request) }
+        progress: (UInt64) -> Void
+    ) async throws -> BlobDigest {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = idleTimeout
+        let session = URLSession(configuration: configuration)
+        defer { session.finishTasksAndInvalidate() }
+        var hasher = SHA256()
+        var offset: UInt64 = 0
+        while offset < size {
+            let end = min(size, offset + downloadChunkSize)
+            var request = URLRequest(url: url)
+            request.setValue("bytes=\(offset)-\(end - 1)", forHTTPHeaderField: "Range")
+            let (data, response) = try await session.data(for: request)
+            let http = response as? HTTPURLResponse
+            let expectedRange = "bytes \(offset)-\(end - 1)/\(size)"
+            guard http?.statusCode == 206, http?.value(forHTTPHeaderField: "Content-Range") == expectedRange,
+                UInt64(data.count) == end - offset
+            else {
+                throw Refused(status: http?.statusCode ?? 0, body: Array(data.prefix(1 << 16)))
+            }
+            data.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            try sink.write(contentsOf: data)
+            offset = end
+            progress(offset)
+        }
+        return BlobDigest(hasher.finalize())
     }
 }
 
-/// Collects one task's events. `@unchecked Sendable`: URLSession calls it on its serial
+/// Collects one upload's events. `@unchecked Sendable`: URLSession calls it on its serial
 /// delegate queue; the mutable state is behind a mutex.
-private final class TransferDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+private final class UploadDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private struct State {
         var status = 0
-        var expected: UInt64?
         var body: [UInt8] = []
-        var hasher = SHA256()
-        var received: UInt64 = 0
-        var failure: (any Error)?
         var continuation: CheckedContinuation<BlobTransfer.Outcome, any Error>?
     }
 
-    private let sink: FileHandle?
     private let progress: @Sendable (UInt64) -> Void
-    private let downloadProgress: (@Sendable (UInt64, UInt64?) -> Void)?
     private let state = Mutex(State())
 
-    init(
-        sink: FileHandle?,
-        progress: @escaping @Sendable (UInt64) -> Void,
-        downloadProgress: (@Sendable (UInt64, UInt64?) -> Void)? = nil
-    ) {
-        self.sink = sink
+    init(progress: @escaping @Sendable (UInt64) -> Void) {
         self.progress = progress
-        self.downloadProgress = downloadProgress
     }
 
-    func run(_ request: URLRequest, makeTask: (URLSession) -> URLSessionTask) async throws -> BlobTransfer.Outcome {
+    func run(makeTask: (URLSession) -> URLSessionTask) async throws -> BlobTransfer.Outcome {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = BlobTransfer.idleTimeout
         let queue = OperationQueue()
@@ -107,51 +125,28 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, @uncheck
         didReceive response: URLResponse,
         completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
     ) {
-        let http = response as? HTTPURLResponse
-        state.withLock { state in
-            state.status = http?.statusCode ?? 0
-            state.expected = response.expectedContentLength >= 0 ? UInt64(response.expectedContentLength) : nil
-        }
+        state.withLock { $0.status = (response as? HTTPURLResponse)?.statusCode ?? 0 }
         completionHandler(.allow)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let (toDisk, received, expected): (Bool, UInt64, UInt64?) = state.withLock { state in
-            let toDisk = sink != nil && (200..<300).contains(state.status) && state.failure == nil
-            if toDisk {
-                data.withUnsafeBytes { state.hasher.update(bufferPointer: $0) }
-                state.received += UInt64(data.count)
-            } else if state.body.count < 1 << 20 {
-                state.body += data
-            }
-            return (toDisk, state.received, state.expected)
-        }
-        guard toDisk, let sink else { return }
-        do {
-            try sink.write(contentsOf: data)
-            downloadProgress?(received, expected)
-        } catch {
-            state.withLock { $0.failure = $0.failure ?? error }
-            dataTask.cancel()
+        // The answer to a PUT is small JSON; keep at most 1 MiB of it.
+        state.withLock { state in
+            if state.body.count < 1 << 20 { state.body += data }
         }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        typealias Continuation = CheckedContinuation<BlobTransfer.Outcome, any Error>
-        let (continuation, result): (Continuation?, Result<BlobTransfer.Outcome, any Error>) = state.withLock { state in
+        let (continuation, outcome) = state.withLock { state in
             let continuation = state.continuation
             state.continuation = nil
-            if let failure = state.failure ?? error { return (continuation, .failure(failure)) }
-            let succeeded = sink != nil && (200..<300).contains(state.status)
-            let outcome = BlobTransfer.Outcome(
-                status: state.status,
-                body: state.body,
-                receivedDigest: succeeded ? BlobDigest(state.hasher.finalize()) : nil,
-                receivedBytes: state.received
-            )
-            return (continuation, .success(outcome))
+            return (continuation, BlobTransfer.Outcome(status: state.status, body: state.body))
         }
-        continuation?.resume(with: result)
+        if let error {
+            continuation?.resume(throwing: error)
+        } else {
+            continuation?.resume(returning: outcome)
+        }
     }
 }
 
