@@ -71,10 +71,21 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Content-addressed image blobs on disk: streamed, hashed, fsync'd, renamed into place.
+        .target(
+            name: "BlobStore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // HTTP API as a library, testable in-process.
         .target(
             name: "TrustServer",
             dependencies: [
+                "BlobStore",
                 "Ledger",
                 "Provenance",
                 "TransparencyLog",
@@ -96,6 +107,7 @@ let package = Package(
         .executableTarget(
             name: "vmtrust",
             dependencies: [
+                "BlobStore",
                 "TrustServer",
                 "SQLiteStore",
                 "Ledger",
@@ -126,6 +138,15 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: ["Ledger", "SQLiteStore", "VMTrustTesting", "Provenance", "TransparencyLog"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BlobStoreTests",
+            dependencies: [
+                "BlobStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

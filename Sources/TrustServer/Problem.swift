@@ -1,3 +1,4 @@
+import BlobStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -136,6 +137,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             throw Problem.from(error)
         } catch let rejection as RecordRejection {
             throw Problem.from(rejection)
+        } catch let error as BlobStoreError {
+            if error.code == .io {
+                context.logger.error("blob store failure", metadata: ["error": "\(error)"])
+            }
+            throw Problem.from(error)
         } catch let error as HTTPError {
             switch error.status {
             case .contentTooLarge:

@@ -1,3 +1,4 @@
+import BlobStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -16,12 +17,24 @@ public struct TrustServerConfiguration: Sendable {
     public var maxBodySize: Int
     /// The log's verification key (vkey string), served at `/v1/log/key`.
     public var logVerifierKey: String
+    /// The largest blob `PUT /v1/blobs/…` accepts (the blob routes stream, so ``maxBodySize``
+    /// does not apply to them).
+    public var maxBlobSize: UInt64
+
+    /// The default ``maxBlobSize``: 64 GiB.
+    public static let defaultMaxBlobSize: UInt64 = 64 << 30
 
     /// Creates a configuration.
-    public init(adminKeys: [PublicKey], logVerifierKey: String, maxBodySize: Int = 1 << 20) {
+    public init(
+        adminKeys: [PublicKey],
+        logVerifierKey: String,
+        maxBodySize: Int = 1 << 20,
+        maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize
+    ) {
         self.adminKeys = adminKeys
         self.logVerifierKey = logVerifierKey
         self.maxBodySize = maxBodySize
+        self.maxBlobSize = maxBlobSize
     }
 }
 
@@ -31,15 +44,25 @@ public struct TrustServer: Sendable {
     let ledger: Ledger
     let configuration: TrustServerConfiguration
     let registry: PrometheusCollectorRegistry?
+    let blobs: FileBlobStore?
 
     /// Creates the API over a ledger.
     ///
-    /// - Parameter registry: the Prometheus registry that `/metrics` renders; `nil` serves an
-    ///   empty exposition (the process has not bootstrapped metrics).
-    public init(ledger: Ledger, configuration: TrustServerConfiguration, registry: PrometheusCollectorRegistry? = nil) {
+    /// - Parameters:
+    ///   - registry: the Prometheus registry that `/metrics` renders; `nil` serves an empty
+    ///     exposition (the process has not bootstrapped metrics).
+    ///   - blobs: the image blob store behind `/v1/blobs/`; `nil` answers those routes with a
+    ///     `no-blob-store` problem.
+    public init(
+        ledger: Ledger,
+        configuration: TrustServerConfiguration,
+        registry: PrometheusCollectorRegistry? = nil,
+        blobs: FileBlobStore? = nil
+    ) {
         self.ledger = ledger
         self.configuration = configuration
         self.registry = registry
+        self.blobs = blobs
     }
 
     /// The router with every route and middleware.
@@ -51,6 +74,7 @@ public struct TrustServer: Sendable {
         addLogRoutes(to: router)
         addRecordRoutes(to: router)
         addProvenanceRoutes(to: router)
+        addBlobRoutes(to: router)
         return router
     }
 

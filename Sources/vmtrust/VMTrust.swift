@@ -14,6 +14,7 @@ struct VMTrust: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, ServeCommand.self, KeyCommand.self, LogCommand.self, ImageCommand.self, RecordCommand.self,
             ProviderCommand.self, UserCommand.self,
+            BlobCommand.self,
         ]
     )
 

@@ -104,7 +104,13 @@ kill "$server"; wait "$server" 2>/dev/null || true; server=
 "$bin" log audit --data "$work/data" | tee -a "$out/summary.txt"
 
 # Every answer must have been a 201.
-if grep -hE '^created=' "$out"/sat-*.txt "$out/rate-$rate.txt" | grep -vqE 'other=0 reused_bodies=0'; then
+shopt -s nullglob
+bad=0
+for f in "$out"/sat-*.txt "$out/rate-$rate.txt"; do
+    grep -qE '^created=[0-9]+ other=0 reused_bodies=0 ' "$f" || bad=1
+    grep -qE '^errors connect=0 read=0 write=0 timeout=0 ' "$f" || bad=1
+done
+if [ "$bad" != 0 ]; then
     echo "FAIL: some answers were not 201 (see $out)" | tee -a "$out/summary.txt"
     exit 1
 fi

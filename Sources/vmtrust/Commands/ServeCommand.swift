@@ -1,4 +1,5 @@
 import ArgumentParser
+import BlobStore
 import Foundation
 import Hummingbird
 import Ledger
@@ -24,6 +25,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
+
+    @Option(name: .long, help: "The largest blob an upload may store, in bytes.")
+    var maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
@@ -57,10 +61,24 @@ struct ServeCommand: AsyncParsableCommand {
                 "origin": "\(loaded.settings.origin)", "size": "\(checkpoint.size)", "vkey": "\(loaded.logSigner.vkey)",
             ]
         )
+        let blobs: FileBlobStore
+        do {
+            blobs = try FileBlobStore(root: directory.blobsPath)
+            // Before serving: anything in tmp/ is an upload a crash interrupted.
+            let stale = try blobs.removeStaleTemporaryFiles()
+            if stale > 0 { logger.notice("removed unfinished uploads", metadata: ["count": "\(stale)"]) }
+        } catch {
+            throw CLIError.input("cannot open the blob store \(directory.blobsPath): \(error)")
+        }
         let server = TrustServer(
             ledger: ledger,
-            configuration: TrustServerConfiguration(adminKeys: loaded.adminKeys, logVerifierKey: loaded.logSigner.vkey),
-            registry: registry
+            configuration: TrustServerConfiguration(
+                adminKeys: loaded.adminKeys,
+                logVerifierKey: loaded.logSigner.vkey,
+                maxBlobSize: maxBlobSize
+            ),
+            registry: registry,
+            blobs: blobs
         )
         let app = server.application(host: host, port: port, logger: logger) { channel in
             let actual = channel.localAddress?.port ?? port

@@ -13,6 +13,7 @@ import TransparencyLog
 ///   log-key.pem        the log's Ed25519 checkpoint key, PKCS#8, 0600
 ///   admin-key.pem      the first admin's private key, PKCS#8, 0600 (move it off the server)
 ///   ledger.sqlite      the SQLite ledger (with -wal and -shm beside it)
+///   blobs/             image blobs (FileBlobStore): sha256/<2 hex>/<64 hex>, tmp/ for uploads
 /// ```
 struct DataDirectory {
     /// The settings file.
@@ -37,6 +38,7 @@ struct DataDirectory {
     var logKeyPath: String { path + "/log-key.pem" }
     var adminKeyPath: String { path + "/admin-key.pem" }
     var databasePath: String { path + "/ledger.sqlite" }
+    var blobsPath: String { path + "/blobs" }
 
     var isInitialised: Bool { FileManager.default.fileExists(atPath: settingsPath) }
 
