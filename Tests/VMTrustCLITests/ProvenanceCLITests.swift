@@ -84,4 +84,53 @@ struct ProvenanceCLITests {
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect((object?["descendants"] as? [Any])?.count == 1)
     }
+
+    @Test("image push uploads and registers; image pull checks the log and refuses a revoked image")
+    func pushPull() throws {
+        let data = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try ServerProcess(data: data)
+        defer { server.stop() }
+        let common = ["--server", server.url, "--data", data]
+        #expect(try CLI.run(["key", "generate", "--out", data + "/acme.pem"]).status == 0)
+        let onboarded = try CLI.run(
+            ["provider", "onboard", "--id", "acme", "--name", "Acme", "--provider-key", data + "/acme.pem", "--reputation", "90"]
+                + ["--key", data + "/admin-key.pem"] + common
+        )
+        #expect(onboarded.status == 0, "\(onboarded.stderr)")
+        let image = data + "/disk.raw"
+        var bytes = [UInt8](repeating: 0, count: 5 << 20)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 7 >> 3) }
+        try Data(bytes).write(to: URL(fileURLWithPath: image))
+        let pushed = try CLI.run(["image", "push", image, "--provider", "acme", "--key", data + "/acme.pem"] + common)
+        #expect(pushed.status == 0, "\(pushed.stderr)")
+        let digest = String(try CLI.run(["image", "hash", image]).stdout.split(separator: " ")[0])
+
+        let pulled = data + "/pulled.raw"
+        let pull = try CLI.run(["image", "pull", digest, "-o", pulled] + common)
+        #expect(pull.status == 0, "\(pull.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: pulled)) == Data(bytes))
+
+        let revoked = try CLI.run(
+            ["image", "revoke", digest, "--reason", "bad", "--provider", "acme", "--key", data + "/acme.pem"] + common
+        )
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        Thread.sleep(forTimeInterval: 0.01)
+        try? FileManager.default.removeItem(atPath: pulled)
+        let refused = try CLI.run(["image", "pull", digest, "-o", pulled] + common)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("revoked"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: pulled))
+        let forced = try CLI.run(["image", "pull", digest, "-o", pulled, "--force"] + common)
+        #expect(forced.status == 0, "\(forced.stderr)")
+
+        // A wrong log key: the checkpoint does not verify, nothing is downloaded.
+        try? FileManager.default.removeItem(atPath: pulled)
+        let otherKey = "vmtrust.local/log+a1b2c3d4+AQ" + String(repeating: "A", count: 41) + "="
+        let untrusted = try CLI.run([
+            "image", "pull", digest, "-o", pulled, "--force", "--server", server.url, "--vkey", otherKey,
+        ])
+        #expect(untrusted.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: pulled))
+    }
 }

@@ -34,54 +34,8 @@ struct BlobCommand: AsyncParsableCommand {
         var file: String
 
         func run() async throws {
-            let client = try APIClient(server: server)
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw CLIError.input("\(file) is not a file")
-            }
-            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.uint64Value
-            let hashing = ProgressBar(label: "hashing ", total: size)
-            let hashed = try FileHasher.sha256(path: file) { hashing.update($0) }
-            hashing.finish()
-            let digest = try BlobDigest("sha256:" + hashed.digest.map { String(format: "%02x", $0) }.joined())
-            let path = "/v1/blobs/\(digest)"
-
-            let head = try await client.head(path)
-            if head.status == 200 {
-                try report(BlobInfo(digest: digest, size: hashed.size), state: "already stored")
-                return
-            }
-            guard let url = URL(string: path, relativeTo: client.base) else { throw CLIError.input("bad path \(path)") }
-            let uploading = ProgressBar(label: "uploading", total: hashed.size)
-            let outcome: BlobTransfer.Outcome
-            do {
-                outcome = try await BlobTransfer.upload(file: file, to: url) { uploading.update($0) }
-            } catch {
-                uploading.finish()
-                throw CLIError.input("cannot upload to \(url.absoluteString): \(error.localizedDescription)")
-            }
-            uploading.finish()
-            guard (200..<300).contains(outcome.status) else {
-                let problem = try? JSONDecoder().decode(Problem.self, from: Data(outcome.body))
-                if problem?.code == "digest-mismatch" {
-                    throw CLIError.verdict("\(file) changed while it was uploaded: \(problem?.detail ?? "")")
-                }
-                throw CLIError.input(
-                    "server refused (\(outcome.status) \(problem?.code ?? "")): \(problem?.detail ?? "no details")"
-                )
-            }
-            let info: BlobInfo
-            do {
-                info = try JSONDecoder().decode(BlobInfo.self, from: Data(outcome.body))
-            } catch {
-                throw CLIError.verdict("the server's answer is not blob information: \(error)")
-            }
-            guard info.digest == digest, info.size == hashed.size else {
-                throw CLIError.verdict(
-                    "the server stored \(info.digest) (\(info.size) bytes), not \(digest) (\(hashed.size) bytes)"
-                )
-            }
-            try report(info, state: outcome.status == 201 ? "stored" : "already stored")
+            let (info, stored) = try await BlobCommand.put(file: file, client: try APIClient(server: server))
+            try report(info, state: stored ? "stored" : "already stored")
         }
 
         private func report(_ info: BlobInfo, state: String) throws {
@@ -112,59 +66,118 @@ struct BlobCommand: AsyncParsableCommand {
         var digest: String
 
         func run() async throws {
-            let client = try APIClient(server: server)
             let digest: BlobDigest
             do {
                 digest = try BlobDigest(self.digest)
             } catch {
                 throw CLIError.input(error.message)
             }
-            let path = "/v1/blobs/\(digest)"
-            guard let url = URL(string: path, relativeTo: client.base) else { throw CLIError.input("bad path \(path)") }
-            let head = try await client.head(path)
-            if head.status == 404 { throw CLIError.input("the server holds no blob \(digest)") }
-            guard head.status == 200 else { throw CLIError.input("server answered \(head.status) to HEAD \(path)") }
-            guard let size = head.length else { throw CLIError.input("the server did not announce the size of \(digest)") }
-            let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
-            let temporary = directory + "/.\(URL(fileURLWithPath: output).lastPathComponent).\(UUID().uuidString).partial"
-            guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-                throw CLIError.input("cannot create a file in \(directory)")
-            }
-            var keep = false
-            defer { if !keep { try? FileManager.default.removeItem(atPath: temporary) } }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            let progress = ProgressBar(label: "downloading", total: size)
-            let received: BlobDigest
-            do {
-                received = try await BlobTransfer.download(from: url, size: size, into: handle) { progress.update($0) }
-            } catch let refused as BlobTransfer.Refused {
-                progress.finish()
-                try? handle.close()
-                let problem = try? JSONDecoder().decode(Problem.self, from: Data(refused.body))
-                throw CLIError.input(
-                    "server refused (\(refused.status) \(problem?.code ?? "")): \(problem?.detail ?? "not the requested range")"
-                )
-            } catch {
-                progress.finish()
-                try? handle.close()
-                throw CLIError.input("cannot download \(url.absoluteString): \(error.localizedDescription)")
-            }
-            progress.finish()
-            guard received == digest else {
-                try? handle.close()
-                throw CLIError.verdict("the server sent \(size) bytes that hash to \(received), not \(digest); nothing written")
-            }
-            do {
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                throw CLIError.input("cannot write \(temporary): \(error.localizedDescription)")
-            }
-            guard rename(temporary, output) == 0 else {
-                throw CLIError.input("cannot write \(output): \(String(cString: strerror(errno)))")
-            }
-            keep = true
+            let size = try await BlobCommand.get(digest, to: output, client: try APIClient(server: server))
             print("ok: \(digest) written to \(output) (\(size) bytes)")
         }
+    }
+}
+
+extension BlobCommand {
+    /// Hashes `file`, and uploads it unless the server already has it. Returns the stored
+    /// blob and whether this call stored it.
+    static func put(file: String, client: APIClient) async throws -> (info: BlobInfo, stored: Bool) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw CLIError.input("\(file) is not a file")
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.uint64Value
+        let hashing = ProgressBar(label: "hashing ", total: size)
+        let hashed = try FileHasher.sha256(path: file) { hashing.update($0) }
+        hashing.finish()
+        let digest = try BlobDigest("sha256:" + hashed.digest.map { String(format: "%02x", $0) }.joined())
+        let path = "/v1/blobs/\(digest)"
+
+        let head = try await client.head(path)
+        if head.status == 200 {
+            return (BlobInfo(digest: digest, size: hashed.size), false)
+        }
+        guard let url = URL(string: path, relativeTo: client.base) else { throw CLIError.input("bad path \(path)") }
+        let uploading = ProgressBar(label: "uploading", total: hashed.size)
+        let outcome: BlobTransfer.Outcome
+        do {
+            outcome = try await BlobTransfer.upload(file: file, to: url) { uploading.update($0) }
+        } catch {
+            uploading.finish()
+            throw CLIError.input("cannot upload to \(url.absoluteString): \(error.localizedDescription)")
+        }
+        uploading.finish()
+        guard (200..<300).contains(outcome.status) else {
+            let problem = try? JSONDecoder().decode(Problem.self, from: Data(outcome.body))
+            if problem?.code == "digest-mismatch" {
+                throw CLIError.verdict("\(file) changed while it was uploaded: \(problem?.detail ?? "")")
+            }
+            throw CLIError.input(
+                "server refused (\(outcome.status) \(problem?.code ?? "")): \(problem?.detail ?? "no details")"
+            )
+        }
+        let info: BlobInfo
+        do {
+            info = try JSONDecoder().decode(BlobInfo.self, from: Data(outcome.body))
+        } catch {
+            throw CLIError.verdict("the server's answer is not blob information: \(error)")
+        }
+        guard info.digest == digest, info.size == hashed.size else {
+            throw CLIError.verdict(
+                "the server stored \(info.digest) (\(info.size) bytes), not \(digest) (\(hashed.size) bytes)"
+            )
+        }
+        return (info, outcome.status == 201)
+    }
+
+    /// Downloads a blob to a temporary file beside `output`, checks its digest and only then
+    /// renames it into place. Returns its size.
+    static func get(_ digest: BlobDigest, to output: String, client: APIClient) async throws -> UInt64 {
+        let path = "/v1/blobs/\(digest)"
+        guard let url = URL(string: path, relativeTo: client.base) else { throw CLIError.input("bad path \(path)") }
+        let head = try await client.head(path)
+        if head.status == 404 { throw CLIError.input("the server holds no blob \(digest)") }
+        guard head.status == 200 else { throw CLIError.input("server answered \(head.status) to HEAD \(path)") }
+        guard let size = head.length else { throw CLIError.input("the server did not announce the size of \(digest)") }
+        let directory = URL(fileURLWithPath: output).deletingLastPathComponent().path
+        let temporary = directory + "/.\(URL(fileURLWithPath: output).lastPathComponent).\(UUID().uuidString).partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
+            throw CLIError.input("cannot create a file in \(directory)")
+        }
+        var keep = false
+        defer { if !keep { try? FileManager.default.removeItem(atPath: temporary) } }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+        let progress = ProgressBar(label: "downloading", total: size)
+        let received: BlobDigest
+        do {
+            received = try await BlobTransfer.download(from: url, size: size, into: handle) { progress.update($0) }
+        } catch let refused as BlobTransfer.Refused {
+            progress.finish()
+            try? handle.close()
+            let problem = try? JSONDecoder().decode(Problem.self, from: Data(refused.body))
+            throw CLIError.input(
+                "server refused (\(refused.status) \(problem?.code ?? "")): \(problem?.detail ?? "not the requested range")"
+            )
+        } catch {
+            progress.finish()
+            try? handle.close()
+            throw CLIError.input("cannot download \(url.absoluteString): \(error.localizedDescription)")
+        }
+        progress.finish()
+        guard received == digest else {
+            try? handle.close()
+            throw CLIError.verdict("the server sent \(size) bytes that hash to \(received), not \(digest); nothing written")
+        }
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw CLIError.input("cannot write \(temporary): \(error.localizedDescription)")
+        }
+        guard rename(temporary, output) == 0 else {
+            throw CLIError.input("cannot write \(output): \(String(cString: strerror(errno)))")
+        }
+        keep = true
+        return size
     }
 }

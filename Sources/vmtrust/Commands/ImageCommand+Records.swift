@@ -1,6 +1,8 @@
 import ArgumentParser
+import BlobStore
 import Foundation
 import Provenance
+import TransparencyLog
 import TrustServer
 
 extension ImageCommand {
@@ -15,6 +17,134 @@ extension ImageCommand {
         let result = try FileHasher.sha256(path: file) { progress.update($0) }
         progress.finish()
         return ("sha256:" + result.digest.lowercaseHex, result.size)
+    }
+
+    /// Signs and submits an image-register record; name and format default from the file name,
+    /// the initial reputation is the provider's as onboarded.
+    static func register(
+        digest: String,
+        size: Int64,
+        file: String?,
+        name: String?,
+        format: String?,
+        provider: String,
+        keys: [SigningKey],
+        server: ServerOptions
+    ) async throws {
+        let formatName = format ?? file.map { URL(fileURLWithPath: $0).pathExtension.lowercased() } ?? ""
+        guard let imageFormat = ImageFormat(rawValue: formatName == "img" ? "raw" : formatName) else {
+            throw CLIError.input("give --format (raw, qcow2, vmdk, vhd, vhdx, iso, ova); \"\(formatName)\" is not one")
+        }
+        guard let imageName = name ?? file.map({ URL(fileURLWithPath: $0).lastPathComponent }) else {
+            throw CLIError.input("give --name")
+        }
+        let onboarded = try await server.get(ProviderView.self, "/v1/providers/\(provider)")
+        let record = ImageRegisterRecord(
+            digest: digest,
+            provider: provider,
+            name: imageName,
+            format: imageFormat,
+            size: size,
+            initialReputation: onboarded.provider.initialReputation,
+            time: DataDirectory.now()
+        )
+        _ = try await server.submit(.imageRegister(record), keys: keys)
+    }
+
+    struct Push: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Upload an image to the server's blob store and register it, signed by the provider."
+        )
+
+        @Argument(help: "The image file.")
+        var file: String
+
+        @Option(name: .long, help: "Provider id.")
+        var provider: String
+
+        @Option(name: .long, help: "Image name (default: the file name).")
+        var name: String?
+
+        @Option(name: .long, help: "raw, qcow2, vmdk, vhd, vhdx, iso or ova (default: from the file name).")
+        var format: String?
+
+        @Option(name: .long, help: "Provider private key(s).")
+        var key: [String] = []
+
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            let keys = try signingKeys(key)
+            let (info, _) = try await BlobCommand.put(file: file, client: try server.client)
+            try await ImageCommand.register(
+                digest: info.digest.description,
+                size: Int64(info.size),
+                file: file,
+                name: name,
+                format: format,
+                provider: provider,
+                keys: keys,
+                server: server
+            )
+        }
+    }
+
+    struct Pull: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download an image after checking its records against the log; refuses a revoked image.",
+            discussion: """
+                Checks the checkpoint's signature with the log key, every record's inclusion proof \
+                against it, and the image's status; downloads to a temporary file, checks the \
+                digest, and only then writes the output. For a full offline check of the chain, \
+                fetch its bundle and run `vmtrust verify`.
+                """
+        )
+
+        @Argument(help: "Image digest.")
+        var digest: String
+
+        @Option(name: [.short, .customLong("output")], help: "The file to write.")
+        var output: String
+
+        @Flag(name: .long, help: "Download even a revoked image.")
+        var force = false
+
+        @OptionGroup var server: ServerOptions
+
+        func run() async throws {
+            let blob: BlobDigest
+            do {
+                blob = try BlobDigest(digest)
+            } catch {
+                throw CLIError.input(error.message)
+            }
+            let verifiers = try logVerifiers(vkey: server.vkey, data: server.data)
+            let view = try await server.get(ImageView.self, "/v1/images/\(digest)")
+            let checkpoint = try verifyCheckpointNote(Array(view.checkpoint.utf8), verifiers: verifiers)
+            guard let root = TreeHash(bytes: checkpoint.rootHash) else { throw CLIError.verdict("checkpoint root is malformed") }
+            for record in view.records + view.ancestors {
+                guard record.treeSize == checkpoint.size, let leaf = TreeHash(hex: record.leafHash),
+                    MerkleTree.verifyInclusion(
+                        leafHash: leaf,
+                        index: record.index,
+                        size: checkpoint.size,
+                        proof: record.inclusionProof.compactMap { TreeHash(base64: $0) },
+                        root: root
+                    )
+                else {
+                    throw CLIError.verdict("record \(record.id) is not proven in the log at size \(checkpoint.size)")
+                }
+            }
+            guard let image = view.records.first(where: { $0.digest == digest }) else {
+                throw CLIError.verdict("the server returned no image record for \(digest)")
+            }
+            let status = image.status?.state ?? "active"
+            if status == "revoked", !force {
+                throw CLIError.verdict("\(digest) is revoked (\(Lineage.line(image))); use --force to download it anyway")
+            }
+            let size = try await BlobCommand.get(blob, to: output, client: try server.client)
+            print("ok: \(digest) (\(status)) written to \(output) (\(size) bytes)")
+        }
     }
 
     struct Register: AsyncParsableCommand {
@@ -48,24 +178,16 @@ extension ImageCommand {
         func run() async throws {
             let keys = try signingKeys(key)
             let (digest, size) = try resolveImage()
-            let formatName = format ?? file.map { URL(fileURLWithPath: $0).pathExtension.lowercased() } ?? ""
-            guard let imageFormat = ImageFormat(rawValue: formatName == "img" ? "raw" : formatName) else {
-                throw CLIError.input("give --format (raw, qcow2, vmdk, vhd, vhdx, iso, ova); \"\(formatName)\" is not one")
-            }
-            guard let imageName = name ?? file.map({ URL(fileURLWithPath: $0).lastPathComponent }) else {
-                throw CLIError.input("give --name")
-            }
-            let onboarded = try await server.get(ProviderView.self, "/v1/providers/\(provider)")
-            let record = ImageRegisterRecord(
+            try await ImageCommand.register(
                 digest: digest,
-                provider: provider,
-                name: imageName,
-                format: imageFormat,
                 size: size,
-                initialReputation: onboarded.provider.initialReputation,
-                time: DataDirectory.now()
+                file: file,
+                name: name,
+                format: format,
+                provider: provider,
+                keys: keys,
+                server: server
             )
-            _ = try await server.submit(.imageRegister(record), keys: keys)
         }
 
         func resolveImage() throws -> (String, Int64) {

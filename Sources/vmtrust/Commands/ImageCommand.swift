@@ -7,7 +7,8 @@ struct ImageCommand: AsyncParsableCommand {
         commandName: "image",
         abstract: "Work with VM image files.",
         subcommands: [
-            Hash.self, Register.self, Modify.self, Revoke.self, Restore.self, Deprecate.self, Show.self, Lineage.self,
+            Hash.self, Push.self, Pull.self, Register.self, Modify.self, Revoke.self, Restore.self, Deprecate.self, Show.self,
+            Lineage.self,
             Search.self,
         ]
     )

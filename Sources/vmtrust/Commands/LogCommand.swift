@@ -165,7 +165,11 @@ struct LogCommand: AsyncParsableCommand {
 
 /// Verifies a signed checkpoint note with the given vkeys and parses it.
 func verifyCheckpointNote(_ bytes: [UInt8], vkeys: [String]) throws -> Checkpoint {
-    let verifiers = try KeyFile.verifiers(vkeys)
+    try verifyCheckpointNote(bytes, verifiers: try KeyFile.verifiers(vkeys))
+}
+
+/// Verifies a signed checkpoint note with `verifiers` and parses it.
+func verifyCheckpointNote(_ bytes: [UInt8], verifiers: NoteVerifiers) throws -> Checkpoint {
     let note: Note
     do {
         note = try Note(parsing: bytes)
