@@ -2,18 +2,21 @@ import BlobStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Ledger
 import Logging
 import NIOCore
+import Provenance
 
 extension TrustServer {
     /// `PUT`, `GET` and `HEAD /v1/blobs/sha256:<hex>`: the content-addressed image store.
     ///
     /// Uploads stream to disk while they are hashed (the request-body limit of the other
-    /// routes does not apply; ``TrustServerConfiguration/maxBlobSize`` does). Uploads need no
-    /// authorisation yet.
+    /// routes does not apply; ``TrustServerConfiguration/maxBlobSize`` does). An upload needs a
+    /// `Vmtrust-Upload-Authorization` signed by a provider key valid now or by an admin.
     func addBlobRoutes(to router: Router<BasicRequestContext>) {
         router.put("/v1/blobs/{digest}") { request, context in
             let (store, digest) = try blobStoreAndDigest(context)
+            try await authorizeUpload(request, digest: digest)
             let limit = configuration.maxBlobSize
             if let length = request.headers[.contentLength].flatMap(UInt64.init), length > limit {
                 throw BlobStoreError.tooLarge(limit: limit)
@@ -33,6 +36,40 @@ extension TrustServer {
         }
         router.head("/v1/blobs/{digest}") { request, context in
             try serveBlob(request, context: context, includeBody: false)
+        }
+    }
+
+    /// Uploads are writes: they need a signature by a provider key valid now, or by an admin.
+    private func authorizeUpload(_ request: Request, digest: BlobDigest) async throws {
+        guard let name = HTTPField.Name(UploadAuthorization.headerName), let value = request.headers[name] else {
+            throw Problem(
+                .unauthorized,
+                code: "upload-unauthorized",
+                title: "The upload is not authorised",
+                detail: "send a \(UploadAuthorization.headerName) header signed by a provider or admin key"
+            )
+        }
+        guard let authorization = UploadAuthorization(header: value) else {
+            throw Problem.invalidParameter("the \(UploadAuthorization.headerName) header is malformed")
+        }
+        let now = ledger.now()
+        let keys: [PublicKey]
+        if let id = authorization.provider {
+            guard let provider = try await ledger.provenanceState.provider(id: id), !provider.suspended else {
+                throw Problem(
+                    .forbidden,
+                    code: "upload-forbidden",
+                    title: "The upload is refused",
+                    detail: "no active provider \(id)"
+                )
+            }
+            keys = provider.keys(validAt: now)
+        } else {
+            keys = configuration.adminKeys
+        }
+        if let reason = authorization.refusal(digest: digest.description, keys: keys, now: now, skew: ProvenanceRules.defaultSkew)
+        {
+            throw Problem(.forbidden, code: "upload-forbidden", title: "The upload is refused", detail: reason)
         }
     }
 

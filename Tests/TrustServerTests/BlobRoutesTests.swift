@@ -52,8 +52,18 @@ private func content(_ count: Int, seed: UInt64 = 0x2545_f491_4f6c_dd1d) -> [UIn
 }
 
 extension TestClientProtocol {
-    fileprivate func put(_ digest: String, _ bytes: [UInt8]) async throws -> TestResponse {
-        try await execute(uri: "/v1/blobs/\(digest)", method: .put, body: ByteBuffer(bytes: bytes))
+    /// An upload signed by the test admin at the harness's clock time.
+    fileprivate func put(
+        _ digest: String,
+        _ bytes: [UInt8],
+        signedBy key: SigningKey? = TestKeys.admin
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let key {
+            let authorization = try UploadAuthorization.sign(digest: digest, provider: nil, time: 1_790_000_000_000, key: key)
+            headers[HTTPField.Name(UploadAuthorization.headerName)!] = authorization.header
+        }
+        return try await execute(uri: "/v1/blobs/\(digest)", method: .put, headers: headers, body: ByteBuffer(bytes: bytes))
     }
 
     fileprivate func get(
@@ -69,6 +79,52 @@ extension TestClientProtocol {
 
 @Suite("Blob routes")
 struct BlobRoutesTests {
+    @Test("Uploads need a signature by an admin or a provider key; anything else stores nothing")
+    func uploadAuthorization() async throws {
+        let harness = try await BlobHarness()
+        let bytes = content(1000)
+        let digest = BlobDigest(hashing: bytes).description
+        try await harness.app.test(.router) { client in
+            let unsigned = try await client.put(digest, bytes, signedBy: nil)
+            #expect(unsigned.status == .unauthorized)
+            #expect(try unsigned.problem().code == "upload-unauthorized")
+            let stranger = try await client.put(digest, bytes, signedBy: TestKeys.stranger)
+            #expect(stranger.status == .forbidden)
+            #expect(try stranger.problem().code == "upload-forbidden")
+            // A signature for another digest does not authorise this one.
+            let other = try UploadAuthorization.sign(
+                digest: BlobDigest(hashing: [1]).description,
+                provider: nil,
+                time: 1_790_000_000_000,
+                key: TestKeys.admin
+            )
+            let replayed = try await client.execute(
+                uri: "/v1/blobs/\(digest)",
+                method: .put,
+                headers: [HTTPField.Name(UploadAuthorization.headerName)!: other.header],
+                body: ByteBuffer(bytes: bytes)
+            )
+            #expect(replayed.status == .forbidden)
+            let stale = try UploadAuthorization.sign(digest: digest, provider: nil, time: 1_789_000_000_000, key: TestKeys.admin)
+            let late = try await client.execute(
+                uri: "/v1/blobs/\(digest)",
+                method: .put,
+                headers: [HTTPField.Name(UploadAuthorization.headerName)!: stale.header],
+                body: ByteBuffer(bytes: bytes)
+            )
+            #expect(late.status == .forbidden)
+            let garbled = try await client.execute(
+                uri: "/v1/blobs/\(digest)",
+                method: .put,
+                headers: [HTTPField.Name(UploadAuthorization.headerName)!: "nonsense"],
+                body: ByteBuffer(bytes: bytes)
+            )
+            #expect(garbled.status == .badRequest)
+            #expect(try harness.store.info(BlobDigest(digest)) == nil)
+            #expect(try await client.put(digest, bytes).status == .created)
+        }
+    }
+
     @Test("A 3 MiB upload over a real connection is stored (201), answered 200 when repeated, and served back")
     func uploadAndDownload() async throws {
         let harness = try await BlobHarness()

@@ -1,4 +1,5 @@
 import Foundation
+import Provenance
 import Testing
 
 #if canImport(Glibc)
@@ -34,7 +35,7 @@ struct BlobCLITests {
         let bytes = Self.content(20 << 20)
         try bytes.write(to: URL(fileURLWithPath: file))
 
-        let put = try CLI.run(["blob", "put", "--server", server.url, file])
+        let put = try CLI.run(["blob", "put", "--server", server.url, "--key", data + "/admin-key.pem", file])
         try #require(put.status == 0, "\(put.stderr)")
         let hashed = try CLI.run(["image", "hash", file])
         let digest = try #require(hashed.stdout.split(separator: " ").first.map(String.init))
@@ -44,7 +45,7 @@ struct BlobCLITests {
         #expect(FileManager.default.contents(atPath: stored) == bytes)
         #expect(Self.entries(data + "/blobs/tmp").isEmpty)
 
-        let again = try CLI.run(["blob", "put", "--server", server.url, "--json", file])
+        let again = try CLI.run(["blob", "put", "--server", server.url, "--key", data + "/admin-key.pem", "--json", file])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains(#""digest" : "\#(digest)""#))
 
@@ -76,7 +77,7 @@ struct BlobCLITests {
         #expect(tampered.stderr.contains("not \(digest)"))
         #expect(Self.entries(work) == ["copy.raw", "image.raw"])
 
-        let missingFile = try CLI.run(["blob", "put", "--server", server.url, work + "/nope"])
+        let missingFile = try CLI.run(["blob", "put", "--server", server.url, "--key", data + "/admin-key.pem", work + "/nope"])
         #expect(missingFile.status == 2)
     }
 
@@ -101,7 +102,12 @@ struct BlobCLITests {
             }
         }
         try #require(connected == 0)
-        let head = "PUT /v1/blobs/\(digest) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000000\r\n\r\n"
+        let admin = try SigningKey(pem: String(contentsOfFile: data + "/admin-key.pem", encoding: .utf8))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let authorization = try UploadAuthorization.sign(digest: digest, provider: nil, time: now, key: admin).header
+        let head =
+            "PUT /v1/blobs/\(digest) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000000\r\n"
+            + "\(UploadAuthorization.headerName): \(authorization)\r\n\r\n"
         var payload = Array(head.utf8) + Array(Self.content(4 << 20))
         var sent = 0
         while sent < payload.count {

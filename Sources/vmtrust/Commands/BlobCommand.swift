@@ -1,6 +1,7 @@
 import ArgumentParser
 import BlobStore
 import Foundation
+import Provenance
 import TrustServer
 
 #if canImport(FoundationNetworking)
@@ -33,8 +34,19 @@ struct BlobCommand: AsyncParsableCommand {
         @Argument(help: "The file to upload.")
         var file: String
 
+        @Option(name: .long, help: "Private key signing the upload: a provider's (with --provider) or an admin's.")
+        var key: String
+
+        @Option(name: .long, help: "The provider uploading (omit when signing with an admin key).")
+        var provider: String?
+
         func run() async throws {
-            let (info, stored) = try await BlobCommand.put(file: file, client: try APIClient(server: server))
+            let (info, stored) = try await BlobCommand.put(
+                file: file,
+                client: try APIClient(server: server),
+                key: try KeyFile.loadPrivate(key),
+                provider: provider
+            )
             try report(info, state: stored ? "stored" : "already stored")
         }
 
@@ -81,7 +93,12 @@ struct BlobCommand: AsyncParsableCommand {
 extension BlobCommand {
     /// Hashes `file`, and uploads it unless the server already has it. Returns the stored
     /// blob and whether this call stored it.
-    static func put(file: String, client: APIClient) async throws -> (info: BlobInfo, stored: Bool) {
+    static func put(
+        file: String,
+        client: APIClient,
+        key: SigningKey,
+        provider: String?
+    ) async throws -> (info: BlobInfo, stored: Bool) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue else {
             throw CLIError.input("\(file) is not a file")
@@ -101,7 +118,17 @@ extension BlobCommand {
         let uploading = ProgressBar(label: "uploading", total: hashed.size)
         let outcome: BlobTransfer.Outcome
         do {
-            outcome = try await BlobTransfer.upload(file: file, to: url) { uploading.update($0) }
+            let authorization = try UploadAuthorization.sign(
+                digest: digest.description,
+                provider: provider,
+                time: DataDirectory.now(),
+                key: key
+            )
+            outcome = try await BlobTransfer.upload(
+                file: file,
+                to: url,
+                headers: [UploadAuthorization.headerName: authorization.header]
+            ) { uploading.update($0) }
         } catch {
             uploading.finish()
             throw CLIError.input("cannot upload to \(url.absoluteString): \(error.localizedDescription)")

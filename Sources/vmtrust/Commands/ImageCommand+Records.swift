@@ -75,7 +75,7 @@ extension ImageCommand {
 
         func run() async throws {
             let keys = try signingKeys(key)
-            let (info, _) = try await BlobCommand.put(file: file, client: try server.client)
+            let (info, _) = try await BlobCommand.put(file: file, client: try server.client, key: keys[0], provider: provider)
             try await ImageCommand.register(
                 digest: info.digest.description,
                 size: Int64(info.size),

@@ -27,9 +27,15 @@ enum BlobTransfer {
     }
 
     /// `PUT`s the file at `path` to `url`, streamed from disk by URLSession, reporting bytes sent.
-    static func upload(file path: String, to url: URL, progress: @escaping @Sendable (UInt64) -> Void) async throws -> Outcome {
+    static func upload(
+        file path: String,
+        to url: URL,
+        headers: [String: String] = [:],
+        progress: @escaping @Sendable (UInt64) -> Void
+    ) async throws -> Outcome {
         var request = URLRequest(url: url)
         request.httpMethod = "PUT"
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.timeoutInterval = idleTimeout
         request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
         let delegate = UploadDelegate(progress: progress)
