@@ -51,6 +51,7 @@ public struct TrustServer: Sendable {
         addLogRoutes(to: router)
         addRecordRoutes(to: router)
         addProvenanceRoutes(to: router)
+        addBundleRoutes(to: router)
         return router
     }
 

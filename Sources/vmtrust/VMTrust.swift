@@ -13,7 +13,7 @@ struct VMTrust: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, ServeCommand.self, KeyCommand.self, LogCommand.self, ImageCommand.self, RecordCommand.self,
-            ProviderCommand.self,
+            ProviderCommand.self, VerifyCommand.self,
         ]
     )
 

@@ -262,7 +262,7 @@ struct TrustServerTests {
                     "/log/checkpoint", "/log/tile/{level}/{index}", "/log/tile/entries/{index}", "/v1/log/key",
                     "/v1/log/inclusion",
                     "/v1/log/consistency", "/v1/records", "/v1/records/{recordId}", "/healthz", "/readyz", "/metrics",
-                    "/openapi.json", "/v1/images/{digest}", "/v1/providers/{id}",
+                    "/openapi.json", "/v1/images/{digest}", "/v1/providers/{id}", "/v1/images/{digest}/bundle",
                 ]
             )
             let unknown = try await client.execute(uri: "/nope", method: .get)
