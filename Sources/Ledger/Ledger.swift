@@ -407,6 +407,17 @@ public actor Ledger {
         return try EntryBundle.encode(entries)
     }
 
+    /// The log index of the entry holding `recordID`, if any (it may be beyond the published tree while a batch
+    /// is being committed: compare with the checkpoint you read).
+    public func index(of recordID: RecordID) async throws -> UInt64? {
+        try await store.index(of: recordID)
+    }
+
+    /// The log indexes of the entries holding `recordIDs` (those in the log).
+    public func indexes(of recordIDs: [RecordID]) async throws -> [RecordID: UInt64] {
+        try await store.indexes(of: recordIDs)
+    }
+
     /// The encoded entry at `index` of the published tree.
     public func entry(at index: UInt64) async throws -> LedgerEntry? {
         guard index < latest.size, let bytes = try await store.entries(index..<(index + 1)).first else { return nil }

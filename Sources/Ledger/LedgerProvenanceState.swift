@@ -117,6 +117,25 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         return out
     }
 
+    /// Every record of `provider` in log order, read in pages of `pageSize` index keys: the cost grows with the
+    /// provider's record count (bundles need all of a provider's governance records, whatever its history).
+    public func allRecords(ofProvider provider: String, pageSize: Int = 1000) async throws -> [RecordID] {
+        let prefix = provider + "/"
+        var out: [RecordID] = []
+        var after: String?
+        while true {
+            let keys = try await view.keys(
+                namespace: Namespace.providerRecords,
+                prefix: prefix,
+                after: after,
+                limit: pageSize
+            )
+            out += keys.compactMap { key in key.split(separator: "/").last.flatMap { RecordID(String($0)) } }
+            guard keys.count == pageSize, let last = keys.last else { return out }
+            after = last
+        }
+    }
+
     private func suffixes(namespace: String, prefix: String, limit: Int) async throws -> [String] {
         try await view.keys(namespace: namespace, prefix: prefix, limit: limit).map { String($0.dropFirst(prefix.count)) }
     }

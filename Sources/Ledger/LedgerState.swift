@@ -85,10 +85,12 @@ public struct StateView: Sendable {
         return try await store.stateValue(namespace: namespace, key: key)
     }
 
-    /// Keys in `namespace` that start with `prefix`, in key order, at most `limit`.
-    public func keys(namespace: String, prefix: String, limit: Int) async throws -> [String] {
-        var keys = Set(try await store.stateEntries(namespace: namespace, prefix: prefix, after: nil, limit: limit).map(\.key))
-        for (pending, value) in overlay where pending.namespace == namespace && pending.key.hasPrefix(prefix) {
+    /// Keys in `namespace` that start with `prefix` (and sort after `after`, when given), in key order,
+    /// at most `limit`.
+    public func keys(namespace: String, prefix: String, after: String? = nil, limit: Int) async throws -> [String] {
+        var keys = Set(try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: limit).map(\.key))
+        for (pending, value) in overlay
+        where pending.namespace == namespace && pending.key.hasPrefix(prefix) && after.map({ pending.key > $0 }) ?? true {
             if value == nil { keys.remove(pending.key) } else { keys.insert(pending.key) }
         }
         return Array(keys.sorted().prefix(limit))

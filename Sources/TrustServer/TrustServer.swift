@@ -75,6 +75,7 @@ public struct TrustServer: Sendable {
         addRecordRoutes(to: router)
         addProvenanceRoutes(to: router)
         addBlobRoutes(to: router)
+        addBundleRoutes(to: router)
         return router
     }
 

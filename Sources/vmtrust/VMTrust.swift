@@ -15,6 +15,7 @@ struct VMTrust: AsyncParsableCommand {
             InitCommand.self, ServeCommand.self, KeyCommand.self, LogCommand.self, ImageCommand.self, RecordCommand.self,
             ProviderCommand.self, UserCommand.self,
             BlobCommand.self,
+            VerifyCommand.self,
         ]
     )
 

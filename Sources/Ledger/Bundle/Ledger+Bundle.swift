@@ -1,0 +1,85 @@
+import Provenance
+import TransparencyLog
+
+extension Ledger {
+    /// The provenance bundle of image `digest`, or `nil` when no image record in the published tree names it.
+    ///
+    /// When several providers registered the digest, the bundle is about the image record integrated first.
+    /// The latest checkpoint is read once and every inclusion proof is against it; entries integrated after it
+    /// are left out. The cost grows with the lineage's depth and the provider's record count (its records are
+    /// scanned for governance records and for records targeting the chain), not with the log size.
+    public func bundle(forImage digest: String) async throws -> ProvenanceBundle? {
+        let checkpoint = latestCheckpoint
+        let state = provenanceState
+        var candidates: [RecordState] = []
+        for id in try await state.records(withDigest: digest) {
+            if let record = try await state.record(id: id), record.kind.isImageRecord, record.digest == digest {
+                candidates.append(record)
+            }
+        }
+        let candidateIndexes = try await indexes(of: candidates.map(\.id))
+        let published = candidates.compactMap { record -> (RecordState, UInt64)? in
+            guard let index = candidateIndexes[record.id], index < checkpoint.size else { return nil }
+            return (record, index)
+        }
+        guard let image = published.min(by: { $0.1 < $1.1 })?.0 else { return nil }
+        return try await bundle(for: image, subject: digest, checkpoint: checkpoint, state: state)
+    }
+
+    /// The provenance bundle of the image record `id` against the latest checkpoint, or `nil` when the published
+    /// tree has no such image record.
+    public func bundle(forRecord id: RecordID) async throws -> ProvenanceBundle? {
+        let checkpoint = latestCheckpoint
+        let state = provenanceState
+        guard let image = try await state.record(id: id), image.kind.isImageRecord, let digest = image.digest,
+            let position = try await index(of: id), position < checkpoint.size
+        else { return nil }
+        return try await bundle(for: image, subject: digest, checkpoint: checkpoint, state: state)
+    }
+
+    private func bundle(
+        for image: RecordState,
+        subject: String,
+        checkpoint: StoredCheckpoint,
+        state: LedgerProvenanceState
+    ) async throws -> ProvenanceBundle {
+        let chain = [image] + (try await state.ancestors(of: image))
+        let chainIDs = Set(chain.map(\.id))
+        var ids: [RecordID] = chain.map(\.id)
+        if let genesis = try await state.governance()?.genesis { ids.append(genesis) }
+        if let provider = image.provider {
+            let governanceKinds: Set<RecordKind> = [.providerOnboard, .providerUpdate, .keyRotation, .keyRevocation]
+            let targetingKinds: Set<RecordKind> = [.imageRevoke, .imageRestore, .imageDeprecate]
+            for id in try await state.allRecords(ofProvider: provider) where !chainIDs.contains(id) {
+                guard let record = try await state.record(id: id) else { continue }
+                if governanceKinds.contains(record.kind) {
+                    ids.append(id)
+                } else if targetingKinds.contains(record.kind), let target = record.linked, chainIDs.contains(target) {
+                    ids.append(id)
+                }
+            }
+        }
+        let found = try await indexes(of: Array(Set(ids)))
+        var entries: [ProvenanceBundle.Entry] = []
+        for index in Set(found.values).filter({ $0 < checkpoint.size }).sorted() {
+            guard let entry = try await entry(at: index) else {
+                throw LedgerError.corruptStore("entry \(index) is indexed but missing")
+            }
+            entries.append(
+                ProvenanceBundle.Entry(
+                    index: index,
+                    integratedTime: entry.integratedAtMillis,
+                    envelope: entry.envelope,
+                    inclusionProof: try await inclusionProof(index: index, size: checkpoint.size)
+                )
+            )
+        }
+        return ProvenanceBundle(
+            origin: origin,
+            checkpoint: checkpoint.note,
+            subject: subject,
+            record: image.id,
+            entries: entries
+        )
+    }
+}

@@ -1,0 +1,140 @@
+import Provenance
+import TransparencyLog
+
+/// Everything needed to verify an image's provenance offline with nothing but the log's verification key
+/// (docs/FORMATS.md, "Bundle, version 1").
+///
+/// A bundle holds one signed checkpoint and the log entries that matter for one image record, each with its
+/// inclusion proof against that checkpoint, in log order: the genesis record, the governance records of the
+/// lineage's provider (onboarding, updates, key rotations and revocations: everything that authorises or
+/// invalidates a key), the chain from the lineage root to the image record, and the revoke, restore and
+/// deprecate records that target any record of the chain. ``BundleVerifier`` checks it.
+///
+/// Decoding refuses an unknown ``version``, malformed base64 and proof hashes that are not 32 bytes; everything
+/// else (signatures, proofs, rules) is the verifier's verdict.
+public struct ProvenanceBundle: Sendable, Hashable, Codable {
+    /// The only bundle format version this build writes and reads.
+    public static let currentVersion = 1
+
+    /// The bundle format version, ``currentVersion``.
+    public var version: Int
+    /// The log's origin (the checkpoint's first line).
+    public var origin: String
+    /// The signed checkpoint (a C2SP signed note) every inclusion proof is against.
+    public var checkpoint: String
+    /// The image digest the bundle is about, `sha256:<hex>`.
+    public var subject: String
+    /// The image record (register or modify) that names ``subject``.
+    public var record: RecordID
+    /// The log entries, in log order.
+    public var entries: [Entry]
+
+    /// One log entry with its inclusion proof.
+    public struct Entry: Sendable, Hashable, Codable {
+        /// Position in the log.
+        public var index: UInt64
+        /// Integration time, milliseconds since the Unix epoch.
+        public var integratedTime: Int64
+        /// The DSSE envelope bytes exactly as stored in the entry.
+        public var envelope: [UInt8]
+        /// The inclusion proof of the entry's leaf against the bundle's checkpoint.
+        public var inclusionProof: [TreeHash]
+
+        enum CodingKeys: String, CodingKey {
+            case index, integratedTime, envelope, inclusionProof
+        }
+
+        /// Creates an entry.
+        public init(index: UInt64, integratedTime: Int64, envelope: [UInt8], inclusionProof: [TreeHash]) {
+            self.index = index
+            self.integratedTime = integratedTime
+            self.envelope = envelope
+            self.inclusionProof = inclusionProof
+        }
+
+        /// The log entry whose leaf the proof is for.
+        public var ledgerEntry: LedgerEntry {
+            LedgerEntry(index: index, integratedAtMillis: integratedTime, envelope: envelope)
+        }
+
+        /// Decodes an entry: `envelope` is standard padded base64, `inclusionProof` a list of base64 hashes.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            index = try container.decode(UInt64.self, forKey: .index)
+            integratedTime = try container.decode(Int64.self, forKey: .integratedTime)
+            let envelope = try container.decode(String.self, forKey: .envelope)
+            guard let bytes = Base64.decode(envelope) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .envelope,
+                    in: container,
+                    debugDescription: "entry \(index): the envelope is not standard padded base64"
+                )
+            }
+            self.envelope = bytes
+            var proof: [TreeHash] = []
+            for element in try container.decode([String].self, forKey: .inclusionProof) {
+                guard let hash = TreeHash(base64: element) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .inclusionProof,
+                        in: container,
+                        debugDescription: "entry \(index): a proof hash is not 32 bytes of base64"
+                    )
+                }
+                proof.append(hash)
+            }
+            inclusionProof = proof
+        }
+
+        /// Encodes the entry (base64 envelope and hashes).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(integratedTime, forKey: .integratedTime)
+            try container.encode(Base64.encode(envelope), forKey: .envelope)
+            try container.encode(inclusionProof.map(\.base64), forKey: .inclusionProof)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, origin, checkpoint, subject, record, entries
+    }
+
+    /// Creates a bundle of the current version.
+    public init(origin: String, checkpoint: String, subject: String, record: RecordID, entries: [Entry]) {
+        self.version = Self.currentVersion
+        self.origin = origin
+        self.checkpoint = checkpoint
+        self.subject = subject
+        self.record = record
+        self.entries = entries
+    }
+
+    /// Decodes a bundle; refuses a version other than ``currentVersion``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        guard version == Self.currentVersion else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .version,
+                in: container,
+                debugDescription: "bundle version \(version) is not supported (only \(Self.currentVersion))"
+            )
+        }
+        origin = try container.decode(String.self, forKey: .origin)
+        checkpoint = try container.decode(String.self, forKey: .checkpoint)
+        subject = try container.decode(String.self, forKey: .subject)
+        record = try container.decode(RecordID.self, forKey: .record)
+        entries = try container.decode([Entry].self, forKey: .entries)
+    }
+
+    /// Encodes the bundle.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(origin, forKey: .origin)
+        try container.encode(checkpoint, forKey: .checkpoint)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(record, forKey: .record)
+        try container.encode(entries, forKey: .entries)
+    }
+}
