@@ -1,6 +1,7 @@
 import ArgumentParser
 import BlobStore
 import Foundation
+import Ledger
 import Provenance
 import TransparencyLog
 import TrustServer
@@ -93,10 +94,10 @@ extension ImageCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download an image after checking its records against the log; refuses a revoked image.",
             discussion: """
-                Checks the checkpoint's signature with the log key, every record's inclusion proof \
-                against it, and the image's status; downloads to a temporary file, checks the \
-                digest, and only then writes the output. For a full offline check of the chain, \
-                fetch its bundle and run `vmtrust verify`.
+                Fetches the image's provenance bundle and verifies it offline with the log key (every \
+                signature, key validity, hash link and inclusion proof, the checkpoint's signature); \
+                refuses a revoked image unless --force; downloads to a temporary file, checks the \
+                digest, and only then writes the output.
                 """
         )
 
@@ -119,31 +120,26 @@ extension ImageCommand {
                 throw CLIError.input(error.message)
             }
             let verifiers = try logVerifiers(vkey: server.vkey, data: server.data)
-            let view = try await server.get(ImageView.self, "/v1/images/\(digest)")
-            let checkpoint = try verifyCheckpointNote(Array(view.checkpoint.utf8), verifiers: verifiers)
-            guard let root = TreeHash(bytes: checkpoint.rootHash) else { throw CLIError.verdict("checkpoint root is malformed") }
-            for record in view.records + view.ancestors {
-                guard record.treeSize == checkpoint.size, let leaf = TreeHash(hex: record.leafHash),
-                    MerkleTree.verifyInclusion(
-                        leafHash: leaf,
-                        index: record.index,
-                        size: checkpoint.size,
-                        proof: record.inclusionProof.compactMap { TreeHash(base64: $0) },
-                        root: root
-                    )
-                else {
-                    throw CLIError.verdict("record \(record.id) is not proven in the log at size \(checkpoint.size)")
-                }
+            // The provenance bundle, checked offline with the log key before any byte is fetched.
+            let bundle = try await server.get(ProvenanceBundle.self, "/v1/images/\(digest)/bundle")
+            let verdict = await BundleVerifier(logKey: verifiers).verify(bundle)
+            guard verdict.isValid, bundle.subject == digest else {
+                let reasons = verdict.failures.map(\.description).joined(separator: "; ")
+                throw CLIError.verdict("the provenance bundle of \(digest) does not verify: \(reasons)")
             }
-            guard let image = view.records.first(where: { $0.digest == digest }) else {
-                throw CLIError.verdict("the server returned no image record for \(digest)")
-            }
-            let status = image.status?.state ?? "active"
-            if status == "revoked", !force {
-                throw CLIError.verdict("\(digest) is revoked (\(Lineage.line(image))); use --force to download it anyway")
+            let status: String
+            switch verdict.status {
+            case .revoked(let by, let inherited, _)?:
+                status = "revoked by \(by)" + (inherited.map { " (inherited from \($0))" } ?? "")
+                if !force { throw CLIError.verdict("\(digest) is \(status); use --force to download it anyway") }
+            case .scheduled(_, _, let at)?: status = "revocation scheduled for \(formatTime(at))"
+            case .deprecated(let since)?: status = "deprecated since \(formatTime(since))"
+            default: status = "active"
             }
             let size = try await BlobCommand.get(blob, to: output, client: try server.client)
-            print("ok: \(digest) (\(status)) written to \(output) (\(size) bytes)")
+            print(
+                "ok: \(digest) (\(status); provenance verified at log size \(verdict.checkpoint?.size ?? 0)) written to \(output) (\(size) bytes)"
+            )
         }
     }
 
