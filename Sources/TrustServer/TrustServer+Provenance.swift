@@ -42,7 +42,8 @@ public struct StatusView: Codable, Sendable, Equatable {
     /// When the revocation took or takes effect, or since when the record is deprecated.
     public var at: Int64?
 
-    init(_ status: RecordStatus) {
+    /// The view of a status.
+    public init(_ status: RecordStatus) {
         switch status {
         case .active:
             state = "active"

@@ -60,30 +60,31 @@ extension ImageCommand {
         @Argument(help: "The image file.")
         var file: String
 
-        @Option(name: .long, help: "Provider id.")
-        var provider: String
-
         @Option(name: .long, help: "Image name (default: the file name).")
         var name: String?
 
         @Option(name: .long, help: "raw, qcow2, vmdk, vhd, vhdx, iso or ova (default: from the file name).")
         var format: String?
 
-        @Option(name: .long, help: "Provider private key(s).")
-        var key: [String] = []
+        @OptionGroup var signer: ProviderSigning
 
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
-            let keys = try signingKeys(key)
-            let (info, _) = try await BlobCommand.put(file: file, client: try server.client, key: keys[0], provider: provider)
+            let keys = try signer.keys()
+            let (info, _) = try await BlobCommand.put(
+                file: file,
+                client: try server.client,
+                key: keys[0],
+                provider: signer.provider
+            )
             try await ImageCommand.register(
                 digest: info.digest.description,
                 size: Int64(info.size),
                 file: file,
                 name: name,
                 format: format,
-                provider: provider,
+                provider: signer.provider,
                 keys: keys,
                 server: server
             )
@@ -157,22 +158,18 @@ extension ImageCommand {
         @Option(name: .long, help: "Image size in bytes, with --digest.")
         var size: Int64?
 
-        @Option(name: .long, help: "Provider id.")
-        var provider: String
-
         @Option(name: .long, help: "Image name (default: the file name).")
         var name: String?
 
         @Option(name: .long, help: "raw, qcow2, vmdk, vhd, vhdx, iso or ova (default: from the file name).")
         var format: String?
 
-        @Option(name: .long, help: "Provider private key(s).")
-        var key: [String] = []
+        @OptionGroup var signer: ProviderSigning
 
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
-            let keys = try signingKeys(key)
+            let keys = try signer.keys()
             let (digest, size) = try resolveImage()
             try await ImageCommand.register(
                 digest: digest,
@@ -180,7 +177,7 @@ extension ImageCommand {
                 file: file,
                 name: name,
                 format: format,
-                provider: provider,
+                provider: signer.provider,
                 keys: keys,
                 server: server
             )
@@ -220,22 +217,18 @@ extension ImageCommand {
         @Option(name: [.customShort("m"), .long], help: "What changed.")
         var message: String
 
-        @Option(name: .long, help: "Provider id.")
-        var provider: String
-
         @Option(name: .long, help: "Builder (with --input): how the image was built.")
         var builder: String?
 
         @Option(name: .long, help: "A build input (digest or URL); repeat for several.")
         var input: [String] = []
 
-        @Option(name: .long, help: "Provider private key(s).")
-        var key: [String] = []
+        @OptionGroup var signer: ProviderSigning
 
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
-            let keys = try signingKeys(key)
+            let keys = try signer.keys()
             guard let changeKind = ChangeKind(rawValue: change) else {
                 throw CLIError.input("--change must be patch, update, rebuild or config")
             }
@@ -247,7 +240,7 @@ extension ImageCommand {
             }
             let record = ImageModifyRecord(
                 digest: newDigest,
-                provider: provider,
+                provider: signer.provider,
                 previous: try await server.resolveRecord(previous),
                 change: changeKind,
                 description: message,
@@ -275,24 +268,20 @@ extension ImageCommand {
         @Option(name: .long, help: "Schedule it: effective time (RFC 3339, YYYY-MM-DD or ms).")
         var at: String?
 
-        @Option(name: .long, help: "Provider id.")
-        var provider: String
-
-        @Option(name: .long, help: "Provider private key(s).")
-        var key: [String] = []
+        @OptionGroup var signer: ProviderSigning
 
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
             let record = ImageRevokeRecord(
-                provider: provider,
+                provider: signer.provider,
                 target: try await server.resolveRecord(target),
                 reason: reason,
                 inherit: inherit,
                 effectiveAt: try at.map(parseTime),
                 time: DataDirectory.now()
             )
-            _ = try await server.submit(.imageRevoke(record), keys: try signingKeys(key))
+            _ = try await server.submit(.imageRevoke(record), keys: try signer.keys())
         }
     }
 
@@ -305,22 +294,18 @@ extension ImageCommand {
         @Option(name: .long, help: "Why.")
         var reason: String?
 
-        @Option(name: .long, help: "Provider id.")
-        var provider: String
-
-        @Option(name: .long, help: "Provider private key(s).")
-        var key: [String] = []
+        @OptionGroup var signer: ProviderSigning
 
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
             let record = ImageRestoreRecord(
-                provider: provider,
+                provider: signer.provider,
                 target: try await server.resolveRecord(target),
                 reason: reason,
                 time: DataDirectory.now()
             )
-            _ = try await server.submit(.imageRestore(record), keys: try signingKeys(key))
+            _ = try await server.submit(.imageRestore(record), keys: try signer.keys())
         }
     }
 
@@ -336,23 +321,19 @@ extension ImageCommand {
         @Option(name: .long, help: "Why.")
         var reason: String?
 
-        @Option(name: .long, help: "Provider id.")
-        var provider: String
-
-        @Option(name: .long, help: "Provider private key(s).")
-        var key: [String] = []
+        @OptionGroup var signer: ProviderSigning
 
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
             let record = ImageDeprecateRecord(
-                provider: provider,
+                provider: signer.provider,
                 target: try await server.resolveRecord(target),
                 after: try parseTime(after),
                 reason: reason,
                 time: DataDirectory.now()
             )
-            _ = try await server.submit(.imageDeprecate(record), keys: try signingKeys(key))
+            _ = try await server.submit(.imageDeprecate(record), keys: try signer.keys())
         }
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Ledger
 import Provenance
 import TransparencyLog
+import TrustServer
 
 /// `vmtrust verify BUNDLE --log-key VKEY [--image FILE]`: checks a provenance bundle offline.
 ///
@@ -113,32 +114,6 @@ struct VerifyCommand: AsyncParsableCommand {
 
 /// The `--json` form of a verdict.
 struct VerdictReport: Encodable {
-    struct Status: Encodable {
-        var state: String
-        var by: String?
-        var inheritedFrom: String?
-        var at: Int64?
-
-        init?(_ status: RecordStatus?) {
-            switch status {
-            case nil: return nil
-            case .active: state = "active"
-            case .revoked(let by, let inherited, let since):
-                state = "revoked"
-                self.by = by.description
-                inheritedFrom = inherited?.description
-                at = since
-            case .scheduled(let by, let inherited, let when):
-                state = "scheduled"
-                self.by = by.description
-                inheritedFrom = inherited?.description
-                at = when
-            case .deprecated(let since):
-                state = "deprecated"
-                at = since
-            }
-        }
-    }
 
     struct Link: Encodable {
         var index: UInt64
@@ -147,7 +122,7 @@ struct VerdictReport: Encodable {
         var digest: String?
         var integratedTime: Int64
         var signerKeyId: String?
-        var status: Status?
+        var status: StatusView?
         var valid: Bool
     }
 
@@ -165,7 +140,7 @@ struct VerdictReport: Encodable {
     var record: String
     var origin: String?
     var treeSize: UInt64?
-    var status: Status?
+    var status: StatusView?
     var statusTime: Int64?
     var imageDigest: String?
     var imageMatches: Bool?
@@ -180,7 +155,7 @@ struct VerdictReport: Encodable {
         record = verdict.record.description
         origin = verdict.checkpoint?.origin
         treeSize = verdict.checkpoint?.size
-        status = Status(verdict.status)
+        status = verdict.status.map(StatusView.init)
         statusTime = verdict.statusTime
         self.imageDigest = imageDigest
         imageMatches = imageDigest.map { $0 == verdict.subject }
@@ -192,7 +167,7 @@ struct VerdictReport: Encodable {
                 digest: link.digest,
                 integratedTime: link.integratedTime,
                 signerKeyId: link.signerKeyID,
-                status: Status(link.status),
+                status: link.status.map(StatusView.init),
                 valid: link.valid
             )
         }

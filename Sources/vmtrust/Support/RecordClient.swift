@@ -106,3 +106,15 @@ func parseTime(_ text: String) throws -> Int64 {
 func formatTime(_ millis: Int64) -> String {
     ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: Double(millis) / 1000))
 }
+
+/// Who signs a provenance record: the provider and its private key(s).
+struct ProviderSigning: ParsableArguments {
+    @Option(name: .long, help: "Provider id.")
+    var provider: String
+
+    @Option(name: .long, help: "Provider private key(s).")
+    var key: [String] = []
+
+    /// The loaded keys.
+    func keys() throws -> [SigningKey] { try signingKeys(key) }
+}
