@@ -15,10 +15,17 @@ import Provenance
 /// | `children` | `<record id>/<child id>` | empty: lineage edges (`previous` links) |
 /// | `provider-records` | `<provider>/<time, 13 digits>/<record id>` | empty: a provider's records in log order |
 /// | `image-name` | `<name>/<provider>/<record id>` | the image digest: image-register records by name |
+/// | `governance-records` | `<provider>/<time, 13 digits>/<record id>` | empty: onboarding, updates, key rotations and revocations |
+/// | `targets` | `<record id>/<revoke, restore or deprecate record id>` | empty: the records that act on a record |
 ///
 /// Every value is a function of the entries alone, written in the transaction of the entry that
 /// caused it.
 public struct LedgerProvenanceState: ProvenanceStateReader {
+    /// Record kinds that authorise a provider's keys.
+    static let governanceKinds: Set<RecordKind> = [.providerOnboard, .providerUpdate, .keyRotation, .keyRevocation]
+    /// Record kinds that act on another record.
+    static let targetingKinds: Set<RecordKind> = [.imageRevoke, .imageRestore, .imageDeprecate]
+
     /// Namespace names.
     public enum Namespace {
         static let governance = "governance"
@@ -30,6 +37,8 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         static let children = "children"
         static let providerRecords = "provider-records"
         static let imageName = "image-name"
+        static let governanceRecords = "governance-records"
+        static let targets = "targets"
     }
 
     private let view: StateView
@@ -117,22 +126,38 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         return out
     }
 
+    /// The provider's governance records (onboarding, updates, key rotations and revocations) in
+    /// log order: what authorises its keys.
+    public func governanceRecords(ofProvider provider: String, pageSize: Int = 1000) async throws -> [RecordID] {
+        try await allKeys(namespace: Namespace.governanceRecords, prefix: provider + "/", pageSize: pageSize).compactMap { key in
+            key.split(separator: "/").last.flatMap { RecordID(String($0)) }
+        }
+    }
+
+    /// The revoke, restore and deprecate records that act on record `id`.
+    public func records(targeting id: RecordID, pageSize: Int = 1000) async throws -> [RecordID] {
+        let prefix = id.description + "/"
+        return try await allKeys(namespace: Namespace.targets, prefix: prefix, pageSize: pageSize).compactMap { key in
+            RecordID(String(key.dropFirst(prefix.count)))
+        }
+    }
+
+    private func allKeys(namespace: String, prefix: String, pageSize: Int) async throws -> [String] {
+        var out: [String] = []
+        var after: String?
+        while true {
+            let keys = try await view.keys(namespace: namespace, prefix: prefix, after: after, limit: pageSize)
+            out += keys
+            guard keys.count == pageSize, let last = keys.last else { return out }
+            after = last
+        }
+    }
+
     /// Every record of `provider` in log order, read in pages of `pageSize` index keys: the cost grows with the
     /// provider's record count (bundles need all of a provider's governance records, whatever its history).
     public func allRecords(ofProvider provider: String, pageSize: Int = 1000) async throws -> [RecordID] {
-        let prefix = provider + "/"
-        var out: [RecordID] = []
-        var after: String?
-        while true {
-            let keys = try await view.keys(
-                namespace: Namespace.providerRecords,
-                prefix: prefix,
-                after: after,
-                limit: pageSize
-            )
-            out += keys.compactMap { key in key.split(separator: "/").last.flatMap { RecordID(String($0)) } }
-            guard keys.count == pageSize, let last = keys.last else { return out }
-            after = last
+        try await allKeys(namespace: Namespace.providerRecords, prefix: provider + "/", pageSize: pageSize).compactMap { key in
+            key.split(separator: "/").last.flatMap { RecordID(String($0)) }
         }
     }
 
@@ -231,6 +256,14 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
                 writes.append(
                     StateWrite(namespace: Namespace.providerRecords, key: "\(provider)/\(time)/\(record.id)", value: [])
                 )
+                if Self.governanceKinds.contains(record.kind) {
+                    writes.append(
+                        StateWrite(namespace: Namespace.governanceRecords, key: "\(provider)/\(time)/\(record.id)", value: [])
+                    )
+                }
+            }
+            if Self.targetingKinds.contains(record.kind), let target = record.linked {
+                writes.append(StateWrite(namespace: Namespace.targets, key: "\(target)/\(record.id)", value: []))
             }
         }
         return writes

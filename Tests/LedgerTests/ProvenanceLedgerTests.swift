@@ -131,7 +131,7 @@ struct ProvenanceLedgerTests {
                 by: [Self.globex]
             ) != nil
         )
-        _ = try await log.submit(
+        let revoke = try await log.submit(
             .imageRevoke(
                 ImageRevokeRecord(
                     provider: "acme",
@@ -182,6 +182,11 @@ struct ProvenanceLedgerTests {
         #expect(try await state.imageRecord(provider: "acme", digest: Self.digest(1)) == root.recordID)
         #expect(try await state.children(of: root.recordID) == [patch.recordID])
         #expect(try await state.records(withDigest: Self.digest(2)) == [patch.recordID])
+        #expect(try await state.records(targeting: root.recordID) == [revoke.recordID])
+        #expect(try await state.records(targeting: patch.recordID).isEmpty)
+        let governance = try await state.governanceRecords(ofProvider: "acme")
+        #expect(governance.count == 1)
+        #expect(try await state.record(id: try #require(governance.first))?.kind == .providerOnboard)
         let acmeRecords = try await state.records(ofProvider: "acme")
         #expect(acmeRecords.count == 4, "onboarding, register, patch, revoke: \(acmeRecords)")
         #expect(acmeRecords.contains(root.recordID) && acmeRecords.contains(patch.recordID))

@@ -6,8 +6,8 @@ extension Ledger {
     ///
     /// When several providers registered the digest, the bundle is about the image record integrated first.
     /// The latest checkpoint is read once and every inclusion proof is against it; entries integrated after it
-    /// are left out. The cost grows with the lineage's depth and the provider's record count (its records are
-    /// scanned for governance records and for records targeting the chain), not with the log size.
+    /// are left out. The cost grows with the lineage's depth and the provider's governance records (read from
+    /// their own indexes), not with the log size or the provider's image count.
     public func bundle(forImage digest: String) async throws -> ProvenanceBundle? {
         let checkpoint = latestCheckpoint
         let state = provenanceState
@@ -48,16 +48,10 @@ extension Ledger {
         var ids: [RecordID] = chain.map(\.id)
         if let genesis = try await state.governance()?.genesis { ids.append(genesis) }
         if let provider = image.provider {
-            let governanceKinds: Set<RecordKind> = [.providerOnboard, .providerUpdate, .keyRotation, .keyRevocation]
-            let targetingKinds: Set<RecordKind> = [.imageRevoke, .imageRestore, .imageDeprecate]
-            for id in try await state.allRecords(ofProvider: provider) where !chainIDs.contains(id) {
-                guard let record = try await state.record(id: id) else { continue }
-                if governanceKinds.contains(record.kind) {
-                    ids.append(id)
-                } else if targetingKinds.contains(record.kind), let target = record.linked, chainIDs.contains(target) {
-                    ids.append(id)
-                }
-            }
+            ids += try await state.governanceRecords(ofProvider: provider)
+        }
+        for id in chainIDs {
+            ids += try await state.records(targeting: id)
         }
         let found = try await indexes(of: Array(Set(ids)))
         var entries: [ProvenanceBundle.Entry] = []
