@@ -133,4 +133,28 @@ struct ProvenanceCLITests {
         #expect(untrusted.status != 0)
         #expect(!FileManager.default.fileExists(atPath: pulled))
     }
+
+    @Test("init with two admins and threshold 2: governance records need both signatures")
+    func threshold() throws {
+        let work = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        #expect(try CLI.run(["key", "generate", "--out", work + "/second-admin.pem"]).status == 0)
+        let tooFew = try CLI.run(["init", "--data", work + "/short", "--threshold", "2"])
+        #expect(tooFew.status == 2, "\(tooFew.stderr)")
+        let data = work + "/data"
+        let initialised = try CLI.run(["init", "--data", data, "--admin-key", work + "/second-admin.pem", "--threshold", "2"])
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        let server = try ServerProcess(data: data)
+        defer { server.stop() }
+        let common = ["--server", server.url, "--data", data]
+        #expect(try CLI.run(["key", "generate", "--out", work + "/acme.pem"]).status == 0)
+        let onboard = [
+            "provider", "onboard", "--id", "acme", "--name", "Acme", "--provider-key", work + "/acme.pem", "--reputation", "50",
+        ]
+        let one = try CLI.run(onboard + ["--key", data + "/admin-key.pem"] + common)
+        #expect(one.status == 2)
+        #expect(one.stderr.contains("record-below-threshold"), "\(one.stderr)")
+        let both = try CLI.run(onboard + ["--key", data + "/admin-key.pem", "--key", work + "/second-admin.pem"] + common)
+        #expect(both.status == 0, "\(both.stderr)")
+    }
 }

@@ -14,9 +14,15 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The log's origin (checkpoint first line and key name).")
     var origin: String = LedgerConfiguration.defaultOrigin
 
+    @Option(name: .long, help: "Another admin key for the genesis record (PEM; a private key co-signs it). Repeatable.")
+    var adminKey: [String] = []
+
+    @Option(name: .long, help: "Admin signatures required on governance records.")
+    var threshold: Int = 1
+
     func run() async throws {
         let directory = DataDirectory(path: data)
-        try await directory.initialise(origin: origin)
+        try await directory.initialise(origin: origin, extraAdmins: adminKey, threshold: threshold)
         let loaded = try directory.load()
         print("initialised \(data)")
         print("log key:   \(loaded.logSigner.vkey)")

@@ -44,7 +44,12 @@ struct DataDirectory {
 
     /// Creates the directory, the log key and the first admin key, and appends the genesis
     /// record (the admin key, threshold 1, the origin) as the log's first entry.
-    func initialise(origin: String) async throws {
+    ///
+    /// - Parameters:
+    ///   - extraAdmins: more admin keys for the genesis record: private keys co-sign it, public
+    ///     keys are listed only.
+    ///   - threshold: signatures required on governance records (genesis included).
+    func initialise(origin: String, extraAdmins: [String] = [], threshold: Int = 1) async throws {
         guard !isInitialised else { throw CLIError.input("\(path) is already initialised") }
         guard Self.isValidOrigin(origin) else {
             throw CLIError.input("origin \"\(origin)\" must be non-empty and contain no spaces or '+'")
@@ -62,8 +67,27 @@ struct DataDirectory {
         let adminKey = SigningKey.generate(.ed25519)
         try Files.writePrivate(Array(logKey.pem.utf8), to: logKeyPath)
         try Files.writePrivate(Array(adminKey.pem.utf8), to: adminKeyPath)
+        var adminPublicKeys = [adminKey.publicKey]
+        var genesisSigners = [adminKey]
+        for path in extraAdmins {
+            if try Files.readText(path).contains("PRIVATE KEY") {
+                let key = try KeyFile.loadPrivate(path)
+                genesisSigners.append(key)
+                adminPublicKeys.append(key.publicKey)
+            } else {
+                adminPublicKeys.append(try publicKey(fromFile: path))
+            }
+        }
+        guard (1...adminPublicKeys.count).contains(threshold) else {
+            throw CLIError.input("--threshold must be between 1 and the number of admin keys (\(adminPublicKeys.count))")
+        }
+        guard genesisSigners.count >= threshold else {
+            throw CLIError.input(
+                "the genesis record needs \(threshold) admin signatures; give the private keys of \(threshold - 1) more admins"
+            )
+        }
         let genesis = Record.genesis(
-            GenesisRecord(adminKeys: [adminKey.publicKey], threshold: 1, origin: origin, time: Self.now())
+            GenesisRecord(adminKeys: adminPublicKeys, threshold: threshold, origin: origin, time: Self.now())
         )
         let signer: Ed25519NoteSigner
         do {
@@ -72,14 +96,14 @@ struct DataDirectory {
             throw CLIError.input("cannot use the new log key: \(error)")
         }
         let ledger = try await openLedger(origin: origin, signer: signer)
-        let envelope = try genesis.signed(by: [adminKey])
+        let envelope = try genesis.signed(by: genesisSigners)
         _ = try await ledger.submit(
             envelope: envelope.jsonBytes(),
             recordID: RecordID(payload: envelope.payload),
             context: envelope
         )
 
-        let settings = Settings(version: 1, origin: origin, adminKeys: [adminKey.publicKey.pem])
+        let settings = Settings(version: 1, origin: origin, adminKeys: adminPublicKeys.map(\.pem))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Written last: its presence marks a complete initialisation.
