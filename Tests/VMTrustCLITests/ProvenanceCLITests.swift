@@ -35,7 +35,7 @@ struct ProvenanceCLITests {
         let modified = try CLI.run(
             [
                 "image", "modify", patched, "--previous", String(baseDigest), "--change", "patch", "-m", "openssl 3.0.15",
-                "--provider", "acme", "--key", data + "/acme.pem",
+                "--key", data + "/acme.pem",
             ]
                 + common
         )

@@ -76,7 +76,7 @@ extension ImageCommand {
                 file: file,
                 client: try server.client,
                 key: keys[0],
-                provider: signer.provider
+                provider: try signer.provider()
             )
             try await ImageCommand.register(
                 digest: info.digest.description,
@@ -84,7 +84,7 @@ extension ImageCommand {
                 file: file,
                 name: name,
                 format: format,
-                provider: signer.provider,
+                provider: try signer.provider(),
                 keys: keys,
                 server: server
             )
@@ -177,7 +177,7 @@ extension ImageCommand {
                 file: file,
                 name: name,
                 format: format,
-                provider: signer.provider,
+                provider: try signer.provider(),
                 keys: keys,
                 server: server
             )
@@ -238,10 +238,11 @@ extension ImageCommand {
             case (nil, let digest?) where ImageDigest.isValid(digest): newDigest = digest
             default: throw CLIError.input("give the new image FILE or a valid --digest")
             }
+            let previousRecord = try await server.resolveRecord(previous)
             let record = ImageModifyRecord(
                 digest: newDigest,
-                provider: signer.provider,
-                previous: try await server.resolveRecord(previous),
+                provider: try signer.provider(or: previousRecord.provider),
+                previous: previousRecord.id,
                 change: changeKind,
                 description: message,
                 build: builder.map { BuildDetails(builder: $0, inputs: input) },
@@ -273,9 +274,10 @@ extension ImageCommand {
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
+            let resolved = try await server.resolveRecord(target)
             let record = ImageRevokeRecord(
-                provider: signer.provider,
-                target: try await server.resolveRecord(target),
+                provider: try signer.provider(or: resolved.provider),
+                target: resolved.id,
                 reason: reason,
                 inherit: inherit,
                 effectiveAt: try at.map(parseTime),
@@ -299,9 +301,10 @@ extension ImageCommand {
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
+            let resolved = try await server.resolveRecord(target)
             let record = ImageRestoreRecord(
-                provider: signer.provider,
-                target: try await server.resolveRecord(target),
+                provider: try signer.provider(or: resolved.provider),
+                target: resolved.id,
                 reason: reason,
                 time: DataDirectory.now()
             )
@@ -326,9 +329,10 @@ extension ImageCommand {
         @OptionGroup var server: ServerOptions
 
         func run() async throws {
+            let resolved = try await server.resolveRecord(target)
             let record = ImageDeprecateRecord(
-                provider: signer.provider,
-                target: try await server.resolveRecord(target),
+                provider: try signer.provider(or: resolved.provider),
+                target: resolved.id,
                 after: try parseTime(after),
                 reason: reason,
                 time: DataDirectory.now()

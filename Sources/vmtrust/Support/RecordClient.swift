@@ -60,7 +60,7 @@ struct ServerOptions: ParsableArguments {
 
     /// The record an argument names: image digests and record ids are both `sha256:<hex>`; a
     /// digest that has an image record resolves to it, anything else is taken as a record id.
-    func resolveRecord(_ reference: String) async throws -> RecordID {
+    func resolveRecord(_ reference: String) async throws -> (id: RecordID, provider: String?) {
         guard let id = RecordID(reference) else {
             throw CLIError.input("\(reference) is neither a record id nor an image digest (sha256:<64 hex digits>)")
         }
@@ -68,9 +68,9 @@ struct ServerOptions: ParsableArguments {
         if answer.status == 200, let image = try? JSONDecoder().decode(ImageView.self, from: Data(answer.body)),
             let record = image.records.first(where: { $0.digest == reference }), let resolved = RecordID(record.id)
         {
-            return resolved
+            return (resolved, record.provider)
         }
-        return id
+        return (id, nil)
     }
 }
 
@@ -109,11 +109,17 @@ func formatTime(_ millis: Int64) -> String {
 
 /// Who signs a provenance record: the provider and its private key(s).
 struct ProviderSigning: ParsableArguments {
-    @Option(name: .long, help: "Provider id.")
-    var provider: String
+    @Option(name: .long, help: "Provider id (default: the provider of the image acted on, when given by digest).")
+    var provider: String?
 
     @Option(name: .long, help: "Provider private key(s).")
     var key: [String] = []
+
+    /// `--provider`, or the provider of the record acted on.
+    func provider(or inferred: String? = nil) throws -> String {
+        guard let id = provider ?? inferred else { throw CLIError.input("give --provider") }
+        return id
+    }
 
     /// The loaded keys.
     func keys() throws -> [SigningKey] { try signingKeys(key) }
