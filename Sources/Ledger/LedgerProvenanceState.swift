@@ -299,13 +299,19 @@ public struct ProvenanceAdmission: EntryAdmission {
         guard RecordKind(payloadType: envelope.payloadType) != nil else {
             return try await others.admit(request, state: state)
         }
+        let record: Record
+        do {
+            record = try Record.decode(envelope)
+        } catch {
+            return .reject(RecordRejection(code: .invalidRecord, message: error.message))
+        }
         let reader = LedgerProvenanceState(view: state)
-        switch try await rules.admit(envelope, integrationTime: request.integratedAtMillis, state: reader) {
+        switch try await rules.admit(envelope, record: record, integrationTime: request.integratedAtMillis, state: reader) {
         case .rejected(let rejection):
             return .reject(rejection)
         case .accepted(let changes):
             var writes = try await reader.writes(for: changes)
-            if case .imageRegister(let image) = try? Record.decode(envelope) {
+            if case .imageRegister(let image) = record {
                 writes.append(
                     StateWrite(
                         namespace: LedgerProvenanceState.Namespace.imageName,
