@@ -21,6 +21,7 @@ let package = Package(
         .package(name: "vmtrust", path: vmtrustPath),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.0", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
     ],
     targets: [
         .target(
@@ -56,6 +57,24 @@ let package = Package(
                 .product(name: "TransparencyLog", package: "vmtrust"),
             ],
             path: "Benchmarks/LedgerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+            // Issue 3: GET /v1/images/{digest} through the real route at 1,000 and 1,000,000
+        // provenance records, probes of lineage depth 1, 10 and 100.
+        .executableTarget(
+            name: "ProvenanceBenchmarks",
+            dependencies: [
+                "BenchSupport",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Ledger", package: "vmtrust"),
+                .product(name: "Provenance", package: "vmtrust"),
+                .product(name: "SQLiteStore", package: "vmtrust"),
+                .product(name: "TransparencyLog", package: "vmtrust"),
+                .product(name: "TrustServer", package: "vmtrust"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Benchmarks/ProvenanceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
