@@ -134,22 +134,33 @@ extension TrustServer {
             let images = records.filter { $0.kind.isImageRecord }
             guard let primary = images.first else { throw Problem.notFound("no image record has digest \(digest)") }
             let ancestors = try await state.ancestors(of: primary)
+            // Statuses from the chains already read: each record's ancestors are known, so no
+            // record is read twice and the cost stays linear in the lineage's size.
+            var lineage: [RecordID: [RecordState]] = [primary.id: ancestors]
+            for (offset, ancestor) in ancestors.enumerated() { lineage[ancestor.id] = Array(ancestors[(offset + 1)...]) }
             var descendants: [RecordState] = []
-            var frontier = [primary.id]
-            while let next = frontier.first, descendants.count < 1000 {
-                frontier.removeFirst()
-                for child in try await state.children(of: next) {
+            var frontier = [primary]
+            while !frontier.isEmpty, descendants.count < 1000 {
+                let parent = frontier.removeFirst()
+                for child in try await state.children(of: parent.id) {
                     if let record = try await state.record(id: child) {
+                        lineage[record.id] = [parent] + (lineage[parent.id] ?? [])
                         descendants.append(record)
-                        frontier.append(child)
+                        frontier.append(record)
                     }
+                }
+            }
+            var statuses: [RecordID: RecordStatus] = [:]
+            for record in [primary] + ancestors + descendants {
+                if let chain = lineage[record.id] {
+                    statuses[record.id] = RecordStatus(record: record, ancestors: chain, at: now)
                 }
             }
             let view = ImageView(
                 digest: digest,
-                records: try await views(records, state: state, at: now, size: checkpoint.size),
-                ancestors: try await views(ancestors, state: state, at: now, size: checkpoint.size),
-                descendants: try await views(descendants, state: state, at: now, size: checkpoint.size),
+                records: try await views(records, state: state, at: now, size: checkpoint.size, statuses: statuses),
+                ancestors: try await views(ancestors, state: state, at: now, size: checkpoint.size, statuses: statuses),
+                descendants: try await views(descendants, state: state, at: now, size: checkpoint.size, statuses: statuses),
                 newest: try await state.children(of: primary.id, limit: 1).isEmpty,
                 checkpoint: checkpoint.note
             )
@@ -194,8 +205,13 @@ extension TrustServer {
     }
 
     /// Record views with proofs against the tree of `size` leaves.
-    func views(_ records: [RecordState], state: LedgerProvenanceState, at time: Int64, size: UInt64) async throws -> [RecordView]
-    {
+    func views(
+        _ records: [RecordState],
+        state: LedgerProvenanceState,
+        at time: Int64,
+        size: UInt64,
+        statuses: [RecordID: RecordStatus] = [:]
+    ) async throws -> [RecordView] {
         var out: [RecordView] = []
         for record in records {
             guard let receipt = try await ledger.receipt(for: record.id), receipt.treeSize >= size else {
@@ -206,7 +222,14 @@ extension TrustServer {
                     detail: "record \(record.id) is indexed but not in the log"
                 )
             }
-            let status = record.kind.isImageRecord ? try await state.status(of: record.id, at: time).map(StatusView.init) : nil
+            var status: StatusView?
+            if record.kind.isImageRecord {
+                if let known = statuses[record.id] {
+                    status = StatusView(known)
+                } else {
+                    status = try await state.status(of: record.id, at: time).map(StatusView.init)
+                }
+            }
             out.append(
                 RecordView(
                     id: record.id.description,
