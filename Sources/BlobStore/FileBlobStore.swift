@@ -77,6 +77,8 @@ public struct StagedBlob: Hashable, Sendable {
 public struct FileBlobStore: Sendable {
     /// Uploads are gathered into writes of this many bytes.
     public static let writeChunkSize = 1 << 20
+    /// Every this many bytes written, an upload asks the kernel to start writing them to disk.
+    static let writebackInterval: UInt64 = 16 << 20
     /// The default chunk size of reads.
     public static let defaultReadChunkSize = 256 << 10
 
@@ -168,6 +170,7 @@ public struct FileBlobStore: Sendable {
         }
         var hasher = SHA256()
         var size: UInt64 = 0
+        var writeback: UInt64 = 0
         var pending = ByteBufferAllocator().buffer(capacity: Self.writeChunkSize)
         for try await chunk in body {
             size += UInt64(chunk.readableBytes)
@@ -175,13 +178,20 @@ public struct FileBlobStore: Sendable {
             chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeChunkSize {
                 try await Self.write(chunk, to: fd, path: temporaryPath)
-                continue
+            } else {
+                var chunk = chunk
+                pending.writeBuffer(&chunk)
+                if pending.readableBytes >= Self.writeChunkSize {
+                    try await Self.write(pending, to: fd, path: temporaryPath)
+                    pending.clear()
+                }
             }
-            var chunk = chunk
-            pending.writeBuffer(&chunk)
-            if pending.readableBytes >= Self.writeChunkSize {
-                try await Self.write(pending, to: fd, path: temporaryPath)
-                pending.clear()
+            // Let the disk write while the rest arrives: the final fsync then waits for the tail only.
+            let written = size - UInt64(pending.readableBytes)
+            if written - writeback >= Self.writebackInterval {
+                let start = writeback
+                try await Syscalls.blocking { Syscalls.startWriteback(fd, offset: start, count: written - start) }
+                writeback = written
             }
         }
         if pending.readableBytes > 0 {
