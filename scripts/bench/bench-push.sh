@@ -38,7 +38,10 @@ now() { date +%s.%N; }
 echo "machine: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg); file: $file ($size_mib MiB); $runs runs" | tee "$out/summary.txt"
 expected=sha256:$(openssl dgst -sha256 -r "$file" | cut -d' ' -f1)
 cat "$file" >/dev/null
-printf '%-4s %-10s %-10s %-8s %-14s %-8s\n' run openssl_s push_s ratio server_hwm_mib load1 | tee -a "$out/summary.txt"
+hz=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+printf '%-4s %-10s %-10s %-7s %-15s %-15s %-15s %-6s\n' run openssl_s push_s ratio server_hwm_mib server_cpu_s client_cpu_s load1 \
+    | tee -a "$out/summary.txt"
 for run in $(seq "$runs"); do
     rm -rf "$work/data"
     "$bin" init --data "$work/data" >/dev/null
@@ -55,10 +58,15 @@ for run in $(seq "$runs"); do
     start=$(now)
     openssl dgst -sha256 "$file" >/dev/null
     openssl_s=$(echo "$(now) - $start" | bc)
+    server_before=$(cpu_ticks "$server")
     start=$(now)
-    "$bin" image push "$file" --name bench --format raw --provider acme --key "$work/acme.pem" "${common[@]}" \
+    /usr/bin/time -f "%U %S %M" -o "$work/client.time" \
+        "$bin" image push "$file" --name bench --format raw --provider acme --key "$work/acme.pem" "${common[@]}" \
         >"$work/push.out" 2>"$work/push.err" || { cat "$work/push.err"; exit 1; }
     push_s=$(echo "$(now) - $start" | bc)
+    server_cpu=$(echo "scale=2; ($(cpu_ticks "$server") - $server_before) / $hz" | bc)
+    client_cpu=$(awk '{printf "%.2f", $1 + $2}' "$work/client.time")
+    client_rss=$(awk '{printf "%.1f", $3 / 1024}' "$work/client.time")
     hwm=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$server/status")
     stored=$work/data/blobs/sha256/${expected:7:2}/${expected:7}
     [ "$(stat -c %s "$stored")" = $(( size_mib << 20 )) ] || { echo "blob not stored"; exit 1; }
@@ -66,6 +74,6 @@ for run in $(seq "$runs"); do
     wait "$server" 2>/dev/null || true
     server=
     ratio=$(echo "scale=3; $openssl_s / $push_s" | bc)
-    printf '%-4s %-10.3f %-10.3f %-8s %-14s %-8s\n' "$run" "$openssl_s" "$push_s" "$ratio" "$hwm" \
-        "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/summary.txt"
+    printf '%-4s %-10.3f %-10.3f %-7s %-15s %-15s %-15s %-6s\n' "$run" "$openssl_s" "$push_s" "$ratio" "$hwm" \
+        "$server_cpu" "$client_cpu (rss $client_rss MiB)" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$out/summary.txt"
 done
