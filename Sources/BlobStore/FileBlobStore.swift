@@ -45,6 +45,17 @@ public struct BlobInfo: Hashable, Sendable, Codable {
     }
 }
 
+/// An upload written to the store's temporary directory, hashed and fsync'd, but not stored:
+/// nothing serves or links it until ``FileBlobStore/commit(_:)``.
+public struct StagedBlob: Hashable, Sendable {
+    /// The temporary file.
+    public let path: String
+    /// The digest of its content, computed while it was written.
+    public let digest: BlobDigest
+    /// Its size in bytes.
+    public let size: UInt64
+}
+
 /// A content-addressed blob store in a directory.
 ///
 /// ```
@@ -57,12 +68,17 @@ public struct BlobInfo: Hashable, Sendable, Codable {
 /// announced one is the file fsync'd and linked into place (atomically, without replacing an
 /// existing blob), and the directory fsync'd. So a blob that is visible is complete and
 /// durable, a refused upload changes nothing that can be seen, and a crash mid-upload leaves
-/// only a file in `tmp/`, which ``removeStaleTemporaryFiles()`` deletes at start-up. Blobs are
+/// only a file in `tmp/`, which ``removeStaleTemporaryFiles()`` deletes at start-up. An upload
+/// whose digest is not known in advance is split in two: ``stage(body:maxSize:)`` writes and
+/// hashes it in `tmp/`, and ``commit(_:)`` links it into place once the caller has decided to
+/// keep it (or ``discard(_:)`` deletes it). Blobs are
 /// never rewritten or deleted. Memory use is flat in blob size: uploads are written in
 /// chunks of at most ``writeChunkSize`` and reads produce chunks of a size the caller picks.
 public struct FileBlobStore: Sendable {
     /// Uploads are gathered into writes of this many bytes.
     public static let writeChunkSize = 1 << 20
+    /// Every this many bytes written, an upload asks the kernel to start writing them to disk.
+    static let writebackInterval: UInt64 = 16 << 20
     /// The default chunk size of reads.
     public static let defaultReadChunkSize = 256 << 10
 
@@ -123,17 +139,38 @@ public struct FileBlobStore: Sendable {
             return BlobInfo(digest: expectedDigest, size: size, created: false)
         }
 
+        let staged = try await stage(body: body, maxSize: maxSize)
+        guard staged.digest == expectedDigest else {
+            discard(staged)
+            throw BlobStoreError.digestMismatch(expected: expectedDigest, actual: staged.digest)
+        }
+        return try await commit(staged)
+    }
+
+    /// Writes the bytes of `body` to a new file in the temporary directory while hashing them,
+    /// fsyncs it and returns it, without storing it: no ``read(_:range:chunkSize:_:)`` or
+    /// ``info(_:)`` sees it until ``commit(_:)``.
+    ///
+    /// This is the first half of an upload whose digest is not known when it starts (the
+    /// uploader hashes while it sends). On any failure, or past `maxSize` bytes
+    /// (``BlobStoreError/Code/tooLarge``), the temporary file is deleted before the call throws.
+    /// The caller owns the staged file: ``commit(_:)`` or ``discard(_:)`` it; a crash leaves it
+    /// for ``removeStaleTemporaryFiles()``.
+    public func stage<Body: AsyncSequence>(
+        body: Body,
+        maxSize: UInt64 = .max
+    ) async throws -> StagedBlob where Body.Element == ByteBuffer {
         let temporaryPath = temporaryDirectory + "/" + Self.randomName() + ".partial"
         let fd = try Syscalls.openFile(temporaryPath, O_WRONLY | O_CREAT | O_EXCL)
         var open = true
+        var keep = false
         defer {
             if open { close(fd) }
-            // After a link the blob has two names: drop the temporary one. After a rename or a
-            // failure there is nothing or only the temporary file to remove.
-            unlink(temporaryPath)
+            if !keep { unlink(temporaryPath) }
         }
         var hasher = SHA256()
         var size: UInt64 = 0
+        var writeback: UInt64 = 0
         var pending = ByteBufferAllocator().buffer(capacity: Self.writeChunkSize)
         for try await chunk in body {
             size += UInt64(chunk.readableBytes)
@@ -141,28 +178,44 @@ public struct FileBlobStore: Sendable {
             chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
             if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeChunkSize {
                 try await Self.write(chunk, to: fd, path: temporaryPath)
-                continue
+            } else {
+                var chunk = chunk
+                pending.writeBuffer(&chunk)
+                if pending.readableBytes >= Self.writeChunkSize {
+                    try await Self.write(pending, to: fd, path: temporaryPath)
+                    pending.clear()
+                }
             }
-            var chunk = chunk
-            pending.writeBuffer(&chunk)
-            if pending.readableBytes >= Self.writeChunkSize {
-                try await Self.write(pending, to: fd, path: temporaryPath)
-                pending.clear()
+            // Let the disk write while the rest arrives: the final fsync then waits for the tail only.
+            let written = size - UInt64(pending.readableBytes)
+            if written - writeback >= Self.writebackInterval {
+                let start = writeback
+                try await Syscalls.blocking { Syscalls.startWriteback(fd, offset: start, count: written - start) }
+                writeback = written
             }
         }
         if pending.readableBytes > 0 {
             try await Self.write(pending, to: fd, path: temporaryPath)
         }
-        let actual = BlobDigest(hasher.finalize())
-        guard actual == expectedDigest else {
-            throw BlobStoreError.digestMismatch(expected: expectedDigest, actual: actual)
-        }
         try await Syscalls.blocking { () throws(BlobStoreError) in try Syscalls.sync(fd, path: temporaryPath) }
         close(fd)
         open = false
+        keep = true
+        return StagedBlob(path: temporaryPath, digest: BlobDigest(hasher.finalize()), size: size)
+    }
 
+    /// Stores a staged upload under its digest: links it into place (atomically, never replacing
+    /// an existing blob), fsyncs the directory and removes the temporary name. The answer has
+    /// ``BlobInfo/created`` `false` when the blob was already stored.
+    public func commit(_ staged: StagedBlob) async throws -> BlobInfo {
+        let finalPath = path(for: staged.digest)
+        let digest = staged.digest
+        let temporaryPath = staged.path
+        // After a link the blob has two names: drop the temporary one. After a rename or a
+        // failure there is nothing or only the temporary file to remove.
+        defer { unlink(temporaryPath) }
         let created = try await Syscalls.blocking { [root] () throws(BlobStoreError) -> Bool in
-            let shard = root + "/sha256/" + expectedDigest.hex.prefix(2)
+            let shard = root + "/sha256/" + digest.hex.prefix(2)
             if try Syscalls.makeDirectory(shard) {
                 try Syscalls.fsyncDirectory(root + "/sha256")
             }
@@ -182,7 +235,13 @@ public struct FileBlobStore: Sendable {
             return true
         }
         // When not created, another upload stored it first; its copy has the same content.
-        return BlobInfo(digest: expectedDigest, size: size, created: created)
+        return BlobInfo(digest: digest, size: staged.size, created: created)
+    }
+
+    /// Deletes a staged upload that will not be committed. Deleting one already gone is not an
+    /// error.
+    public func discard(_ staged: StagedBlob) {
+        unlink(staged.path)
     }
 
     /// Reads the blob `digest`, or the bytes `range` of it, handing `consume` chunks of at most

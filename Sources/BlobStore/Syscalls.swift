@@ -58,6 +58,24 @@ enum Syscalls {
         return buffer
     }
 
+    /// Starts writing the dirty pages of `count` bytes at `offset` of `fd` back to disk without
+    /// waiting for them (Linux `sync_file_range(SYNC_FILE_RANGE_WRITE)`), so that disk writes
+    /// overlap the upload and the final `fsync` has only the tail left. Best effort: a no-op
+    /// where the call does not exist.
+    static func startWriteback(_ fd: Int32, offset: UInt64, count: UInt64) {
+        #if os(Linux)
+        guard let call = syncFileRange else { return }
+        _ = call(fd, Int64(offset), Int64(count), 2)  // SYNC_FILE_RANGE_WRITE
+        #endif
+    }
+
+    #if os(Linux)
+    private typealias SyncFileRange = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
+    /// glibc's `sync_file_range`, which the Glibc module does not export (it is a GNU extension).
+    private static let syncFileRange: SyncFileRange? = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "sync_file_range")
+        .map { unsafeBitCast($0, to: SyncFileRange.self) }
+    #endif
+
     static func sync(_ fd: Int32, path: String) throws(BlobStoreError) {
         while fsync(fd) != 0 {
             if errno != EINTR { throw .io("fsync", path, errno: errno) }

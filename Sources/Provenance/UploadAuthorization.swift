@@ -8,9 +8,16 @@ import TransparencyLog
 /// `application/vnd.vmtrust.blob-upload.v1` and `"<provider or empty>\n<digest>\n<time ms>"`.
 /// The header is `provider=<id>, time=<ms>, keyid=<hex>, sig=<base64>` (`provider` is omitted
 /// for an admin).
+///
+/// An upload session (`POST /v1/blobs/uploads`, whose digest is not known when it starts) is
+/// authorised by the same header signed over ``sessionPayloadType`` and
+/// `"<provider or empty>\n<time ms>"`; it is finalised by an authorisation over the digest, as
+/// above.
 public struct UploadAuthorization: Sendable, Equatable {
     /// The DSSE payload type the signature binds.
     public static let payloadType = "application/vnd.vmtrust.blob-upload.v1"
+    /// The DSSE payload type of the signature that opens an upload session.
+    public static let sessionPayloadType = "application/vnd.vmtrust.blob-upload-session.v1"
     /// The HTTP header that carries it.
     public static let headerName = "Vmtrust-Upload-Authorization"
 
@@ -35,6 +42,21 @@ public struct UploadAuthorization: Sendable, Equatable {
             time: time,
             keyID: key.publicKey.keyID,
             signature: try key.signature(for: message(provider: provider, digest: digest, time: time))
+        )
+    }
+
+    /// The signed bytes for opening an upload session.
+    public static func sessionMessage(provider: String?, time: Int64) -> [UInt8] {
+        DSSEEnvelope.pae(payloadType: sessionPayloadType, payload: Array("\(provider ?? "")\n\(time)".utf8))
+    }
+
+    /// Signs the opening of an upload session at `time`.
+    public static func signSession(provider: String?, time: Int64, key: SigningKey) throws -> UploadAuthorization {
+        UploadAuthorization(
+            provider: provider,
+            time: time,
+            keyID: key.publicKey.keyID,
+            signature: try key.signature(for: sessionMessage(provider: provider, time: time))
         )
     }
 
@@ -69,11 +91,21 @@ public struct UploadAuthorization: Sendable, Equatable {
     /// `keys` (the provider's keys valid now, or the admins'), the signature must verify and
     /// the time must be within `skew` of `now`. Returns the reason when it does not.
     public func refusal(digest: String, keys: [PublicKey], now: Int64, skew: Int64) -> String? {
+        refusal(message: Self.message(provider: provider, digest: digest, time: time), keys: keys, now: now, skew: skew)
+    }
+
+    /// Whether this authorises opening an upload session at `now`, by the rules of
+    /// ``refusal(digest:keys:now:skew:)``. Returns the reason when it does not.
+    public func sessionRefusal(keys: [PublicKey], now: Int64, skew: Int64) -> String? {
+        refusal(message: Self.sessionMessage(provider: provider, time: time), keys: keys, now: now, skew: skew)
+    }
+
+    private func refusal(message: [UInt8], keys: [PublicKey], now: Int64, skew: Int64) -> String? {
         guard abs(now - time) <= skew else { return "the authorisation's time is more than \(skew / 1000) s from the server's" }
         guard let key = keys.first(where: { $0.keyID == keyID }) else {
             return "key \(keyID) is not a key allowed to upload for \(provider ?? "the admins") now"
         }
-        guard key.isValidSignature(signature, for: Self.message(provider: provider, digest: digest, time: time)) else {
+        guard key.isValidSignature(signature, for: message) else {
             return "the upload signature does not verify"
         }
         return nil

@@ -16,7 +16,7 @@ extension TrustServer {
     func addBlobRoutes(to router: Router<BasicRequestContext>) {
         router.put("/v1/blobs/{digest}") { request, context in
             let (store, digest) = try blobStoreAndDigest(context)
-            try await authorizeUpload(request, digest: digest)
+            try await authorizeUpload(request, scope: .digest(digest))
             let limit = configuration.maxBlobSize
             if let length = request.headers[.contentLength].flatMap(UInt64.init), length > limit {
                 throw BlobStoreError.tooLarge(limit: limit)
@@ -31,6 +31,7 @@ extension TrustServer {
                 headers: [.location: "/v1/blobs/\(digest)"]
             )
         }
+        addUploadSessionRoutes(to: router)
         router.get("/v1/blobs/{digest}") { request, context in
             try serveBlob(request, context: context, includeBody: true)
         }
@@ -39,8 +40,146 @@ extension TrustServer {
         }
     }
 
+    /// `POST /v1/blobs/uploads`, `PUT` and `DELETE /v1/blobs/uploads/<id>`: one-pass uploads,
+    /// for an uploader that hashes while it sends.
+    ///
+    /// The `POST` (signed over the session payload) streams its body into the store's
+    /// temporary directory while the server hashes it, and answers 202 with the digest, the
+    /// size and `Location: /v1/blobs/uploads/<id>`. The blob is not stored yet: nothing serves
+    /// or links it. The `PUT …?digest=sha256:<hex>` (signed over that digest, by the uploader
+    /// that opened the session) stores it if the digest is the one received; a mismatch
+    /// deletes it. Unfinalised sessions expire.
+    private func addUploadSessionRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/blobs/uploads") { request, context in
+            let store = try blobStore()
+            let owner = try await authorizeUpload(request, scope: .session)
+            let limit = configuration.maxBlobSize
+            if let length = request.headers[.contentLength].flatMap(UInt64.init), length > limit {
+                throw BlobStoreError.tooLarge(limit: limit)
+            }
+            guard let id = uploads.open(owner: owner, now: ledger.now(), limit: configuration.maxUploadSessions, store: store)
+            else {
+                throw Problem(
+                    .tooManyRequests,
+                    code: "too-many-uploads",
+                    title: "Too many uploads in progress",
+                    detail: "at most \(configuration.maxUploadSessions) upload sessions may be open; retry later"
+                )
+            }
+            let staged: StagedBlob
+            do {
+                staged = try await store.stage(body: request.body, maxSize: limit)
+            } catch {
+                uploads.close(id, store: store)
+                throw error
+            }
+            let expires = ledger.now() + configuration.uploadSessionLifetime
+            guard uploads.received(id, staged: staged, expires: expires, store: store) else {
+                throw Problem.notFound("upload session \(id.uuidString.lowercased()) was closed while it was received")
+            }
+            let location = "/v1/blobs/uploads/\(id.uuidString.lowercased())"
+            return try Response.json(
+                UploadSessionView(upload: location, digest: staged.digest, size: staged.size, expires: expires),
+                status: .accepted,
+                headers: [.location: location]
+            )
+        }
+        router.put("/v1/blobs/uploads/{id}") { request, context in
+            let store = try blobStore()
+            let id = try uploadID(context)
+            guard let text = request.uri.queryParameters.get("digest") else {
+                throw Problem.invalidParameter("give the digest the upload was signed for: ?digest=sha256:<hex>")
+            }
+            let digest = try BlobDigest(String(text))
+            let owner = try await authorizeUpload(request, scope: .digest(digest))
+            let staged = try await takeSession(id, owner: owner, store: store)
+            guard staged.digest == digest else {
+                store.discard(staged)
+                throw BlobStoreError.digestMismatch(expected: digest, actual: staged.digest)
+            }
+            let info = try await store.commit(staged)
+            if info.created {
+                context.logger.info("blob stored", metadata: ["digest": "\(digest)", "size": "\(info.size)"])
+            }
+            return try Response.json(
+                info,
+                status: info.created ? .created : .ok,
+                headers: [.location: "/v1/blobs/\(digest)"]
+            )
+        }
+        router.delete("/v1/blobs/uploads/{id}") { request, context in
+            let store = try blobStore()
+            let id = try uploadID(context)
+            let owner = try await authorizeUpload(request, scope: .session)
+            store.discard(try await takeSession(id, owner: owner, store: store))
+            return Response(status: .noContent)
+        }
+    }
+
+    /// Removes the received session `id` of `owner` from the table, for one request to finish.
+    private func takeSession(_ id: UUID, owner: String?, store: FileBlobStore) async throws -> StagedBlob {
+        let name = id.uuidString.lowercased()
+        switch uploads.lookup(id, now: ledger.now(), store: store) {
+        case .missing:
+            throw Problem(
+                .notFound,
+                code: "upload-not-found",
+                title: "No such upload session",
+                detail: "no upload session \(name): it never existed, expired or was finished"
+            )
+        case .receiving:
+            throw Problem(
+                .conflict,
+                code: "upload-incomplete",
+                title: "The upload is still being received",
+                detail: "upload session \(name) has not received its whole body yet"
+            )
+        case .found(let sessionOwner, _):
+            guard sessionOwner == owner else {
+                throw Problem(
+                    .forbidden,
+                    code: "upload-forbidden",
+                    title: "The upload is refused",
+                    detail: "upload session \(name) was opened by \(sessionOwner ?? "an admin"), not \(owner ?? "an admin")"
+                )
+            }
+            guard let staged = uploads.take(id) else {
+                throw Problem(
+                    .notFound,
+                    code: "upload-not-found",
+                    title: "No such upload session",
+                    detail: "upload session \(name) was finished by another request"
+                )
+            }
+            return staged
+        }
+    }
+
+    private func uploadID(_ context: BasicRequestContext) throws -> UUID {
+        let text = try context.parameters.require("id")
+        guard let id = UUID(uuidString: text) else {
+            throw Problem(
+                .notFound,
+                code: "upload-not-found",
+                title: "No such upload session",
+                detail: "\(text) is not an upload session id"
+            )
+        }
+        return id
+    }
+
+    /// What an upload authorisation is for.
+    enum UploadScope {
+        /// Opening an upload session (the digest is not known yet).
+        case session
+        /// Storing the blob `digest`.
+        case digest(BlobDigest)
+    }
+
     /// Uploads are writes: they need a signature by a provider key valid now, or by an admin.
-    private func authorizeUpload(_ request: Request, digest: BlobDigest) async throws {
+    /// Returns the provider that signed, `nil` for an admin.
+    @discardableResult
+    private func authorizeUpload(_ request: Request, scope: UploadScope) async throws -> String? {
         guard let name = HTTPField.Name(UploadAuthorization.headerName), let value = request.headers[name] else {
             throw Problem(
                 .unauthorized,
@@ -67,13 +206,19 @@ extension TrustServer {
         } else {
             keys = configuration.adminKeys
         }
-        if let reason = authorization.refusal(digest: digest.description, keys: keys, now: now, skew: ProvenanceRules.defaultSkew)
-        {
-            throw Problem(.forbidden, code: "upload-forbidden", title: "The upload is refused", detail: reason)
+        let refusal =
+            switch scope {
+            case .session: authorization.sessionRefusal(keys: keys, now: now, skew: ProvenanceRules.defaultSkew)
+            case .digest(let digest):
+                authorization.refusal(digest: digest.description, keys: keys, now: now, skew: ProvenanceRules.defaultSkew)
+            }
+        if let refusal {
+            throw Problem(.forbidden, code: "upload-forbidden", title: "The upload is refused", detail: refusal)
         }
+        return authorization.provider
     }
 
-    private func blobStoreAndDigest(_ context: BasicRequestContext) throws -> (FileBlobStore, BlobDigest) {
+    private func blobStore() throws -> FileBlobStore {
         guard let blobs else {
             throw Problem(
                 .notFound,
@@ -82,7 +227,11 @@ extension TrustServer {
                 detail: "the server was started without a blob store"
             )
         }
-        return (blobs, try BlobDigest(try context.parameters.require("digest")))
+        return blobs
+    }
+
+    private func blobStoreAndDigest(_ context: BasicRequestContext) throws -> (FileBlobStore, BlobDigest) {
+        (try blobStore(), try BlobDigest(try context.parameters.require("digest")))
     }
 
     /// A blob's bytes (or only its headers for `HEAD`), honouring one `Range` and `If-None-Match`.
@@ -144,6 +293,27 @@ extension TrustServer {
             let tag = item.trimmingCharacters(in: .whitespaces)
             return tag == "*" || tag == etag || tag == "W/" + etag
         }
+    }
+}
+
+/// The answer to `POST /v1/blobs/uploads`: what the server received, waiting for a signed
+/// finalisation.
+public struct UploadSessionView: Codable, Hashable, Sendable {
+    /// The session's path, `/v1/blobs/uploads/<id>` (also the `Location` header).
+    public var upload: String
+    /// The digest of the bytes received.
+    public var digest: BlobDigest
+    /// How many bytes were received.
+    public var size: UInt64
+    /// When the session expires unless finalised, ms since the Unix epoch.
+    public var expires: Int64
+
+    /// Creates a session view.
+    public init(upload: String, digest: BlobDigest, size: UInt64, expires: Int64) {
+        self.upload = upload
+        self.digest = digest
+        self.size = size
+        self.expires = expires
     }
 }
 

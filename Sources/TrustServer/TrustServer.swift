@@ -20,6 +20,11 @@ public struct TrustServerConfiguration: Sendable {
     /// The largest blob `PUT /v1/blobs/…` accepts (the blob routes stream, so ``maxBodySize``
     /// does not apply to them).
     public var maxBlobSize: UInt64
+    /// How long an upload session's received body waits for its signed finalisation, in
+    /// milliseconds, before it is deleted.
+    public var uploadSessionLifetime: Int64
+    /// How many upload sessions may be open at once (receiving or waiting for finalisation).
+    public var maxUploadSessions: Int
 
     /// The default ``maxBlobSize``: 64 GiB.
     public static let defaultMaxBlobSize: UInt64 = 64 << 30
@@ -29,8 +34,12 @@ public struct TrustServerConfiguration: Sendable {
         adminKeys: [PublicKey],
         logVerifierKey: String,
         maxBodySize: Int = 1 << 20,
-        maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize
+        maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize,
+        uploadSessionLifetime: Int64 = 3_600_000,
+        maxUploadSessions: Int = 16
     ) {
+        self.uploadSessionLifetime = uploadSessionLifetime
+        self.maxUploadSessions = maxUploadSessions
         self.adminKeys = adminKeys
         self.logVerifierKey = logVerifierKey
         self.maxBodySize = maxBodySize
@@ -45,6 +54,7 @@ public struct TrustServer: Sendable {
     let configuration: TrustServerConfiguration
     let registry: PrometheusCollectorRegistry?
     let blobs: FileBlobStore?
+    let uploads = BlobUploadSessions()
 
     /// Creates the API over a ledger.
     ///

@@ -252,6 +252,52 @@ struct FileBlobStoreTests {
         #expect(entries(store.temporaryDirectory).isEmpty)
     }
 
+    @Test("A staged upload is hashed and invisible until committed; commit stores it, discard leaves nothing")
+    func stageAndCommit() async throws {
+        let store = try makeStore()
+        let content = bytes(3 << 20 + 5)
+        let digest = BlobDigest(hashing: content)
+        let staged = try await store.stage(body: chunks(content, size: 100_000))
+        #expect(staged.digest == digest)
+        #expect(staged.size == UInt64(content.count))
+        #expect(staged.path.hasPrefix(store.temporaryDirectory + "/"))
+        #expect(try store.info(digest) == nil)
+        await #expect(throws: BlobStoreError.self) { try await readAll(store, digest) }
+
+        let info = try await store.commit(staged)
+        #expect(info.created)
+        #expect(try await readAll(store, digest) == content)
+        #expect(entries(store.temporaryDirectory).isEmpty)
+
+        let again = try await store.stage(body: chunks(content))
+        #expect(try await store.commit(again).created == false)
+        #expect(entries(store.temporaryDirectory).isEmpty)
+
+        let dropped = try await store.stage(body: chunks(bytes(10, seed: 3)))
+        store.discard(dropped)
+        #expect(try store.info(dropped.digest) == nil)
+        #expect(entries(store.temporaryDirectory).isEmpty)
+    }
+
+    @Test("Staging past the limit or from a failing body leaves nothing; a crash leaves only tmp files")
+    func stageFailures() async throws {
+        struct Broken: Error {}
+        let store = try makeStore()
+        await #expect(throws: BlobStoreError.self) { try await store.stage(body: chunks(bytes(1001)), maxSize: 1000) }
+        let (stream, continuation) = AsyncThrowingStream<ByteBuffer, any Error>.makeStream()
+        continuation.yield(ByteBuffer(bytes: bytes(1 << 20)))
+        continuation.finish(throwing: Broken())
+        await #expect(throws: Broken.self) { try await store.stage(body: stream) }
+        #expect(entries(store.temporaryDirectory).isEmpty)
+        // A staged upload never committed (the server died before the finalisation) is a tmp
+        // file only, removed at start-up.
+        let staged = try await store.stage(body: chunks(bytes(5000)))
+        #expect(entries(store.temporaryDirectory).count == 1)
+        #expect(try FileBlobStore(root: store.root).removeStaleTemporaryFiles() == 1)
+        #expect(try store.info(staged.digest) == nil)
+        #expect(entries(store.temporaryDirectory).isEmpty)
+    }
+
     @Test("A store cannot be opened over a file")
     func rootIsAFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("blobstore-\(UUID().uuidString)").path

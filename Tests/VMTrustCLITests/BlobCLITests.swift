@@ -131,4 +131,52 @@ struct BlobCLITests {
         let check = try CLI.run(["blob", "get", "--server", restarted.url, digest, "-o", data + "/out"])
         #expect(check.status == 2)
     }
+
+    @Test("kill -9 after a session received its body but before its finalisation: nothing stored, tmp cleaned at start-up")
+    func crashBeforeFinalisation() throws {
+        let data = try CLI.temporaryDirectory()
+        let server = try ServerProcess(data: data)
+        let port = try #require(server.url.split(separator: ":").last.flatMap { UInt16($0) })
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(socket >= 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(connected == 0)
+        let admin = try SigningKey(pem: String(contentsOfFile: data + "/admin-key.pem", encoding: .utf8))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let authorization = try UploadAuthorization.signSession(provider: nil, time: now, key: admin).header
+        let body = Self.content(1 << 20)
+        let head =
+            "POST /v1/blobs/uploads HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(body.count)\r\n"
+            + "\(UploadAuthorization.headerName): \(authorization)\r\n\r\n"
+        let payload = Array(head.utf8) + Array(body)
+        var sent = 0
+        while sent < payload.count {
+            let count = payload[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) }
+            try #require(count > 0)
+            sent += count
+        }
+        var answer = [UInt8](repeating: 0, count: 4096)
+        let received = answer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        try #require(received > 0)
+        #expect(String(decoding: answer[..<received], as: UTF8.self).hasPrefix("HTTP/1.1 202"))
+
+        let temporary = data + "/blobs/tmp"
+        #expect(Self.entries(temporary).count == 1, "the received body waits in tmp")
+        #expect(Self.entries(data + "/blobs/sha256").isEmpty, "nothing is stored before the finalisation")
+        server.kill()
+
+        let restarted = try ServerProcess(data: data)
+        defer { restarted.stop() }
+        #expect(Self.entries(temporary).isEmpty, "start-up removes unfinished sessions")
+        #expect(Self.entries(data + "/blobs/sha256").isEmpty)
+    }
 }

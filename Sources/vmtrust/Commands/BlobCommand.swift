@@ -19,9 +19,10 @@ struct BlobCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Upload a file as a blob named by its SHA-256 digest (printed).",
             discussion: """
-                Two passes over the file: the upload URL names the digest, so the file is hashed \
-                first, then streamed from disk to the server, which hashes it again and refuses it \
-                if it changed in between. A blob the server already holds is not sent again.
+                One pass over the file: it is hashed while it streams to an upload session on the \
+                server, which hashes what it receives and answers the digest; when both agree, the \
+                upload is finalised by a signature over that digest. The file is sent even when the \
+                server already holds the blob (its digest is only known at the end).
                 """
         )
 
@@ -91,8 +92,9 @@ struct BlobCommand: AsyncParsableCommand {
 }
 
 extension BlobCommand {
-    /// Hashes `file`, and uploads it unless the server already has it. Returns the stored
-    /// blob and whether this call stored it.
+    /// Uploads `file` in one pass: it streams to a new upload session while it is hashed; when
+    /// the server received the same digest, a signature over that digest finalises the upload.
+    /// Returns the stored blob and whether this call stored it.
     static func put(
         file: String,
         client: APIClient,
@@ -104,57 +106,81 @@ extension BlobCommand {
             throw CLIError.input("\(file) is not a file")
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.uint64Value
-        let hashing = ProgressBar(label: "hashing ", total: size)
-        let hashed = try FileHasher.sha256(path: file) { hashing.update($0) }
-        hashing.finish()
-        let digest = try BlobDigest("sha256:" + hashed.digest.map { String(format: "%02x", $0) }.joined())
-        let path = "/v1/blobs/\(digest)"
-
-        let head = try await client.head(path)
-        if head.status == 200 {
-            return (BlobInfo(digest: digest, size: hashed.size), false)
-        }
+        let path = "/v1/blobs/uploads"
         guard let url = URL(string: path, relativeTo: client.base) else { throw CLIError.input("bad path \(path)") }
-        let uploading = ProgressBar(label: "uploading", total: hashed.size)
+        let uploading = ProgressBar(label: "uploading", total: size)
+        let stream = HashingFileStream(path: file) { uploading.update($0) }
         let outcome: BlobTransfer.Outcome
         do {
-            let authorization = try UploadAuthorization.sign(
-                digest: digest.description,
-                provider: provider,
-                time: DataDirectory.now(),
-                key: key
-            )
+            let authorization = try UploadAuthorization.signSession(provider: provider, time: DataDirectory.now(), key: key)
             outcome = try await BlobTransfer.upload(
-                file: file,
+                stream,
                 to: url,
                 headers: [UploadAuthorization.headerName: authorization.header]
-            ) { uploading.update($0) }
+            )
         } catch {
             uploading.finish()
+            if let error = stream.streamError {
+                throw CLIError.input("cannot read \(file): \(error.localizedDescription)")
+            }
             throw CLIError.input("cannot upload to \(url.absoluteString): \(error.localizedDescription)")
         }
         uploading.finish()
-        guard (200..<300).contains(outcome.status) else {
-            let problem = try? JSONDecoder().decode(Problem.self, from: Data(outcome.body))
-            if problem?.code == "digest-mismatch" {
-                throw CLIError.verdict("\(file) changed while it was uploaded: \(problem?.detail ?? "")")
-            }
+        guard outcome.status == 202 else { throw refusal(outcome.status, outcome.body, file: file) }
+        let session: UploadSessionView
+        do {
+            session = try JSONDecoder().decode(UploadSessionView.self, from: Data(outcome.body))
+        } catch {
+            throw CLIError.verdict("the server's answer is not an upload session: \(error)")
+        }
+        guard let sent = stream.result else {
             throw CLIError.input(
-                "server refused (\(outcome.status) \(problem?.code ?? "")): \(problem?.detail ?? "no details")"
+                "cannot read \(file): \(stream.streamError?.localizedDescription ?? "it was not read to the end")"
             )
         }
+        let digest = BlobDigest(sent.digest)
+        guard session.digest == digest, session.size == sent.size else {
+            // Not what was read: never vouch for it. Drop the session (it would expire anyway).
+            if let drop = try? UploadAuthorization.signSession(provider: provider, time: DataDirectory.now(), key: key) {
+                _ = try? await client.send("DELETE", session.upload, headers: [UploadAuthorization.headerName: drop.header])
+            }
+            throw CLIError.verdict(
+                "the server received \(session.digest) (\(session.size) bytes), not \(digest) (\(sent.size) bytes) as read from \(file); nothing stored"
+            )
+        }
+        let finalisation = try UploadAuthorization.sign(
+            digest: digest.description,
+            provider: provider,
+            time: DataDirectory.now(),
+            key: key
+        )
+        let answer = try await client.send(
+            "PUT",
+            session.upload + "?digest=" + digest.description,
+            headers: [UploadAuthorization.headerName: finalisation.header]
+        )
+        guard (200..<300).contains(answer.status) else { throw refusal(answer.status, answer.body, file: file) }
         let info: BlobInfo
         do {
-            info = try JSONDecoder().decode(BlobInfo.self, from: Data(outcome.body))
+            info = try JSONDecoder().decode(BlobInfo.self, from: Data(answer.body))
         } catch {
             throw CLIError.verdict("the server's answer is not blob information: \(error)")
         }
-        guard info.digest == digest, info.size == hashed.size else {
+        guard info.digest == digest, info.size == sent.size else {
             throw CLIError.verdict(
-                "the server stored \(info.digest) (\(info.size) bytes), not \(digest) (\(hashed.size) bytes)"
+                "the server stored \(info.digest) (\(info.size) bytes), not \(digest) (\(sent.size) bytes)"
             )
         }
-        return (info, outcome.status == 201)
+        return (info, answer.status == 201)
+    }
+
+    /// The CLI error for a refused upload request.
+    private static func refusal(_ status: Int, _ body: [UInt8], file: String) -> CLIError {
+        let problem = try? JSONDecoder().decode(Problem.self, from: Data(body))
+        if problem?.code == "digest-mismatch" {
+            return CLIError.verdict("\(file) changed while it was uploaded: \(problem?.detail ?? "")")
+        }
+        return CLIError.input("server refused (\(status) \(problem?.code ?? "")): \(problem?.detail ?? "no details")")
     }
 
     /// Downloads a blob to a temporary file beside `output`, checks its digest and only then

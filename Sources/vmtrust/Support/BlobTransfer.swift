@@ -10,7 +10,8 @@ import FoundationNetworking
 
 /// Streaming blob transfers over URLSession with memory flat in blob size.
 ///
-/// Uploads stream from the file (`uploadTask(fromFile:)`). Downloads are a sequence of ranged
+/// Uploads stream from the file through a ``HashingFileStream`` (`httpBodyStream`), which
+/// hashes the bytes as URLSession sends them: one pass over the file. Downloads are a sequence of ranged
 /// `GET`s of ``downloadChunkSize`` bytes, each hashed and written before the next is asked
 /// for: URLSession's delegate callbacks have no back-pressure (a fast server fills the
 /// delegate queue faster than a file is written), ranged requests do.
@@ -26,22 +27,21 @@ enum BlobTransfer {
         var body: [UInt8]
     }
 
-    /// `PUT`s the file at `path` to `url`, streamed from disk by URLSession, reporting bytes sent.
+    /// `POST`s `body` to `url` as a streamed request body (chunked), for a one-pass upload: the
+    /// stream (a ``HashingFileStream``) hashes what URLSession reads from it.
     static func upload(
-        file path: String,
+        _ body: InputStream,
         to url: URL,
-        headers: [String: String] = [:],
-        progress: @escaping @Sendable (UInt64) -> Void
+        headers: [String: String] = [:]
     ) async throws -> Outcome {
         var request = URLRequest(url: url)
-        request.httpMethod = "PUT"
+        request.httpMethod = "POST"
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.timeoutInterval = idleTimeout
         request.setValue("application/octet-stream", forHTTPHeaderField: "Content-Type")
-        let delegate = UploadDelegate(progress: progress)
-        return try await delegate.run { session in
-            session.uploadTask(with: request, fromFile: URL(fileURLWithPath: path))
-        }
+        request.httpBodyStream = body
+        let delegate = UploadDelegate(progress: { _ in })
+        return try await delegate.run { session in session.dataTask(with: request) }
     }
 
     /// A failed download request: the status and body the server answered.

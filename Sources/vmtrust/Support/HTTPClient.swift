@@ -21,7 +21,8 @@ struct APIClient {
         _ method: String,
         _ path: String,
         body: [UInt8]? = nil,
-        contentType: String = "application/json"
+        contentType: String = "application/json",
+        headers: [String: String] = [:]
     ) async throws -> (
         status: Int, body: [UInt8]
     ) {
@@ -29,6 +30,7 @@ struct APIClient {
         var request = URLRequest(url: url)
         request.httpMethod = method
         request.timeoutInterval = 60
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
             request.httpBody = Data(body)
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
