@@ -352,16 +352,20 @@ public actor Ledger {
     }
 
     /// Assembles plans from the node cache, fetching what it lacks in one store read.
+    private func resolve(_ plans: [HashPlan]) async throws -> [[TreeHash]] {
+        let known = try await nodeHashes(plans.lazy.flatMap(\.nodes))
+        return try plans.map { plan in try plan.assemble { id in known[id] } }
+    }
+
+    /// The hashes of `ids`: cache hits, plus one store read for the rest.
     ///
     /// The hits are copied out before the store read: while this call is suspended, other
     /// work on the actor (a batch being cached) may evict them.
-    private func resolve(_ plans: [HashPlan]) async throws -> [[TreeHash]] {
+    private func nodeHashes(_ ids: some Sequence<NodeID>) async throws -> [NodeID: TreeHash] {
         var known: [NodeID: TreeHash] = [:]
         var missing: Set<NodeID> = []
-        for plan in plans {
-            for id in plan.nodes {
-                if let hash = cache[id] { known[id] = hash } else { missing.insert(id) }
-            }
+        for id in ids {
+            if let hash = cache[id] { known[id] = hash } else { missing.insert(id) }
         }
         if !missing.isEmpty {
             let fetched = try await store.nodeHashes(Array(missing))
@@ -373,7 +377,25 @@ public actor Ledger {
                 cache.insert(id, hash)
             }
         }
-        return try plans.map { plan in try plan.assemble { id in known[id] } }
+        return known
+    }
+
+    /// Where records sit in the log and the proofs of it, against the latest checkpoint, in
+    /// two store reads whatever their number (the indexes, then the missing nodes).
+    public func inclusionProofs(for recordIDs: [RecordID]) async throws -> [RecordID: RecordProof] {
+        let checkpoint = latest
+        let indexes = try await store.indexes(of: recordIDs).filter { $0.value < checkpoint.size }
+        let ordered = Array(indexes)
+        let plans = try ordered.map { try MerkleTree.inclusionPlan(index: $0.value, size: checkpoint.size) }
+        let leaves = ordered.map { NodeID(level: 0, index: $0.value) }
+        let known = try await nodeHashes(plans.flatMap(\.nodes) + leaves)
+        var out: [RecordID: RecordProof] = [:]
+        for ((id, index), (plan, leaf)) in zip(ordered, zip(plans, leaves)) {
+            guard let leafHash = known[leaf] else { throw LedgerError.corruptStore("leaf \(index) is missing") }
+            let proof = try plan.assemble { known[$0] }
+            out[id] = RecordProof(index: index, leafHash: leafHash, treeSize: checkpoint.size, inclusionProof: proof)
+        }
+        return out
     }
 
     /// A hash tile of the published tree, or `nil` when the tree does not have it (yet).

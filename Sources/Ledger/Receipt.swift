@@ -66,3 +66,15 @@ public struct Receipt: Sendable, Hashable, Codable {
         return TlogProof(index: index, proof: hashes, checkpointText: checkpoint, extraData: nil)
     }
 }
+
+/// Where a record's entry sits in the log and the proof of it.
+public struct RecordProof: Sendable, Hashable {
+    /// Position in the log.
+    public var index: UInt64
+    /// RFC 6962 leaf hash of the entry.
+    public var leafHash: TreeHash
+    /// Tree size the proof is for.
+    public var treeSize: UInt64
+    /// Inclusion proof hashes.
+    public var inclusionProof: [TreeHash]
+}

@@ -4,6 +4,7 @@ import Hummingbird
 import Ledger
 import NIOCore
 import Provenance
+import TransparencyLog
 
 /// A record as the reading API shows it: what it is, where it sits in the log and the proof.
 public struct RecordView: Codable, Sendable, Equatable {
@@ -212,9 +213,10 @@ extension TrustServer {
         size: UInt64,
         statuses: [RecordID: RecordStatus] = [:]
     ) async throws -> [RecordView] {
+        let proofs = try await ledger.inclusionProofs(for: records.map(\.id))
         var out: [RecordView] = []
         for record in records {
-            guard let receipt = try await ledger.receipt(for: record.id), receipt.treeSize >= size else {
+            guard let proof = proofs[record.id], proof.treeSize >= size else {
                 throw Problem(
                     .internalServerError,
                     code: "internal",
@@ -238,10 +240,10 @@ extension TrustServer {
                     digest: record.digest,
                     linked: record.linked?.description,
                     integratedTime: record.integratedAt,
-                    index: receipt.index,
-                    leafHash: receipt.leafHash,
-                    treeSize: receipt.treeSize,
-                    inclusionProof: receipt.inclusionProof,
+                    index: proof.index,
+                    leafHash: proof.leafHash.hex,
+                    treeSize: proof.treeSize,
+                    inclusionProof: proof.inclusionProof.map(\.base64),
                     status: status
                 )
             )

@@ -173,6 +173,33 @@ struct LedgerConformanceTests {
         #expect(await ledger.latestCheckpoint.size == 200)
     }
 
+    @Test("Proofs for many records at once verify against the latest checkpoint", arguments: Backend.allCases)
+    func batchedProofs(backend: Backend) async throws {
+        let handle = try backend.make()
+        let ledger = try await openLedger(handle.store, maxBatchSize: 9, nodeCacheCapacity: 4)
+        let receipts = try await submitConcurrently(ledger, range: 0..<60)
+        let checkpoint = await ledger.latestCheckpoint
+        let asked = stride(from: 0, to: 60, by: 7).map { Fixtures.recordID($0) } + [Fixtures.recordID(999)]
+        let proofs = try await ledger.inclusionProofs(for: asked)
+        #expect(proofs.count == asked.count - 1)
+        #expect(proofs[Fixtures.recordID(999)] == nil)
+        for n in stride(from: 0, to: 60, by: 7) {
+            let proof = try #require(proofs[Fixtures.recordID(n)])
+            #expect(proof.index == receipts[n]?.index)
+            #expect(proof.leafHash.hex == receipts[n]?.leafHash)
+            #expect(proof.treeSize == checkpoint.size)
+            #expect(
+                MerkleTree.verifyInclusion(
+                    leafHash: proof.leafHash,
+                    index: proof.index,
+                    size: checkpoint.size,
+                    proof: proof.inclusionProof,
+                    root: checkpoint.rootHash
+                )
+            )
+        }
+    }
+
     @Test("A restarted ledger resumes from the stored state", arguments: Backend.allCases)
     func restart(backend: Backend) async throws {
         let handle = try backend.make()
