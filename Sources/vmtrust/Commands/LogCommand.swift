@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Provenance
 import SQLiteStore
 import TransparencyLog
 
@@ -65,7 +66,7 @@ struct LogCommand: AsyncParsableCommand {
 
         func run() async throws {
             let checkpoint = try verifyCheckpointNote(try Files.read(file), vkeys: vkey)
-            let root = checkpoint.rootHash.map { String(format: "%02x", $0) }.joined()
+            let root = checkpoint.rootHash.lowercaseHex
             print("ok: \(checkpoint.origin) size \(checkpoint.size) root \(root)")
         }
     }

@@ -50,7 +50,7 @@ struct VerifyCommand: AsyncParsableCommand {
             throw CLIError.input("\(bundle) is not a provenance bundle: \(error)")
         }
         let imageDigest = try image.map { path in
-            "sha256:" + (try FileHasher.sha256(path: path).digest).map { String(format: "%02x", $0) }.joined()
+            "sha256:" + (try FileHasher.sha256(path: path).digest).lowercaseHex
         }
         let verdict = await BundleVerifier(logKey: verifiers).verify(parsed, imageDigest: imageDigest)
 
