@@ -170,32 +170,47 @@ public struct FileBlobStore: Sendable {
         }
         var hasher = SHA256()
         var size: UInt64 = 0
-        var writeback: UInt64 = 0
-        var pending = ByteBufferAllocator().buffer(capacity: Self.writeChunkSize)
-        for try await chunk in body {
-            size += UInt64(chunk.readableBytes)
-            guard size <= maxSize else { throw BlobStoreError.tooLarge(limit: maxSize) }
-            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-            if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeChunkSize {
-                try await Self.write(chunk, to: fd, path: temporaryPath)
-            } else {
-                var chunk = chunk
-                pending.writeBuffer(&chunk)
-                if pending.readableBytes >= Self.writeChunkSize {
-                    try await Self.write(pending, to: fd, path: temporaryPath)
-                    pending.clear()
+        // One write is in flight on the thread pool while the next chunks arrive and are hashed:
+        // hashing and copying into the page cache overlap. Writes stay in file order (the next
+        // starts only after the previous finished).
+        try await withThrowingTaskGroup(of: Void.self) { writes in
+            var inFlight = false
+            var written: UInt64 = 0
+            var writeback: UInt64 = 0
+            var pending = ByteBufferAllocator().buffer(capacity: Self.writeChunkSize)
+            func submit(_ buffer: ByteBuffer) async throws {
+                if inFlight { try await writes.next() }
+                let start = writeback
+                let end = written + UInt64(buffer.readableBytes)
+                // Let the disk write while the rest arrives: the final fsync then waits for the tail only.
+                let startWriteback = end - writeback >= Self.writebackInterval
+                writes.addTask {
+                    try await Syscalls.blocking { () throws(BlobStoreError) in
+                        try Syscalls.writeAll(fd, buffer, path: temporaryPath)
+                        if startWriteback { Syscalls.startWriteback(fd, offset: start, count: end - start) }
+                    }
+                }
+                inFlight = true
+                written = end
+                if startWriteback { writeback = end }
+            }
+            for try await chunk in body {
+                size += UInt64(chunk.readableBytes)
+                guard size <= maxSize else { throw BlobStoreError.tooLarge(limit: maxSize) }
+                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                if pending.readableBytes == 0 && chunk.readableBytes >= Self.writeChunkSize {
+                    try await submit(chunk)
+                } else {
+                    var chunk = chunk
+                    pending.writeBuffer(&chunk)
+                    if pending.readableBytes >= Self.writeChunkSize {
+                        try await submit(pending)
+                        pending = ByteBufferAllocator().buffer(capacity: Self.writeChunkSize)
+                    }
                 }
             }
-            // Let the disk write while the rest arrives: the final fsync then waits for the tail only.
-            let written = size - UInt64(pending.readableBytes)
-            if written - writeback >= Self.writebackInterval {
-                let start = writeback
-                try await Syscalls.blocking { Syscalls.startWriteback(fd, offset: start, count: written - start) }
-                writeback = written
-            }
-        }
-        if pending.readableBytes > 0 {
-            try await Self.write(pending, to: fd, path: temporaryPath)
+            if pending.readableBytes > 0 { try await submit(pending) }
+            try await writes.waitForAll()
         }
         try await Syscalls.blocking { () throws(BlobStoreError) in try Syscalls.sync(fd, path: temporaryPath) }
         close(fd)

@@ -81,6 +81,31 @@ struct BlobCLITests {
         #expect(missingFile.status == 2)
     }
 
+    @Test("A refused upload stops at the server's answer: exit 2 with its reason, nothing stored; no server: exit 2")
+    func refusedUpload() throws {
+        let data = try CLI.temporaryDirectory()
+        let server = try ServerProcess(data: data)
+        defer { server.stop() }
+        let work = try CLI.temporaryDirectory()
+        let file = work + "/image.raw"
+        try Self.content(64 << 20).write(to: URL(fileURLWithPath: file))
+        let key = work + "/stranger.pem"
+        #expect(try CLI.run(["key", "generate", "--out", key]).status == 0)
+
+        // Signed by a provider that was never onboarded: the server answers 403 before the body.
+        let refused = try CLI.run(["blob", "put", "--server", server.url, "--key", key, "--provider", "nobody", file])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("upload-forbidden"), "\(refused.stderr)")
+        #expect(Self.entries(data + "/blobs/sha256").isEmpty)
+        #expect(Self.entries(data + "/blobs/tmp").isEmpty)
+
+        // Nothing listens on the port any more.
+        server.stop()
+        let unreachable = try CLI.run(["blob", "put", "--server", server.url, "--key", data + "/admin-key.pem", file])
+        #expect(unreachable.status == 2, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains("cannot"), "\(unreachable.stderr)")
+    }
+
     @Test("kill -9 mid-upload leaves only a temporary file, removed when the server starts again")
     func crashMidUpload() throws {
         let data = try CLI.temporaryDirectory()

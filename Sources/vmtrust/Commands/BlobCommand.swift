@@ -109,21 +109,21 @@ extension BlobCommand {
         let path = "/v1/blobs/uploads"
         guard let url = URL(string: path, relativeTo: client.base) else { throw CLIError.input("bad path \(path)") }
         let uploading = ProgressBar(label: "uploading", total: size)
-        let stream = HashingFileStream(path: file) { uploading.update($0) }
-        let outcome: BlobTransfer.Outcome
+        let authorization = try UploadAuthorization.signSession(provider: provider, time: DataDirectory.now(), key: key)
+        let headers = [UploadAuthorization.headerName: authorization.header]
+        let outcome: FileUpload.Outcome
         do {
-            let authorization = try UploadAuthorization.signSession(provider: provider, time: DataDirectory.now(), key: key)
-            outcome = try await BlobTransfer.upload(
-                stream,
-                to: url,
-                headers: [UploadAuthorization.headerName: authorization.header]
-            )
-        } catch {
-            uploading.finish()
-            if let error = stream.streamError {
-                throw CLIError.input("cannot read \(file): \(error.localizedDescription)")
+            if url.scheme == "http" {
+                outcome = try await FileUpload(url: url.absoluteURL, headers: headers).send(file: file) { uploading.update($0) }
+            } else {
+                outcome = try await uploadThroughURLSession(file: file, url: url, headers: headers, progress: uploading)
             }
-            throw CLIError.input("cannot upload to \(url.absoluteString): \(error.localizedDescription)")
+        } catch let failure as FileUpload.Failure {
+            uploading.finish()
+            switch failure {
+            case .file(let reason): throw CLIError.input(reason)
+            case .connection(let reason): throw CLIError.input("cannot upload to \(url.absoluteString): \(reason)")
+            }
         }
         uploading.finish()
         guard outcome.status == 202 else { throw refusal(outcome.status, outcome.body, file: file) }
@@ -133,10 +133,8 @@ extension BlobCommand {
         } catch {
             throw CLIError.verdict("the server's answer is not an upload session: \(error)")
         }
-        guard let sent = stream.result else {
-            throw CLIError.input(
-                "cannot read \(file): \(stream.streamError?.localizedDescription ?? "it was not read to the end")"
-            )
+        guard let sent = outcome.sent else {
+            throw CLIError.verdict("the server answered before \(file) was sent to the end; nothing stored")
         }
         let digest = BlobDigest(sent.digest)
         guard session.digest == digest, session.size == sent.size else {
@@ -172,6 +170,30 @@ extension BlobCommand {
             )
         }
         return (info, answer.status == 201)
+    }
+
+    /// The upload over URLSession (for `https://` servers): the body streams from a
+    /// ``HashingFileStream``, which hashes what URLSession reads.
+    private static func uploadThroughURLSession(
+        file: String,
+        url: URL,
+        headers: [String: String],
+        progress: ProgressBar
+    ) async throws -> FileUpload.Outcome {
+        let stream = HashingFileStream(path: file) { progress.update($0) }
+        let outcome: BlobTransfer.Outcome
+        do {
+            outcome = try await BlobTransfer.upload(stream, to: url, headers: headers)
+        } catch {
+            if let error = stream.streamError {
+                throw FileUpload.Failure.file("cannot read \(file): \(error.localizedDescription)")
+            }
+            throw FileUpload.Failure.connection(error.localizedDescription)
+        }
+        if let error = stream.streamError {
+            throw FileUpload.Failure.file("cannot read \(file): \(error.localizedDescription)")
+        }
+        return FileUpload.Outcome(status: outcome.status, body: outcome.body, sent: stream.result)
     }
 
     /// The CLI error for a refused upload request.
