@@ -98,6 +98,7 @@ public struct TrustServer: Sendable {
     ) -> some ApplicationProtocol {
         Application(
             router: router(),
+            server: .largeReadHTTP1,
             configuration: .init(address: .hostname(host, port: port), serverName: "vmtrust"),
             onServerRunning: onServerRunning,
             logger: logger
