@@ -238,6 +238,21 @@ struct PolicyEngineTests {
         #expect(decision.privilege == "restricted")
     }
 
+    @Test func warnAndDryRunScopesNeverUseAGrant() throws {
+        for mode in ["warn", "dry_run"] {
+            let policy = try Fixture.policy(rules: Self.strict, mode: mode)
+            let decision = PolicyEngine.evaluate(
+                policy,
+                Fixture.request(),
+                Fixture.facts(attestations: [], breakGlass: [Self.grant()])
+            )
+            #expect(decision.effect == .allow)
+            #expect(decision.breakGlass == nil)
+            #expect(!decision.record)
+            #expect(decision.evaluated.effect == .deny)
+        }
+    }
+
     @Test func theGrantExpiringLastIsUsed() throws {
         let policy = try Fixture.policy(rules: Self.strict)
         let short = Self.grant("short", until: Fixture.now + 10)

@@ -8,10 +8,11 @@ public enum PolicyEngine {
     /// 1. The most specific matching scope is chosen; its rules all run and merge: the most restrictive effect,
     ///    the least privilege (the policy's top privilege when no rule caps it), the union of checks, every reason.
     ///    That is the `evaluated` outcome.
-    /// 2. If it is a deny and a verified break-glass grant covers the request, the effect becomes
+    /// 2. If it is a deny in an enforce scope and a verified break-glass grant covers the request, the effect becomes
     ///    `allow_with_conditions` (allowed, never more than an unconditional allow, so ignoring evidence still
     ///    cannot raise the effect) at the grant's privilege (default: the least), with the rules' checks;
     ///    `break_glass` lists the deny codes still unmet, and the decision must be recorded.
+    ///    (Warn and dry-run scopes deny nothing, so they never use a grant.)
     /// 3. The scope's mode applies: `enforce` keeps the outcome; `warn` turns a deny into `allow` (at the
     ///    privilege the rules computed, with their checks) and reports the deny reasons as `warnings`; `dry_run`
     ///    answers `allow` at the top privilege with no checks.
@@ -33,7 +34,7 @@ public enum PolicyEngine {
         var reasons = result.reasons
         var evidence = result.evidence
         var breakGlass: BreakGlassUse?
-        if effect == .deny, let grant = coveringGrant(facts.breakGlass, request) {
+        if effect == .deny, scope.mode == .enforce, let grant = coveringGrant(facts.breakGlass, request) {
             let missing = Array(Set(reasons.filter { $0.effect == .deny }.map(\.code))).sorted()
             breakGlass = BreakGlassUse(
                 grant: grant.record,
