@@ -351,6 +351,26 @@ struct PolicyEngineTests {
         #expect(try JSONDecoder().decode(Decision.self, from: data) == decision)
     }
 
+    @Test func factsRoundTripThroughJSON() throws {
+        let facts = Fixture.facts(
+            image: Fixture.imageFacts(
+                revocation: RevocationFact(record: Fixture.record("r"), inheritedFrom: Fixture.record("p"), effectiveAt: 5),
+                deprecation: DeprecationFact(record: Fixture.record("d"), at: 6),
+                versionsBehind: 2
+            ),
+            attestations: [Fixture.attestation("a", index: 1, withdrawn: true, superseded: true)],
+            breakGlass: [Self.grant(images: [Fixture.image], privilege: "restricted")]
+        )
+        let data = try JSONEncoder().encode(facts)
+        #expect(try JSONDecoder().decode(PolicyFacts.self, from: data) == facts)
+        let text = String(decoding: data, as: UTF8.self)
+        for key in [
+            "\"chain_valid\"", "\"inherited_from\"", "\"versions_behind\"", "\"log_index\"", "\"break_glass\"", "\"expires_at\"",
+        ] {
+            #expect(text.contains(key))
+        }
+    }
+
     @Test func factsAndRequestsDecodeFromPlainJSON() throws {
         let json = """
             {"request": {"user": "alice", "environment": "prod", "image": "\(Fixture.image)", "time": \(Fixture.now)},

@@ -55,6 +55,25 @@ struct PolicyParsingTests {
         #expect(String(decoding: document.canonicalJSON, as: UTF8.self) == expected)
     }
 
+    @Test func canonicalStringsAreEscapedAndRoundTrip() throws {
+        let document = try PolicyDocument.parse(
+            """
+            apiVersion: vmtrust.dev/policy/v1
+            name: escapes
+            version: 1
+            description: |
+              Line "one" \\ é
+              \ttab
+            scopes:
+              - {name: all, rules: {}}
+            """
+        )
+        #expect(document.description == "Line \"one\" \\ é\n\ttab\n")
+        let canonical = String(decoding: document.canonicalJSON, as: UTF8.self)
+        #expect(canonical.contains(#""description":"Line \"one\" \\ é\n\ttab\n""#))
+        #expect(try PolicyDocument.parse(canonical) == document)
+    }
+
     @Test func yamlAndJSONSpellingsHaveTheSameDigest() throws {
         let yaml = try PolicyDocument.parse(
             """
