@@ -38,7 +38,7 @@ indirect enum CanonicalJSON: Sendable {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             let present = members.compactMap { key, value in value.map { (key, $0) } }
-            let sorted = present.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+            let sorted = present.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
             for (index, member) in sorted.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 CanonicalJSON.quote(member.0, into: &out)

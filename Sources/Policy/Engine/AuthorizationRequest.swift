@@ -48,11 +48,19 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         time = try container.decode(Int64.self, forKey: .time)
     }
 
+    private static func sortedUnique(_ values: [String]) -> [String] {
+        var out: [String] = []
+        for value in values.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where out.last != value {
+            out.append(value)
+        }
+        return out
+    }
+
     /// The canonical form bound into decision ids (groups sorted and deduplicated: their order means nothing).
     var canonical: CanonicalJSON {
         .object([
             ("user", .string(user)),
-            ("groups", .strings(Array(Set(groups)).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })),
+            ("groups", .strings(Self.sortedUnique(groups))),
             ("project", project.map(CanonicalJSON.string)),
             ("environment", environment.map(CanonicalJSON.string)),
             ("image", .string(image)),

@@ -16,6 +16,10 @@ public struct EvidenceSelection: Sendable, Hashable {
 
     /// The latest attestation for each key, withdrawn and superseded ones included (so rules can explain).
     public let latest: [Key: AttestationFact]
+    /// The same attestations grouped by predicate type, each group in log order.
+    public let byPredicateType: [String: [AttestationFact]]
+    /// The same attestations in log order.
+    public let all: [AttestationFact]
 
     /// Selects from `attestations` those about `image`.
     public init(_ attestations: [AttestationFact], image: String) {
@@ -30,15 +34,26 @@ public struct EvidenceSelection: Sendable, Hashable {
             latest[key] = attestation
         }
         self.latest = latest
+        let all = latest.values.sorted(by: EvidenceSelection.logOrder)
+        var byPredicateType: [String: [AttestationFact]] = [:]
+        for attestation in all { byPredicateType[attestation.predicateType, default: []].append(attestation) }
+        self.all = all
+        self.byPredicateType = byPredicateType
     }
 
-    /// The current attestations (latest per key, neither withdrawn nor superseded), sorted by log index.
-    public var current: [AttestationFact] {
-        latest.values.filter { !$0.withdrawn && !$0.superseded }.sorted { ($0.logIndex, $0.record) < ($1.logIndex, $1.record) }
+    static func logOrder(_ lhs: AttestationFact, _ rhs: AttestationFact) -> Bool {
+        (lhs.logIndex, lhs.record) < (rhs.logIndex, rhs.record)
     }
+
+    /// The latest attestations of `predicateType` (any type when `nil`), in log order.
+    public func latest(ofType predicateType: String?) -> [AttestationFact] {
+        guard let predicateType else { return all }
+        return byPredicateType[predicateType] ?? []
+    }
+
+    /// The current attestations (latest per key, neither withdrawn nor superseded), in log order.
+    public var current: [AttestationFact] { all.filter { !$0.withdrawn && !$0.superseded } }
 
     /// The latest attestations per key that do not count because they were withdrawn or superseded.
-    public var retracted: [AttestationFact] {
-        latest.values.filter { $0.withdrawn || $0.superseded }.sorted { ($0.logIndex, $0.record) < ($1.logIndex, $1.record) }
-    }
+    public var retracted: [AttestationFact] { all.filter { $0.withdrawn || $0.superseded } }
 }

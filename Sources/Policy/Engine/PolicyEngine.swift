@@ -82,7 +82,7 @@ public enum PolicyEngine {
             breakGlass: breakGlass,
             record: breakGlass != nil || document.recordDecisions,
             evidence: DecisionEvidence(
-                records: Array(Set(evidence)).sorted(),
+                records: sortedUnique(evidence),
                 reputation: facts.reputation,
                 checkpoint: facts.checkpoint
             ),
@@ -107,6 +107,13 @@ public enum PolicyEngine {
     /// Among the grants covering `request`, the one expiring last (ties: the greatest record id).
     private static func coveringGrant(_ grants: [BreakGlassGrant], _ request: AuthorizationRequest) -> BreakGlassGrant? {
         grants.filter { $0.covers(request) }.max { ($0.expiresAt, $0.record) < ($1.expiresAt, $1.record) }
+    }
+
+    private static func sortedUnique(_ records: [RecordID]) -> [RecordID] {
+        var out: [RecordID] = []
+        out.reserveCapacity(records.count)
+        for record in records.sorted() where out.last != record { out.append(record) }
+        return out
     }
 
     private static func unique(_ values: [String]) -> [String] {

@@ -13,7 +13,7 @@ public struct ImageRegistered: PolicyRule {
         guard let image = context.facts.image, image.digest == context.request.image else {
             return .deny(.imageUnknown, "\(context.request.image) is not registered in the log", rule: "image")
         }
-        let evidence = Array(Set(image.chain + [image.record]))
+        let evidence = image.chain + [image.record]
         guard let provider = context.facts.provider, provider.id == image.provider else {
             return .deny(
                 .providerUnknown,
@@ -186,24 +186,39 @@ public struct RequiredAttestation: PolicyRule {
     /// Denies with `attestation.missing`, `attestation.stale`, `attestation.conditions_not_met` or
     /// `attestation.threshold_not_met`; cites the attestations that count.
     public func evaluate(_ context: PolicyContext) -> RuleResult {
-        let what = requirement.predicateType.map { "a \($0) attestation" } ?? "an attestation"
-        let candidates = context.evidence.latest.values.filter(isAcceptable)
-            .sorted { ($0.logIndex, $0.record) < ($1.logIndex, $1.record) }
-        let current = candidates.filter { !$0.withdrawn && !$0.superseded && $0.integratedAt <= context.request.time }
-        let fresh = current.filter { isFresh($0, at: context.request.time) }
-        let qualifying = fresh.filter { failedCondition($0) == nil }
-        let auditors = Set(qualifying.map(\.auditor))
-        if auditors.count >= requirement.threshold {
-            return RuleResult(evidence: qualifying.map(\.record))
+        let time = context.request.time
+        let candidates = context.evidence.latest(ofType: requirement.predicateType)
+        var auditors: [String] = []
+        var qualifying: [RecordID] = []
+        for attestation in candidates
+        where isAcceptable(attestation) && isCurrent(attestation, at: time) && isFresh(attestation, at: time)
+            && failedCondition(attestation) == nil
+        {
+            qualifying.append(attestation.record)
+            if !auditors.contains(attestation.auditor) { auditors.append(attestation.auditor) }
         }
+        if auditors.count >= requirement.threshold { return RuleResult(evidence: qualifying) }
+        return explainFailure(candidates.filter(isAcceptable), auditors: auditors, qualifying: qualifying, at: time)
+    }
+
+    /// The deny, with the most informative reason.
+    private func explainFailure(
+        _ candidates: [AttestationFact],
+        auditors: [String],
+        qualifying: [RecordID],
+        at time: Int64
+    ) -> RuleResult {
+        let what = requirement.predicateType.map { "a \($0) attestation" } ?? "an attestation"
         if !auditors.isEmpty {
             return .deny(
                 .attestationThresholdNotMet,
                 "\(what) from \(requirement.threshold) distinct acceptable auditors is required; only \(auditors.sorted().joined(separator: ", ")) qualify",
                 rule: rule,
-                evidence: qualifying.map(\.record)
+                evidence: qualifying
             )
         }
+        let current = candidates.filter { isCurrent($0, at: time) }
+        let fresh = current.filter { isFresh($0, at: time) }
         if let failing = fresh.first, let condition = failedCondition(failing) {
             return .deny(
                 .attestationConditionsNotMet,
@@ -215,7 +230,7 @@ public struct RequiredAttestation: PolicyRule {
         if let stale = current.last, let maxAge = requirement.maxAge {
             return .deny(
                 .attestationStale,
-                "\(what) no older than \(maxAge) is required; the latest from \"\(stale.auditor)\" was integrated \(AgeText.days(context.request.time - stale.integratedAt)) ago",
+                "\(what) no older than \(maxAge) is required; the latest from \"\(stale.auditor)\" was integrated \(AgeText.days(time - stale.integratedAt)) ago",
                 rule: rule,
                 evidence: [stale.record]
             )
@@ -226,6 +241,11 @@ public struct RequiredAttestation: PolicyRule {
             ? "there is none"
             : "the latest (\(retracted.map(\.record.description).joined(separator: ", "))) is withdrawn or superseded"
         return .deny(.attestationMissing, "\(what) is required; \(detail)", rule: rule)
+    }
+
+    /// Neither withdrawn nor superseded, and integrated by the request time.
+    private func isCurrent(_ attestation: AttestationFact, at time: Int64) -> Bool {
+        !attestation.withdrawn && !attestation.superseded && attestation.integratedAt <= time
     }
 
     private func isAcceptable(_ attestation: AttestationFact) -> Bool {
