@@ -135,7 +135,9 @@ public struct RuleSequence<First: PolicyRule, Second: PolicyRule>: PolicyRule {
 
     /// Both results, merged.
     public func evaluate(_ context: PolicyContext) -> RuleResult {
-        first.evaluate(context).merging(second.evaluate(context))
+        var result = first.evaluate(context)
+        result.merge(second.evaluate(context))
+        return result
     }
 }
 

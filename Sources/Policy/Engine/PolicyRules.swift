@@ -184,21 +184,23 @@ public struct RequiredAttestation: PolicyRule {
     }
 
     /// Denies with `attestation.missing`, `attestation.stale`, `attestation.conditions_not_met` or
-    /// `attestation.threshold_not_met`; cites the attestations that count.
+    /// `attestation.threshold_not_met`; cites the attestations that count (when met, the newest qualifying
+    /// attestation of each of `threshold` distinct auditors).
     public func evaluate(_ context: PolicyContext) -> RuleResult {
         let time = context.request.time
         let candidates = context.evidence.latest(ofType: requirement.predicateType)
         var auditors: [String] = []
         var qualifying: [RecordID] = []
-        for attestation in candidates
+        // Newest first; stop at `threshold` distinct auditors: the evidence is the newest that suffice.
+        for attestation in candidates.reversed()
         where isAcceptable(attestation) && isCurrent(attestation, at: time) && isFresh(attestation, at: time)
-            && failedCondition(attestation) == nil
+            && failedCondition(attestation) == nil && !auditors.contains(attestation.auditor)
         {
             qualifying.append(attestation.record)
-            if !auditors.contains(attestation.auditor) { auditors.append(attestation.auditor) }
+            auditors.append(attestation.auditor)
+            if auditors.count >= requirement.threshold { return RuleResult(evidence: qualifying) }
         }
-        if auditors.count >= requirement.threshold { return RuleResult(evidence: qualifying) }
-        return explainFailure(candidates.filter(isAcceptable), auditors: auditors, qualifying: qualifying, at: time)
+        return explainFailure(Array(candidates.filter(isAcceptable)), auditors: auditors, qualifying: qualifying, at: time)
     }
 
     /// The deny, with the most informative reason.
