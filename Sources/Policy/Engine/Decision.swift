@@ -150,7 +150,9 @@ public struct BreakGlassUse: Sendable, Hashable, Codable {
 
 /// The evidence a decision rests on.
 public struct DecisionEvidence: Sendable, Hashable, Codable {
-    /// The records the rules read (image chain, revocations, deprecations, counting attestations, grants), sorted.
+    /// The records the decision rests on, sorted: the image chain, revocation and deprecation, for each met
+    /// attestation requirement the newest qualifying attestation of each of `threshold` distinct auditors (for
+    /// an unmet one, those that did qualify or the one that failed), the break-glass grant.
     public var records: [RecordID]
     /// The provider's reputation snapshot.
     public var reputation: ReputationSnapshot?
