@@ -68,6 +68,17 @@ struct PolicyTestSuiteTests {
         #expect(duplicateError?.field == "cases[1].name")
         #expect(duplicateError?.line == 14)
 
+        let misspelt = Self.caseFile.replacingOccurrences(of: "privilege: full", with: "privilige: full")
+        let misspeltError = #expect(throws: PolicyError.self) { try PolicyTestSuite.parse(misspelt) }
+        #expect(misspeltError?.code == .unknownField)
+        #expect(misspeltError?.field == "cases[0].expect.privilige")
+        #expect(misspeltError?.line == 11)
+
+        let deepTypo = Self.caseFile.replacingOccurrences(of: "key_valid: true", with: "key_vaild: true")
+        let deepError = #expect(throws: PolicyError.self) { try PolicyTestSuite.parse(deepTypo) }
+        #expect(deepError?.field == "cases[0].facts.provider.key_vaild")
+        #expect(deepError?.line == 6)
+
         let duplicateKey = Self.caseFile.replacingOccurrences(of: "effect: allow\n", with: "effect: allow\n      effect: deny\n")
         let keyError = #expect(throws: PolicyError.self) { try PolicyTestSuite.parse(duplicateKey) }
         #expect(keyError?.code == .duplicateKey)

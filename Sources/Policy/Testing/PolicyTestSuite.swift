@@ -17,9 +17,11 @@ public struct PolicyTestSuite: Sendable, Hashable {
     /// Creates a suite.
     public init(cases: [PolicyTestCase]) { self.cases = cases }
 
-    /// Parses a case file; errors name the line and field.
+    /// Parses a case file; errors name the line and field. Unknown fields are refused (a misspelt expectation
+    /// would otherwise go unchecked), except under the top-level `definitions`, a place for YAML anchors.
     public static func parse(_ text: String) throws(PolicyError) -> PolicyTestSuite {
         let root = try YAMLReader.root(text)
+        try CaseSchema.file.check(root, path: "")
         do {
             let file = try YAMLDecoder().decode(CaseFile.self, from: root)
             var names: Set<String> = []
@@ -218,5 +220,77 @@ public struct PolicyTestReport: Sendable, Hashable {
         }
         lines.append("\(passed) passed, \(failed) failed")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// The fields a case file may have, checked before decoding so that an unknown one is named with its line.
+private indirect enum CaseSchema: Sendable {
+    case object([String: CaseSchema])
+    case list(CaseSchema)
+    case any
+
+    static let match = CaseSchema.object(["users": .any, "groups": .any, "projects": .any, "environments": .any])
+    static let facts = CaseSchema.object([
+        "image": .object([
+            "record": .any, "digest": .any, "provider": .any, "chain": .any, "chain_valid": .any,
+            "revocation": .object(["record": .any, "inherited_from": .any, "effective_at": .any]),
+            "deprecation": .object(["record": .any, "at": .any]), "versions_behind": .any,
+        ]),
+        "provider": .object(["id": .any, "suspended": .any, "key_valid": .any]),
+        "reputation": .object([
+            "provider": .any, "score": .any, "confidence": .any, "band90_low": .any, "band90_high": .any,
+            "parameter_version": .any,
+        ]),
+        "attestations": .list(
+            .object([
+                "record": .any, "subject": .any, "predicate_type": .any, "auditor": .any, "integrated_at": .any,
+                "log_index": .any, "withdrawn": .any, "superseded": .any, "result": .any, "score": .any,
+                "findings": .object(["critical": .any, "high": .any, "medium": .any, "low": .any]),
+            ])
+        ),
+        "break_glass": .list(
+            .object([
+                "record": .any, "granted_by": .any, "reason": .any, "scope": match, "images": .any,
+                "not_before": .any, "expires_at": .any, "privilege": .any,
+            ])
+        ),
+        "checkpoint": .object(["size": .any, "root_hash": .any]),
+    ])
+    static let file = CaseSchema.object([
+        "definitions": .any,
+        "cases": .list(
+            .object([
+                "name": .any,
+                "request": .object([
+                    "user": .any, "groups": .any, "project": .any, "environment": .any, "image": .any, "time": .any,
+                ]),
+                "facts": facts,
+                "expect": .object(["effect": .any, "privilege": .any, "codes": .any, "required_checks": .any]),
+            ])
+        ),
+    ])
+
+    /// Refuses the first field of `node` (depth first) this schema does not name. Type errors are left to decoding.
+    func check(_ node: Node, path: String) throws(PolicyError) {
+        switch (self, node) {
+        case (.object(let fields), .mapping(let mapping)):
+            for (key, value) in mapping {
+                let name = key.string ?? ""
+                let field = path.isEmpty ? name : "\(path).\(name)"
+                guard let schema = fields[name] else {
+                    throw PolicyError(
+                        code: .unknownField,
+                        line: key.mark?.line,
+                        column: key.mark?.column,
+                        field: field,
+                        message: "unknown field"
+                    )
+                }
+                try schema.check(value, path: field)
+            }
+        case (.list(let element), .sequence(let sequence)):
+            for (index, value) in sequence.enumerated() { try element.check(value, path: "\(path)[\(index)]") }
+        default: break
+        }
     }
 }
