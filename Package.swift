@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "Provenance", targets: ["Provenance"]),
         .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Policy", targets: ["Policy"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
         .library(name: "TrustServer", targets: ["TrustServer"]),
         .library(name: "VMTrustTesting", targets: ["VMTrustTesting"]),
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // Pure: RFC 6962 trees, C2SP signed notes, checkpoints, tiles, tlog-proof. No I/O.
@@ -44,6 +46,16 @@ let package = Package(
             dependencies: [
                 "TransparencyLog",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Pure: policy documents (YAML/JSON, validated, canonical form) and the decision engine.
+        .target(
+            name: "Policy",
+            dependencies: [
+                "Provenance",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strictSettings
         ),
@@ -136,6 +148,11 @@ let package = Package(
             name: "ProvenanceTests",
             dependencies: ["Provenance", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: ["Policy", "Provenance"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -59,6 +59,17 @@ let package = Package(
             path: "Benchmarks/LedgerBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Issue 6: in-process policy evaluation (PolicyEngine.evaluate) of a 20-rule scope.
+        .executableTarget(
+            name: "PolicyBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Policy", package: "vmtrust"),
+                .product(name: "Provenance", package: "vmtrust"),
+            ],
+            path: "Benchmarks/PolicyBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
             // Issue 3: GET /v1/images/{digest} through the real route at 1,000 and 1,000,000
         // provenance records, probes of lineage depth 1, 10 and 100.
         .executableTarget(

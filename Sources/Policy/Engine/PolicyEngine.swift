@@ -1,0 +1,134 @@
+import Crypto
+import Provenance
+
+/// Evaluates requests: a pure, deterministic function of the policy, the request and the facts.
+public enum PolicyEngine {
+    /// The decision for `request` under `policy`, given `facts` (docs/POLICY-LANGUAGE.md, "Evaluation").
+    ///
+    /// 1. The most specific matching scope is chosen; its rules all run and merge: the most restrictive effect,
+    ///    the least privilege (the policy's top privilege when no rule caps it), the union of checks, every reason.
+    ///    That is the `evaluated` outcome.
+    /// 2. If it is a deny in an enforce scope and a verified break-glass grant covers the request, the effect becomes
+    ///    `allow_with_conditions` (allowed, never more than an unconditional allow, so ignoring evidence still
+    ///    cannot raise the effect) at the grant's privilege (default: the least), with the rules' checks;
+    ///    `break_glass` lists the deny codes still unmet, and the decision must be recorded.
+    ///    (Warn and dry-run scopes deny nothing, so they never use a grant.)
+    /// 3. The scope's mode applies: `enforce` keeps the outcome; `warn` turns a deny into `allow` (at the
+    ///    privilege the rules computed, with their checks) and reports the deny reasons as `warnings`; `dry_run`
+    ///    answers `allow` at the top privilege with no checks.
+    public static func evaluate(_ policy: Policy, _ request: AuthorizationRequest, _ facts: PolicyFacts) -> Decision {
+        let document = policy.document
+        let privileges = document.privileges
+        let index = policy.scopeIndex(for: request)
+        let scope = document.scopes[index]
+        let context = PolicyContext(request: request, facts: facts, privileges: privileges)
+        let result = policy.compiled[index].evaluate(context)
+
+        let rank = { (privilege: String) in privileges.firstIndex(of: privilege) ?? privileges.count }
+        let computedPrivilege = result.privilegeCaps.max { rank($0) < rank($1) } ?? privileges.first ?? ""
+        let checks = unique(result.requiredChecks)
+        let effect = result.effect ?? .allow
+        let evaluated = Outcome(effect: effect, privilege: effect == .deny ? nil : computedPrivilege, requiredChecks: checks)
+
+        var outcome = evaluated
+        var reasons = result.reasons
+        var evidence = result.evidence
+        var breakGlass: BreakGlassUse?
+        if effect == .deny, scope.mode == .enforce, let grant = coveringGrant(facts.breakGlass, request) {
+            let missing = Array(Set(reasons.filter { $0.effect == .deny }.map(\.code))).sorted()
+            breakGlass = BreakGlassUse(
+                grant: grant.record,
+                grantedBy: grant.grantedBy,
+                reason: grant.reason,
+                expiresAt: grant.expiresAt,
+                missing: missing
+            )
+            let privilege = grant.privilege.flatMap { privileges.contains($0) ? $0 : nil } ?? privileges.last ?? ""
+            outcome = Outcome(effect: .allowWithConditions, privilege: privilege, requiredChecks: checks)
+            reasons.append(
+                Reason(
+                    code: .breakGlassUsed,
+                    message:
+                        "break-glass grant \(grant.record) by \"\(grant.grantedBy)\" (\(grant.reason)) overrides: \(missing.map(\.rawValue).joined(separator: ", "))",
+                    rule: "break_glass",
+                    effect: .allowWithConditions
+                )
+            )
+            evidence.append(grant.record)
+        }
+
+        var warnings: [Reason] = []
+        switch scope.mode {
+        case .enforce: break
+        case .warn:
+            if outcome.effect == .deny {
+                warnings = reasons.filter { $0.effect == .deny }
+                outcome = Outcome(effect: .allow, privilege: computedPrivilege, requiredChecks: checks)
+            }
+        case .dryRun:
+            outcome = Outcome(effect: .allow, privilege: privileges.first, requiredChecks: [])
+        }
+
+        let reference = PolicyReference(name: document.name, version: document.version, digest: policy.digest, scope: scope.name)
+        return Decision(
+            decisionID: decisionID(policyDigest: policy.digest, request: request, checkpoint: facts.checkpoint),
+            effect: outcome.effect,
+            privilege: outcome.privilege,
+            requiredChecks: outcome.requiredChecks,
+            mode: scope.mode,
+            evaluated: evaluated,
+            reasons: reasons,
+            warnings: warnings,
+            breakGlass: breakGlass,
+            record: breakGlass != nil || document.recordDecisions,
+            evidence: DecisionEvidence(
+                records: sortedUnique(evidence),
+                reputation: facts.reputation,
+                checkpoint: facts.checkpoint
+            ),
+            policy: reference,
+            request: request
+        )
+    }
+
+    /// The decision id: lowercase hex SHA-256 of the canonical JSON
+    /// `{"checkpoint":{"root_hash":…,"size":…},"policy":"sha256:…","request":{…}}` (request groups sorted and
+    /// deduplicated). The same policy, request and log state give the same id, on the server and offline.
+    public static func decisionID(policyDigest: String, request: AuthorizationRequest, checkpoint: CheckpointReference) -> String
+    {
+        let input = CanonicalJSON.object([
+            ("checkpoint", checkpoint.canonical),
+            ("policy", .string(policyDigest)),
+            ("request", request.canonical),
+        ])
+        return SHA256.hash(data: input.bytes).lowercaseHex
+    }
+
+    /// Among the grants covering `request`, the one expiring last (ties: the greatest record id).
+    private static func coveringGrant(_ grants: [BreakGlassGrant], _ request: AuthorizationRequest) -> BreakGlassGrant? {
+        grants.filter { $0.covers(request) }.max { ($0.expiresAt, $0.record) < ($1.expiresAt, $1.record) }
+    }
+
+    /// `records` sorted (as ``RecordID`` orders them: by digest bytes) without repeats.
+    private static func sortedUnique(_ records: [RecordID]) -> [RecordID] {
+        var out: [RecordID] = []
+        out.reserveCapacity(records.count)
+        for record in records.sorted(by: digestPrecedes) where out.last?.digest != record.digest { out.append(record) }
+        return out
+    }
+
+    /// `RecordID`'s order, without the generic sequence machinery (decisions sort a hundred ids or so).
+    private static func digestPrecedes(_ lhs: RecordID, _ rhs: RecordID) -> Bool {
+        lhs.digest.withUnsafeBufferPointer { a in
+            rhs.digest.withUnsafeBufferPointer { b in
+                for index in 0..<min(a.count, b.count) where a[index] != b[index] { return a[index] < b[index] }
+                return a.count < b.count
+            }
+        }
+    }
+
+    private static func unique(_ values: [String]) -> [String] {
+        var seen: Set<String> = []
+        return values.filter { seen.insert($0).inserted }
+    }
+}
