@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "Provenance", targets: ["Provenance"]),
+        .library(name: "Reputation", targets: ["Reputation"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
         .library(name: "TrustServer", targets: ["TrustServer"]),
@@ -45,6 +46,12 @@ let package = Package(
                 "TransparencyLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Pure: reputation engine (decayed evidence, caps, SLA obligations, damping). No I/O, no clock.
+        .target(
+            name: "Reputation",
+            dependencies: ["Provenance"],
             swiftSettings: strictSettings
         ),
         // Store protocol, sequencer, checkpoint publishing.
@@ -133,6 +140,11 @@ let package = Package(
             name: "ProvenanceTests",
             dependencies: ["Provenance", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")],
             resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ReputationTests",
+            dependencies: ["Reputation", "Provenance"],
             swiftSettings: strictSettings
         ),
         .testTarget(
