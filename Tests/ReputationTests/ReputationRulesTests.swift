@@ -368,3 +368,53 @@ import Testing
         #expect(ReputationChange.provider(ProviderReputation(id: "acme")).key == "acme")
     }
 }
+
+@Suite struct ParameterRecordTests {
+    @Test func defaultsRoundTripThroughARecord() throws {
+        let values = ReputationParameters.defaults.recordValues
+        #expect(values.count == ReputationParameters.recordNames.count)
+        #expect(values.first { $0.name == "weights.sec" }?.thousandths == 400)
+        #expect(values.first { $0.name == "halfLives.security" }?.thousandths == 180_000)
+        #expect(values.first { $0.name == "compliance.certificationWeights.fedRAMPHigh" }?.thousandths == 3000)
+        #expect(values.first { $0.name == "bandZ" }?.thousandths == 1645)
+        let record = Record.reputationParameters(ReputationParametersRecord(version: 1, parameters: values, time: T.t0))
+        guard
+            case .reputationParameters(let decoded) = try Record.decode(
+                payloadType: record.payloadType,
+                payload: record.encoded()
+            )
+        else {
+            Issue.record("not a parameters record")
+            return
+        }
+        #expect(try ReputationParameters(record: decoded) == .defaults)
+    }
+
+    @Test func aPartialRecordChangesOnlyWhatItNames() throws {
+        let record = ReputationParametersRecord(
+            version: 2,
+            parameters: [
+                .init(name: "halfLives.feedback", thousandths: 45_000), .init(name: "feedback.channelCap", thousandths: 12_500),
+            ],
+            time: T.t0
+        )
+        var expected = ReputationParameters.defaults
+        expected.version = 2
+        expected.halfLives.feedback = 45
+        expected.feedback.channelCap = 12.5
+        #expect(try ReputationParameters(record: record) == expected)
+    }
+
+    @Test func badRecordsAreRefused() {
+        let unknown = ReputationParametersRecord(version: 2, parameters: [.init(name: "weights.xyz", thousandths: 1)], time: 0)
+        #expect(throws: ParameterRecordError(name: "weights.xyz", message: "not a reputation parameter")) {
+            try ReputationParameters(record: unknown)
+        }
+        let fractionalDays = ReputationParametersRecord(
+            version: 2,
+            parameters: [.init(name: "feedback.changeIntervalDays", thousandths: 30_500)],
+            time: 0
+        )
+        #expect(throws: ParameterRecordError.self) { try ReputationParameters(record: fractionalDays) }
+    }
+}
