@@ -25,131 +25,125 @@ enum RecordsFixture {
 
     static let sampleID = RecordID("sha256:" + String(repeating: "ab", count: 32))!
 
-    /// One record of every kind, with every optional field present where there is one; golden file name first.
-    static let golden: [(String, Record)] =
-        [
-            (
-                "genesis",
-                .genesis(
-                    GenesisRecord(
-                        adminKeys: [admin1.publicKey, admin2.publicKey],
-                        threshold: 2,
-                        origin: "vmtrust.local/log",
-                        time: t0
-                    )
+    /// One record of every kind, with every optional field present where there is one; golden file name first
+    /// (the reputation evidence kinds come from EvidenceRecordsTestSupport.swift).
+    static let golden: [(String, Record)] = withEvidence([
+        (
+            "genesis",
+            .genesis(
+                GenesisRecord(
+                    adminKeys: [admin1.publicKey, admin2.publicKey],
+                    threshold: 2,
+                    origin: "vmtrust.local/log",
+                    time: t0
                 )
-            ),
-            (
-                "provider-onboard",
-                .providerOnboard(
-                    ProviderOnboardRecord(
-                        id: "acme",
-                        displayName: "Acme Images \"Ltd\" — Zürich",
-                        keys: [
-                            KeyGrant(key: acmeKey.publicKey),
-                            KeyGrant(key: acmeOtherKey.publicKey, validFrom: t0, validUntil: t0 + 365 * 24 * hour),
-                        ],
-                        initialReputation: 70,
-                        time: t0 + 1
-                    )
+            )
+        ),
+        (
+            "provider-onboard",
+            .providerOnboard(
+                ProviderOnboardRecord(
+                    id: "acme",
+                    displayName: "Acme Images \"Ltd\" — Zürich",
+                    keys: [
+                        KeyGrant(key: acmeKey.publicKey),
+                        KeyGrant(key: acmeOtherKey.publicKey, validFrom: t0, validUntil: t0 + 365 * 24 * hour),
+                    ],
+                    initialReputation: 70,
+                    time: t0 + 1
                 )
-            ),
-            (
-                "provider-update",
-                .providerUpdate(
-                    ProviderUpdateRecord(
-                        id: "acme",
-                        displayName: "Acme Images",
-                        addKeys: [KeyGrant(key: acmeNextKey.publicKey, validFrom: t0 + hour)],
-                        retireKeys: [acmeOtherKey.publicKey.keyID],
-                        suspended: false,
-                        time: t0 + 2
-                    )
+            )
+        ),
+        (
+            "provider-update",
+            .providerUpdate(
+                ProviderUpdateRecord(
+                    id: "acme",
+                    displayName: "Acme Images",
+                    addKeys: [KeyGrant(key: acmeNextKey.publicKey, validFrom: t0 + hour)],
+                    retireKeys: [acmeOtherKey.publicKey.keyID],
+                    suspended: false,
+                    time: t0 + 2
                 )
-            ),
-            (
-                "key-rotation",
-                .keyRotation(
-                    KeyRotationRecord(
-                        provider: "acme",
-                        oldKeyID: acmeKey.publicKey.keyID,
-                        newKey: acmeNextKey.publicKey,
-                        effectiveAt: t0 + hour,
-                        time: t0 + 3
-                    )
+            )
+        ),
+        (
+            "key-rotation",
+            .keyRotation(
+                KeyRotationRecord(
+                    provider: "acme",
+                    oldKeyID: acmeKey.publicKey.keyID,
+                    newKey: acmeNextKey.publicKey,
+                    effectiveAt: t0 + hour,
+                    time: t0 + 3
                 )
-            ),
-            (
-                "key-revocation",
-                .keyRevocation(
-                    KeyRevocationRecord(
-                        provider: "acme",
-                        keyID: acmeKey.publicKey.keyID,
-                        effectiveAt: t0 - hour,
-                        reason: "key compromised",
-                        time: t0 + 4
-                    )
+            )
+        ),
+        (
+            "key-revocation",
+            .keyRevocation(
+                KeyRevocationRecord(
+                    provider: "acme",
+                    keyID: acmeKey.publicKey.keyID,
+                    effectiveAt: t0 - hour,
+                    reason: "key compromised",
+                    time: t0 + 4
                 )
-            ),
-            ("user-register", .userRegister(UserRegisterRecord(id: "alice", key: userKey.publicKey, time: t0 + 5))),
-            (
-                "image-register",
-                .imageRegister(
-                    ImageRegisterRecord(
-                        digest: digest(0x0A),
-                        provider: "acme",
-                        name: "ubuntu-24.04-server",
-                        format: .qcow2,
-                        size: 2_147_483_648,
-                        initialReputation: 70,
-                        time: t0 + 6
-                    )
+            )
+        ),
+        ("user-register", .userRegister(UserRegisterRecord(id: "alice", key: userKey.publicKey, time: t0 + 5))),
+        (
+            "image-register",
+            .imageRegister(
+                ImageRegisterRecord(
+                    digest: digest(0x0A),
+                    provider: "acme",
+                    name: "ubuntu-24.04-server",
+                    format: .qcow2,
+                    size: 2_147_483_648,
+                    initialReputation: 70,
+                    time: t0 + 6
                 )
-            ),
-            (
-                "image-modify",
-                .imageModify(
-                    ImageModifyRecord(
-                        digest: digest(0x0B),
-                        provider: "acme",
-                        previous: sampleID,
-                        change: .patch,
-                        description: "CVE-2026-0001: openssl 3.0.14\n\tand \\ \"quoted\" / é",
-                        build: BuildDetails(builder: "packer 1.11", inputs: [digest(0x0A), "https://example.com/ks.cfg"]),
-                        time: t0 + 7
-                    )
+            )
+        ),
+        (
+            "image-modify",
+            .imageModify(
+                ImageModifyRecord(
+                    digest: digest(0x0B),
+                    provider: "acme",
+                    previous: sampleID,
+                    change: .patch,
+                    description: "CVE-2026-0001: openssl 3.0.14\n\tand \\ \"quoted\" / é",
+                    build: BuildDetails(builder: "packer 1.11", inputs: [digest(0x0A), "https://example.com/ks.cfg"]),
+                    time: t0 + 7
                 )
-            ),
-            (
-                "image-revoke",
-                .imageRevoke(
-                    ImageRevokeRecord(
-                        provider: "acme",
-                        target: sampleID,
-                        reason: "backdoored build host",
-                        inherit: true,
-                        effectiveAt: t0 + 24 * hour,
-                        time: t0 + 8
-                    )
+            )
+        ),
+        (
+            "image-revoke",
+            .imageRevoke(
+                ImageRevokeRecord(
+                    provider: "acme",
+                    target: sampleID,
+                    reason: "backdoored build host",
+                    inherit: true,
+                    effectiveAt: t0 + 24 * hour,
+                    time: t0 + 8
                 )
-            ),
-            (
-                "image-restore",
-                .imageRestore(ImageRestoreRecord(provider: "acme", target: sampleID, reason: "false alarm", time: t0 + 9))
-            ),
-            (
-                "image-deprecate",
-                .imageDeprecate(
-                    ImageDeprecateRecord(
-                        provider: "acme",
-                        target: sampleID,
-                        after: t0 + 30 * 24 * hour,
-                        reason: "EOL",
-                        time: t0 + 10
-                    )
-                )
-            ),
-        ] + evidenceGolden
+            )
+        ),
+        (
+            "image-restore",
+            .imageRestore(ImageRestoreRecord(provider: "acme", target: sampleID, reason: "false alarm", time: t0 + 9))
+        ),
+        (
+            "image-deprecate",
+            .imageDeprecate(
+                ImageDeprecateRecord(provider: "acme", target: sampleID, after: t0 + 30 * 24 * hour, reason: "EOL", time: t0 + 10)
+            )
+        ),
+    ])
 
     static func goldenBytes(_ name: String) throws -> [UInt8] {
         let url = try #require(
