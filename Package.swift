@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "Provenance", targets: ["Provenance"]),
+        .library(name: "Reputation", targets: ["Reputation"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Policy", targets: ["Policy"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
@@ -47,6 +48,12 @@ let package = Package(
                 "TransparencyLog",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Pure: reputation engine (decayed evidence, caps, SLA obligations, damping). No I/O, no clock.
+        .target(
+            name: "Reputation",
+            dependencies: ["Provenance"],
             swiftSettings: strictSettings
         ),
         // Pure: policy documents (YAML/JSON, validated, canonical form) and the decision engine.
@@ -153,6 +160,11 @@ let package = Package(
         .testTarget(
             name: "PolicyTests",
             dependencies: ["Policy", "Provenance"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ReputationTests",
+            dependencies: ["Reputation", "Provenance"],
             swiftSettings: strictSettings
         ),
         .testTarget(

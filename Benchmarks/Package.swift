@@ -88,5 +88,16 @@ let package = Package(
             path: "Benchmarks/ProvenanceBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Issue 5: the pure reputation engine, per event and per score read, at 1,000 and 1,000,000 prior events.
+        .executableTarget(
+            name: "ReputationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Provenance", package: "vmtrust"),
+                .product(name: "Reputation", package: "vmtrust"),
+            ],
+            path: "Benchmarks/ReputationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

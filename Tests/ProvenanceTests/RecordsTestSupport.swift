@@ -25,8 +25,9 @@ enum RecordsFixture {
 
     static let sampleID = RecordID("sha256:" + String(repeating: "ab", count: 32))!
 
-    /// One record of every kind, with every optional field present where there is one; golden file name first.
-    static let golden: [(String, Record)] = [
+    /// One record of every kind, with every optional field present where there is one; golden file name first
+    /// (the reputation evidence kinds come from EvidenceRecordsTestSupport.swift).
+    static let golden: [(String, Record)] = withEvidence([
         (
             "genesis",
             .genesis(
@@ -142,7 +143,7 @@ enum RecordsFixture {
                 ImageDeprecateRecord(provider: "acme", target: sampleID, after: t0 + 30 * 24 * hour, reason: "EOL", time: t0 + 10)
             )
         ),
-    ]
+    ])
 
     static func goldenBytes(_ name: String) throws -> [UInt8] {
         let url = try #require(

@@ -22,6 +22,7 @@ public struct ProvenanceRules: Sendable {
         NotAlreadyRecorded()
         TimeWithinSkew(skew: skew)
         GovernanceOrder()
+        KindAdmitted()
         ProviderPresence()
         GenesisSignatures()
         AdminSignatures()
@@ -165,6 +166,10 @@ public struct ProvenanceRules: Sendable {
             changes.append(.recordRestored(restore.target))
         case .imageDeprecate(let deprecate):
             changes.append(.recordDeprecated(deprecate.target, DeprecationState(record: id, after: deprecate.after)))
+        case .vulnerabilityReport, .vulnerabilityResolution, .incidentReport, .incidentResponse, .userFeedback,
+            .feedbackTriage, .certifierOnboard, .complianceCertification, .certificationRevocation, .reputationParameters:
+            // Refused by `KindAdmitted` until their rules are wired.
+            break
         }
         return changes
     }

@@ -28,6 +28,26 @@ public enum Record: Sendable, Hashable {
     case imageRestore(ImageRestoreRecord)
     /// `image-deprecate`.
     case imageDeprecate(ImageDeprecateRecord)
+    /// `vulnerability-report`.
+    case vulnerabilityReport(VulnerabilityReportRecord)
+    /// `vulnerability-resolution`.
+    case vulnerabilityResolution(VulnerabilityResolutionRecord)
+    /// `incident-report`.
+    case incidentReport(IncidentReportRecord)
+    /// `incident-response`.
+    case incidentResponse(IncidentResponseRecord)
+    /// `user-feedback`.
+    case userFeedback(UserFeedbackRecord)
+    /// `feedback-triage`.
+    case feedbackTriage(FeedbackTriageRecord)
+    /// `certifier-onboard`.
+    case certifierOnboard(CertifierOnboardRecord)
+    /// `compliance-certification`.
+    case complianceCertification(ComplianceCertificationRecord)
+    /// `certification-revocation`.
+    case certificationRevocation(CertificationRevocationRecord)
+    /// `reputation-parameters`.
+    case reputationParameters(ReputationParametersRecord)
 
     /// The record format version written in `"v"`.
     public static let version: Int64 = 1
@@ -71,6 +91,16 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke: record = .imageRevoke(try ImageRevokeRecord(&reader))
         case .imageRestore: record = .imageRestore(try ImageRestoreRecord(&reader))
         case .imageDeprecate: record = .imageDeprecate(try ImageDeprecateRecord(&reader))
+        case .vulnerabilityReport: record = .vulnerabilityReport(try VulnerabilityReportRecord(&reader))
+        case .vulnerabilityResolution: record = .vulnerabilityResolution(try VulnerabilityResolutionRecord(&reader))
+        case .incidentReport: record = .incidentReport(try IncidentReportRecord(&reader))
+        case .incidentResponse: record = .incidentResponse(try IncidentResponseRecord(&reader))
+        case .userFeedback: record = .userFeedback(try UserFeedbackRecord(&reader))
+        case .feedbackTriage: record = .feedbackTriage(try FeedbackTriageRecord(&reader))
+        case .certifierOnboard: record = .certifierOnboard(try CertifierOnboardRecord(&reader))
+        case .complianceCertification: record = .complianceCertification(try ComplianceCertificationRecord(&reader))
+        case .certificationRevocation: record = .certificationRevocation(try CertificationRevocationRecord(&reader))
+        case .reputationParameters: record = .reputationParameters(try ReputationParametersRecord(&reader))
         }
         try reader.finish()
         guard record.encoded() == payload else {
@@ -102,6 +132,16 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke: .imageRevoke
         case .imageRestore: .imageRestore
         case .imageDeprecate: .imageDeprecate
+        case .vulnerabilityReport: .vulnerabilityReport
+        case .vulnerabilityResolution: .vulnerabilityResolution
+        case .incidentReport: .incidentReport
+        case .incidentResponse: .incidentResponse
+        case .userFeedback: .userFeedback
+        case .feedbackTriage: .feedbackTriage
+        case .certifierOnboard: .certifierOnboard
+        case .complianceCertification: .complianceCertification
+        case .certificationRevocation: .certificationRevocation
+        case .reputationParameters: .reputationParameters
         }
     }
 
@@ -122,13 +162,23 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke(let r): r.time
         case .imageRestore(let r): r.time
         case .imageDeprecate(let r): r.time
+        case .vulnerabilityReport(let r): r.time
+        case .vulnerabilityResolution(let r): r.time
+        case .incidentReport(let r): r.time
+        case .incidentResponse(let r): r.time
+        case .userFeedback(let r): r.time
+        case .feedbackTriage(let r): r.time
+        case .certifierOnboard(let r): r.time
+        case .complianceCertification(let r): r.time
+        case .certificationRevocation(let r): r.time
+        case .reputationParameters(let r): r.time
         }
     }
 
     /// The provider the record is about (provider records, key records, image records), else `nil`.
     public var provider: String? {
         switch self {
-        case .genesis, .userRegister: nil
+        case .genesis, .userRegister, .feedbackTriage, .certifierOnboard, .reputationParameters: nil
         case .providerOnboard(let r): r.id
         case .providerUpdate(let r): r.id
         case .keyRotation(let r): r.provider
@@ -138,6 +188,13 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke(let r): r.provider
         case .imageRestore(let r): r.provider
         case .imageDeprecate(let r): r.provider
+        case .vulnerabilityReport(let r): r.provider
+        case .vulnerabilityResolution(let r): r.provider
+        case .incidentReport(let r): r.provider
+        case .incidentResponse(let r): r.provider
+        case .userFeedback(let r): r.provider
+        case .complianceCertification(let r): r.provider
+        case .certificationRevocation(let r): r.provider
         }
     }
 
@@ -176,6 +233,16 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke(let r): fields = r.fields
         case .imageRestore(let r): fields = r.fields
         case .imageDeprecate(let r): fields = r.fields
+        case .vulnerabilityReport(let r): fields = r.fields
+        case .vulnerabilityResolution(let r): fields = r.fields
+        case .incidentReport(let r): fields = r.fields
+        case .incidentResponse(let r): fields = r.fields
+        case .userFeedback(let r): fields = r.fields
+        case .feedbackTriage(let r): fields = r.fields
+        case .certifierOnboard(let r): fields = r.fields
+        case .complianceCertification(let r): fields = r.fields
+        case .certificationRevocation(let r): fields = r.fields
+        case .reputationParameters(let r): fields = r.fields
         }
         return CanonicalJSON.object(fields + [("time", .integer(time)), ("v", .integer(Record.version))]).bytes
     }

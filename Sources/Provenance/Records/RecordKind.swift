@@ -22,6 +22,26 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     case imageRestore = "image-restore"
     /// Marks an image record deprecated from a date.
     case imageDeprecate = "image-deprecate"
+    /// A vulnerability affecting a provider's images (reputation evidence).
+    case vulnerabilityReport = "vulnerability-report"
+    /// The provider's resolution of a vulnerability report (reputation evidence).
+    case vulnerabilityResolution = "vulnerability-resolution"
+    /// An incident at a provider (reputation evidence).
+    case incidentReport = "incident-report"
+    /// The provider's response to an incident report (reputation evidence).
+    case incidentResponse = "incident-response"
+    /// A user's rating or issue report about a provider (reputation evidence).
+    case userFeedback = "user-feedback"
+    /// Confirms or rejects a user feedback (reputation evidence).
+    case feedbackTriage = "feedback-triage"
+    /// Onboards a certifier: a trusted source of compliance certifications.
+    case certifierOnboard = "certifier-onboard"
+    /// A compliance certification of a provider (reputation evidence).
+    case complianceCertification = "compliance-certification"
+    /// Withdraws a compliance certification (reputation evidence).
+    case certificationRevocation = "certification-revocation"
+    /// Publishes a version of the reputation parameter set.
+    case reputationParameters = "reputation-parameters"
 
     /// `application/vnd.vmtrust.<kind>.v1+json`.
     public var payloadType: String { "application/vnd.vmtrust.\(rawValue).v1+json" }
@@ -39,6 +59,25 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .providerOnboard, .providerUpdate, .keyRevocation, .userRegister: .admins
         case .keyRotation: .adminsOrRotatingKeys
         case .imageRegister, .imageModify, .imageRevoke, .imageRestore, .imageDeprecate: .provider
+        case .vulnerabilityReport, .incidentReport: .reporter
+        case .vulnerabilityResolution, .incidentResponse: .provider
+        case .userFeedback: .user
+        case .feedbackTriage: .adminsOrAuditor
+        case .certifierOnboard, .reputationParameters: .admins
+        case .complianceCertification: .providerOrCertifier
+        case .certificationRevocation: .certifierOrAdmins
+        }
+    }
+
+    /// Whether the kind is reputation evidence (or its governance: certifiers, parameters), whose admission
+    /// rules are not wired yet: ``ProvenanceRules`` refuses these kinds with `kindNotAdmitted`.
+    public var isReputationEvidence: Bool {
+        switch self {
+        case .vulnerabilityReport, .vulnerabilityResolution, .incidentReport, .incidentResponse, .userFeedback,
+            .feedbackTriage, .certifierOnboard, .complianceCertification, .certificationRevocation, .reputationParameters:
+            true
+        default:
+            false
         }
     }
 
@@ -56,4 +95,14 @@ public enum SignerRole: String, Sendable, Hashable {
     case adminsOrRotatingKeys
     /// A key of the provider that owns the lineage, valid at the integration time.
     case provider
+    /// An onboarded auditor, a registered user, or the provider the record is about.
+    case reporter
+    /// The registered user the record names.
+    case user
+    /// Admins (threshold) or an onboarded auditor.
+    case adminsOrAuditor
+    /// The provider (a certificate chain) or a key of the certifier (a signed statement).
+    case providerOrCertifier
+    /// A key of the certifier the record names, or admins (threshold).
+    case certifierOrAdmins
 }

@@ -87,6 +87,8 @@ public struct RecordRejection: Error, Hashable, Sendable, CustomStringConvertibl
         public static let alreadyRevoked = Code("alreadyRevoked")
         /// The target has no direct revocation to lift.
         public static let notRevoked = Code("notRevoked")
+        /// The record's kind is defined but not admitted to the log yet (reputation evidence before its rules).
+        public static let kindNotAdmitted = Code("kindNotAdmitted")
     }
 }
 

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Every published parameter set with the time it took effect: the engine uses the version in force at each
+/// moment.
+///
+/// Decay across a publication is exact and piecewise: evidence last brought up to date at `t` and read at
+/// `now` decays by the half-life in force on each stretch of `[t, now)`. The history is one small document
+/// (one entry per publication), so this costs O(publications crossed), in practice one `exp2`.
+public struct ParameterHistory: Sendable, Hashable, Codable {
+    /// One version and the time (ms) it takes effect.
+    public struct Entry: Sendable, Hashable, Codable {
+        /// When it takes effect (ms); the defaults take effect at `Int64.min`.
+        public var effectiveFrom: Int64
+        /// The parameters.
+        public var parameters: ReputationParameters
+
+        /// Creates an entry.
+        public init(effectiveFrom: Int64, parameters: ReputationParameters) {
+            self.effectiveFrom = effectiveFrom
+            self.parameters = parameters
+        }
+    }
+
+    /// The versions in effect order (non-decreasing `effectiveFrom`); never empty.
+    public private(set) var entries: [Entry]
+
+    /// A history with `initial` in force from the beginning of time.
+    public init(initial: ReputationParameters = .defaults) {
+        self.entries = [Entry(effectiveFrom: Int64.min, parameters: initial)]
+    }
+
+    /// Publishes `parameters` from `time`. Returns `false` (and changes nothing) when the version is not greater
+    /// than the current one or `time` is before the current version's start.
+    @discardableResult
+    public mutating func publish(_ parameters: ReputationParameters, at time: Int64) -> Bool {
+        guard let last = entries.last, parameters.version > last.parameters.version, time >= last.effectiveFrom else {
+            return false
+        }
+        entries.append(Entry(effectiveFrom: time, parameters: parameters))
+        return true
+    }
+
+    /// The newest version.
+    public var current: ReputationParameters { entries[entries.count - 1].parameters }
+
+    /// The parameters in force at `time`.
+    public func parameters(at time: Int64) -> ReputationParameters {
+        var index = entries.count - 1
+        while index > 0, entries[index].effectiveFrom > time { index -= 1 }
+        return entries[index].parameters
+    }
+
+    /// The exact decay factor of `channel` from `from` to `to` (ms): Π 2^(−Δt_i/h_i) over the stretches of
+    /// `[from, to)` under each version; 1 when `to <= from`.
+    public func decay(_ channel: DecayChannel, from: Int64, to: Int64) -> Double {
+        guard to > from else { return 1 }
+        if entries.count == 1 || entries[entries.count - 1].effectiveFrom <= from {
+            return Self.factor(to - from, halfLifeDays: entries[entries.count - 1].parameters.halfLives.days(channel))
+        }
+        var exponent = 0.0
+        for (index, entry) in entries.enumerated() {
+            let start = max(from, entry.effectiveFrom)
+            let end = index + 1 < entries.count ? min(to, entries[index + 1].effectiveFrom) : to
+            guard end > start else { continue }
+            exponent += Double(end - start) / (entry.parameters.halfLives.days(channel) * Double(millisecondsPerDay))
+        }
+        return exp2(-exponent)
+    }
+
+    /// 2^(−Δt/h) with Δt in ms and h in days.
+    static func factor(_ milliseconds: Int64, halfLifeDays: Double) -> Double {
+        exp2(-Double(milliseconds) / (halfLifeDays * Double(millisecondsPerDay)))
+    }
+}
+
+/// Positive and negative evidence brought up to date at time `t`.
+public struct Mass: Sendable, Hashable, Codable {
+    /// Positive mass.
+    public var r: Double
+    /// Negative mass.
+    public var s: Double
+    /// When `r` and `s` were last brought up to date (ms).
+    public var t: Int64
+
+    /// Creates a mass.
+    public init(r: Double = 0, s: Double = 0, t: Int64 = Int64.min) {
+        self.r = r
+        self.s = s
+        self.t = t
+    }
+
+    /// The mass decayed to `time` (unchanged when `time <= t`).
+    public func decayed(to time: Int64, _ channel: DecayChannel, _ history: ParameterHistory) -> Mass {
+        guard time > t else { return self }
+        guard r != 0 || s != 0 else { return Mass(r: 0, s: 0, t: time) }
+        let f = history.decay(channel, from: t, to: time)
+        return Mass(r: r * f, s: s * f, t: time)
+    }
+
+    /// Brings the mass up to `time` and adds `Δr`, `Δs` (which may be negative: a replaced contribution).
+    public mutating func add(r dr: Double, s ds: Double, at time: Int64, _ channel: DecayChannel, _ history: ParameterHistory) {
+        self = decayed(to: max(time, t), channel, history)
+        r += dr
+        s += ds
+    }
+
+    /// r + s.
+    public var total: Double { r + s }
+}
