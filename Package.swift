@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Provenance", targets: ["Provenance"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "TrustServer", targets: ["TrustServer"]),
         .library(name: "VMTrustTesting", targets: ["VMTrustTesting"]),
         .executable(name: "vmtrust", targets: ["vmtrust"]),
@@ -30,6 +31,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.1.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.5.0"),
     ],
     targets: [
         // Pure: RFC 6962 trees, C2SP signed notes, checkpoints, tiles, tlog-proof. No I/O.
@@ -68,6 +72,20 @@ let package = Package(
                 "TransparencyLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Scale-out backend: one PostgreSQL shared by several server replicas (postgres-nio).
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Ledger",
+                "Provenance",
+                "TransparencyLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: strictSettings
         ),
@@ -110,6 +128,7 @@ let package = Package(
                 "BlobStore",
                 "TrustServer",
                 "SQLiteStore",
+                "PostgresStore",
                 "Ledger",
                 "Provenance",
                 "TransparencyLog",
@@ -120,6 +139,9 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -137,7 +159,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "SQLiteStore", "VMTrustTesting", "Provenance", "TransparencyLog"],
+            dependencies: [
+                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Provenance", "TransparencyLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
