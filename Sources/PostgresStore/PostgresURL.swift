@@ -58,7 +58,8 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL without its password.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)?sslmode=\(sslMode)" }
 
-    /// A client configuration for this URL, with at most `maximumConnections` pooled connections.
+    /// A client configuration for this URL, with at most `maximumConnections` pooled connections
+    /// and sessions that the server ends when they idle in a transaction for 5 s.
     public func clientConfiguration(maximumConnections: Int = 20) throws -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch sslMode {
@@ -75,6 +76,10 @@ public struct PostgresURL: Sendable, Hashable, CustomStringConvertible {
             tls: tls
         )
         configuration.options.maximumConnections = maximumConnections
+        // A replica that stops mid-transaction (frozen, cut off) holds the sequencing lock; the
+        // server ends such a session after 5 s so that another replica takes over. A killed
+        // replica's session ends at once (its socket closes).
+        configuration.options.additionalStartupParameters = [("idle_in_transaction_session_timeout", "5000")]
         return configuration
     }
 }

@@ -80,6 +80,35 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("A session that stops inside the sequencing transaction loses the lock within 5 s")
+    func frozenSequencer() async throws {
+        let handle = try await Backend.postgres.make()
+        let store = try #require(handle.store as? PostgresLedgerStore)
+        let ledger = try await openLedger(store)
+        let client = try TestPostgres.client()
+        let locked = AsyncStream<Void>.makeStream()
+        // A "replica" that takes the sequencing lock and then stops answering.
+        let frozen = Task {
+            try? await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: TestPostgres.logger)
+                try await connection.query(
+                    "SELECT pg_advisory_xact_lock(\(Int32(0x766D_7472)), hashtext(\(store.schema)))",
+                    logger: TestPostgres.logger
+                )
+                locked.continuation.yield()
+                try await Task.sleep(for: .seconds(30))
+            }
+        }
+        for await _ in locked.stream { break }
+        let started = ContinuousClock.now
+        let receipt = try await ledger.submit(envelope: Fixtures.envelope(1), recordID: Fixtures.recordID(1))
+        let waited = started.duration(to: .now)
+        frozen.cancel()
+        #expect(receipt.index == 0)
+        #expect(waited >= .seconds(4), "the write did not wait for the lock")
+        #expect(waited < .seconds(10), "the frozen session kept the lock for \(waited)")
+    }
+
     @Test("A replica that did not write sees the others' checkpoints, tiles and proofs")
     func readsOnAnotherReplica() async throws {
         let handle = try await Backend.postgres.make()
