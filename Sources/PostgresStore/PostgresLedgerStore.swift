@@ -10,9 +10,9 @@ import TransparencyLog
 /// The store does not own its `PostgresClient`: whoever creates the client runs it (in the
 /// server, as a service of the service group; in tests, in a task).
 ///
-/// Sequencing: ``append(_:)`` runs one transaction that first takes the transaction-scoped
-/// advisory lock of this log (`pg_advisory_xact_lock`), then reads the current size from
-/// the entries table and refuses the batch with ``LedgerError/Code/sequencingConflict`` when
+/// Sequencing: ``append(_:)`` runs one statement (the `vmtrust_append` function, in its own
+/// transaction) that first takes the transaction-scoped advisory lock of this log
+/// (`pg_advisory_xact_lock`), then reads the current size from the entries table and refuses the batch with ``LedgerError/Code/sequencingConflict`` when
 /// it does not start there. Exactly one replica extends the log at a time; a replica whose
 /// batch was built on a stale size reloads the right edge and builds it again. Indexes are
 /// computed from the stored size, never from a sequence, so they stay contiguous whatever
@@ -67,6 +67,55 @@ public final class PostgresLedgerStore: LedgerStore {
                     value BYTEA NOT NULL,
                     PRIMARY KEY (namespace, key)
                 )
+                """
+            ]
+        ),
+        (
+            // The whole append in one statement (one round trip, its own transaction). It takes
+            // the log's advisory lock, then reads the size: in a volatile function every
+            // statement has a new snapshot, so it sees every batch committed before the lock
+            // was granted. It returns -1 when the batch was written, else the current size (and
+            // writes nothing). Tables resolve in the schema the function was created in.
+            3, "append-function",
+            [
+                """
+                CREATE FUNCTION vmtrust_append(
+                    start_size BIGINT, lock_class INTEGER, lock_name TEXT,
+                    entry_idx BIGINT[], entry_record_id BYTEA[], entry_data BYTEA[],
+                    node_level SMALLINT[], node_idx BIGINT[], node_hash BYTEA[],
+                    upsert_namespace TEXT[], upsert_key TEXT[], upsert_value BYTEA[],
+                    delete_namespace TEXT[], delete_key TEXT[],
+                    checkpoint_size BIGINT, checkpoint_root BYTEA, checkpoint_note TEXT
+                ) RETURNS BIGINT
+                LANGUAGE plpgsql VOLATILE
+                SET search_path FROM CURRENT
+                AS $body$
+                DECLARE
+                    current_size BIGINT;
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(lock_class, hashtext(lock_name));
+                    SELECT COALESCE(MAX(idx) + 1, 0) INTO current_size FROM entries;
+                    IF current_size <> start_size THEN
+                        RETURN current_size;
+                    END IF;
+                    -- Only a new log appends an empty batch: another replica may have published it first.
+                    IF cardinality(entry_idx) = 0 AND EXISTS (SELECT 1 FROM checkpoints WHERE size = checkpoint_size) THEN
+                        RETURN current_size;
+                    END IF;
+                    INSERT INTO entries (idx, record_id, data)
+                        SELECT * FROM unnest(entry_idx, entry_record_id, entry_data);
+                    INSERT INTO nodes (level, idx, hash)
+                        SELECT * FROM unnest(node_level, node_idx, node_hash);
+                    INSERT INTO state (namespace, key, value)
+                        SELECT * FROM unnest(upsert_namespace, upsert_key, upsert_value)
+                        ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value;
+                    DELETE FROM state s
+                        USING unnest(delete_namespace, delete_key) AS d(namespace, key)
+                        WHERE s.namespace = d.namespace AND s.key = d.key;
+                    INSERT INTO checkpoints (size, root, note) VALUES (checkpoint_size, checkpoint_root, checkpoint_note);
+                    RETURN -1;
+                END
+                $body$
                 """
             ]
         ),
@@ -325,105 +374,41 @@ public final class PostgresLedgerStore: LedgerStore {
                 }
             }
         }
-        let entryIndexes = batch.entries.map { Int64($0.entry.index) }
-        let recordIDs = batch.entries.map { ByteBuffer(bytes: $0.recordID.digest) }
-        let data = batch.entries.map { ByteBuffer(bytes: $0.entry.encoded) }
-        let nodeLevels = batch.nodes.map { Int16($0.id.level) }
-        let nodeIndexes = batch.nodes.map { Int64($0.id.index) }
-        let nodeHashes = batch.nodes.map { ByteBuffer(bytes: $0.hash.bytes) }
-        let checkpoint = batch.checkpoint
-        let upserts = (namespaces: upsertNamespaces, keys: upsertKeys, values: upsertValues)
-        let deletes = (namespaces: deleteNamespaces, keys: deleteKeys)
-
-        try await transaction { connection in
-            try await connection.query(
-                "SELECT pg_advisory_xact_lock(\(Self.lockClass), hashtext(\(self.schema)))",
-                logger: self.logger
-            )
-            // A new statement, so a new snapshot: it sees every batch committed before the lock was granted.
-            let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: "SELECT COALESCE(MAX(idx) + 1, 0) FROM \(self.table("entries"))"),
-                logger: self.logger
-            )
-            var size: Int64 = -1
-            for try await value in rows.decode(Int64.self) { size = value }
-            guard size >= 0, UInt64(size) == batch.startSize else {
-                throw LedgerError.sequencingConflict(expected: batch.startSize, actual: UInt64(max(size, 0)))
-            }
-            if batch.entries.isEmpty {
-                // Only a new log appends an empty batch: another replica may have published it first.
-                let existing = try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: "SELECT 1 FROM \(self.table("checkpoints")) WHERE size = $1",
-                        binds: try Self.binds(Int64(checkpoint.size))
-                    ),
-                    logger: self.logger
-                )
-                for try await _ in existing.decode(Int32.self) {
-                    throw LedgerError.sequencingConflict(expected: batch.startSize, actual: UInt64(size))
-                }
-            }
-            if !entryIndexes.isEmpty {
-                try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            INSERT INTO \(self.table("entries")) (idx, record_id, data)
-                            SELECT * FROM unnest($1::int8[], $2::bytea[], $3::bytea[])
-                            """,
-                        binds: try Self.binds(entryIndexes, recordIDs, data)
-                    ),
-                    logger: self.logger
-                )
-            }
-            if !nodeLevels.isEmpty {
-                try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            INSERT INTO \(self.table("nodes")) (level, idx, hash)
-                            SELECT * FROM unnest($1::int2[], $2::int8[], $3::bytea[])
-                            """,
-                        binds: try Self.binds(nodeLevels, nodeIndexes, nodeHashes)
-                    ),
-                    logger: self.logger
-                )
-            }
-            if !upserts.keys.isEmpty {
-                try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            INSERT INTO \(self.table("state")) (namespace, key, value)
-                            SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[])
-                            ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value
-                            """,
-                        binds: try Self.binds(upserts.namespaces, upserts.keys, upserts.values)
-                    ),
-                    logger: self.logger
-                )
-            }
-            if !deletes.keys.isEmpty {
-                try await connection.query(
-                    PostgresQuery(
-                        unsafeSQL: """
-                            DELETE FROM \(self.table("state")) s
-                            USING unnest($1::text[], $2::text[]) AS d(namespace, key)
-                            WHERE s.namespace = d.namespace AND s.key = d.key
-                            """,
-                        binds: try Self.binds(deletes.namespaces, deletes.keys)
-                    ),
-                    logger: self.logger
-                )
-            }
-            try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: "INSERT INTO \(self.table("checkpoints")) (size, root, note) VALUES ($1, $2, $3)",
-                    binds: try Self.binds(
-                        Int64(checkpoint.size),
-                        ByteBuffer(bytes: checkpoint.rootHash.bytes),
-                        checkpoint.note
-                    )
-                ),
-                logger: self.logger
-            )
+        // One statement, so one round trip and its own transaction (autocommit): see migration 3.
+        var bindings = PostgresBindings(capacity: 17)
+        bindings.append(Int64(batch.startSize))
+        bindings.append(Self.lockClass)
+        bindings.append(schema)
+        bindings.append(batch.entries.map { Int64($0.entry.index) })
+        bindings.append(batch.entries.map { ByteBuffer(bytes: $0.recordID.digest) })
+        bindings.append(batch.entries.map { ByteBuffer(bytes: $0.entry.encoded) })
+        bindings.append(batch.nodes.map { Int16($0.id.level) })
+        bindings.append(batch.nodes.map { Int64($0.id.index) })
+        bindings.append(batch.nodes.map { ByteBuffer(bytes: $0.hash.bytes) })
+        bindings.append(upsertNamespaces)
+        bindings.append(upsertKeys)
+        bindings.append(upsertValues)
+        bindings.append(deleteNamespaces)
+        bindings.append(deleteKeys)
+        bindings.append(Int64(batch.checkpoint.size))
+        bindings.append(ByteBuffer(bytes: batch.checkpoint.rootHash.bytes))
+        bindings.append(batch.checkpoint.note)
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT \(table("vmtrust_append"))(
+                        $1, $2, $3, $4::int8[], $5::bytea[], $6::bytea[], $7::int2[], $8::int8[], $9::bytea[],
+                        $10::text[], $11::text[], $12::bytea[], $13::text[], $14::text[], $15, $16, $17)
+                    """,
+                binds: bindings
+            ),
+            logger: logger
+        )
+        var actual: Int64 = -2
+        for try await value in rows.decode(Int64.self) { actual = value }
+        guard actual == -1 else {
+            // Nothing was written: the batch was built on a stale size.
+            throw LedgerError.sequencingConflict(expected: batch.startSize, actual: UInt64(max(actual, 0)))
         }
     }
 
