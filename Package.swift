@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Policy", targets: ["Policy"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "TrustServer", targets: ["TrustServer"]),
         .library(name: "VMTrustTesting", targets: ["VMTrustTesting"]),
         .executable(name: "vmtrust", targets: ["vmtrust"]),
@@ -33,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.5.0"),
     ],
     targets: [
         // Pure: RFC 6962 trees, C2SP signed notes, checkpoints, tiles, tlog-proof. No I/O.
@@ -90,6 +94,20 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Scale-out backend: one PostgreSQL shared by several server replicas (postgres-nio).
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Ledger",
+                "Provenance",
+                "TransparencyLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Content-addressed image blobs on disk: streamed, hashed, fsync'd, renamed into place.
         .target(
             name: "BlobStore",
@@ -130,6 +148,7 @@ let package = Package(
                 "BlobStore",
                 "TrustServer",
                 "SQLiteStore",
+                "PostgresStore",
                 "Ledger",
                 "Provenance",
                 "TransparencyLog",
@@ -142,6 +161,9 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -169,7 +191,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "SQLiteStore", "VMTrustTesting", "Provenance", "TransparencyLog"],
+            dependencies: [
+                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Provenance", "TransparencyLog",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -52,6 +52,7 @@ public actor Ledger {
     private let batchSizeRecorder = Recorder(label: "vmtrust_ledger_batch_size")
     private let commitTimer = Timer(label: "vmtrust_ledger_commit_seconds")
     private let treeSizeGauge = Gauge(label: "vmtrust_ledger_tree_size")
+    private let conflictCounter = Counter(label: "vmtrust_ledger_sequencing_conflicts_total")
 
     private struct PendingWrite {
         var envelope: [UInt8]
@@ -92,27 +93,21 @@ public actor Ledger {
         self.cache = NodeCache(capacity: configuration.nodeCacheCapacity)
 
         if let latest = try await store.latestCheckpoint() {
-            let ids = CompactRange.nodes(forSize: latest.size)
-            let found = try await store.nodeHashes(ids)
-            var hashes: [TreeHash] = []
-            for id in ids {
-                guard let hash = found[id] else {
-                    throw LedgerError.corruptStore("node \(id) of the tree's right edge is missing")
-                }
-                hashes.append(hash)
-            }
-            let tree = try CompactRange(size: latest.size, hashes: hashes)
-            guard tree.root() == latest.rootHash else {
-                throw LedgerError.corruptStore("stored nodes give a root that differs from checkpoint \(latest.size)")
-            }
-            self.tree = tree
+            self.tree = try await Self.loadEdge(of: latest, from: store)
             self.latest = latest
         } else {
             // A new log publishes a signed checkpoint for the empty tree.
             let empty = try Self.sign(size: 0, root: RFC6962.emptyRoot, origin: configuration.origin, signer: signer)
-            try await store.append(LedgerBatch(startSize: 0, entries: [], nodes: [], checkpoint: empty))
-            self.tree = CompactRange()
-            self.latest = empty
+            do {
+                try await store.append(LedgerBatch(startSize: 0, entries: [], nodes: [], checkpoint: empty))
+                self.tree = CompactRange()
+                self.latest = empty
+            } catch let error as LedgerError where error.code == .sequencingConflict {
+                // Another replica sharing the store published first.
+                guard let latest = try await store.latestCheckpoint() else { throw error }
+                self.tree = try await Self.loadEdge(of: latest, from: store)
+                self.latest = latest
+            }
         }
         treeSizeGauge.record(Int64(latest.size))
     }
@@ -129,11 +124,60 @@ public actor Ledger {
     /// The provenance state as committed (for reads outside sequencing).
     public nonisolated var provenanceState: LedgerProvenanceState { LedgerProvenanceState(store: store) }
 
-    /// Reads the latest checkpoint from the store: throws when the store cannot answer.
+    /// Checks that the store can serve (it answers, its schema is current) and catches up with
+    /// checkpoints other writers published: throws when the store cannot answer.
     public func checkStore() async throws {
+        try await store.checkReady()
+        try await refresh()
+    }
+
+    /// Catches up with the store: when another writer sharing it (a replica on the same
+    /// database) published a newer checkpoint, loads that checkpoint and the O(log n) right
+    /// edge of its tree, checked against its root. Throws when the store lost published
+    /// checkpoints or holds another root for the published size.
+    public func refresh() async throws {
         guard let stored = try await store.latestCheckpoint(), stored.size >= latest.size else {
             throw LedgerError.corruptStore("the store lost checkpoints that were published")
         }
+        guard stored.size > latest.size else {
+            guard stored.rootHash == latest.rootHash else {
+                throw LedgerError.corruptStore("the store holds another root for published size \(latest.size)")
+            }
+            return
+        }
+        let edge = try await Self.loadEdge(of: stored, from: store)
+        advance(tree: edge, checkpoint: stored)
+    }
+
+    /// Moves the published state forward (never back: a refresh and a batch may race).
+    private func advance(tree next: CompactRange, checkpoint: StoredCheckpoint) {
+        guard checkpoint.size > latest.size else { return }
+        tree = next
+        latest = checkpoint
+        treeSizeGauge.record(Int64(checkpoint.size))
+    }
+
+    /// Catches up when asked about a size beyond the published one (another writer may have
+    /// extended the store; otherwise the caller's range check answers).
+    private func catchUp(to size: UInt64) async throws {
+        if size > latest.size { try await refresh() }
+    }
+
+    private static func loadEdge(of checkpoint: StoredCheckpoint, from store: any LedgerStore) async throws -> CompactRange {
+        let ids = CompactRange.nodes(forSize: checkpoint.size)
+        let found = try await store.nodeHashes(ids)
+        var hashes: [TreeHash] = []
+        for id in ids {
+            guard let hash = found[id] else {
+                throw LedgerError.corruptStore("node \(id) of the tree's right edge is missing")
+            }
+            hashes.append(hash)
+        }
+        let tree = try CompactRange(size: checkpoint.size, hashes: hashes)
+        guard tree.root() == checkpoint.rootHash else {
+            throw LedgerError.corruptStore("stored nodes give a root that differs from checkpoint \(checkpoint.size)")
+        }
+        return tree
     }
 
     /// The log origin.
@@ -176,7 +220,7 @@ public actor Ledger {
             let writes = Array(pending.prefix(take))
             pending.removeFirst(take)
             do {
-                try await sequence(writes)
+                try await sequenceRetryingConflicts(writes)
             } catch {
                 logger.error("sequencing a batch failed", metadata: ["error": "\(error)", "entries": "\(writes.count)"])
                 for write in writes {
@@ -187,6 +231,26 @@ public actor Ledger {
             }
         }
         flushing = false
+    }
+
+    /// How many times a batch is rebuilt when other writers extended a shared store first.
+    private static let maxConflictRetries = 100
+
+    private func sequenceRetryingConflicts(_ writes: [PendingWrite]) async throws {
+        var attempt = 0
+        // On a shared store another replica may have extended the log since the last batch.
+        if store.isShared { try await refresh() }
+        while true {
+            do {
+                try await sequence(writes)
+                return
+            } catch let error as LedgerError where error.code == .sequencingConflict && attempt < Self.maxConflictRetries {
+                // Another writer extended the log after the refresh: catch up and build the batch again.
+                attempt += 1
+                conflictCounter.increment()
+                try await refresh()
+            }
+        }
     }
 
     private func sequence(_ writes: [PendingWrite]) async throws {
@@ -209,6 +273,8 @@ public actor Ledger {
         var nodes: [(id: NodeID, hash: TreeHash)] = []
         var stateWrites: [StateWrite] = []
         var state = StateView(store: store)
+        // Refusals are answered only once the batch is committed: a conflict rebuilds the batch.
+        var rejections: [(RecordID, any Error)] = []
         entries.reserveCapacity(fresh.count)
         nodes.reserveCapacity(fresh.count * 2 + 64)
         for write in fresh {
@@ -220,7 +286,7 @@ public actor Ledger {
             )
             switch try await admission.admit(request, state: state) {
             case .reject(let error):
-                for waiter in waiters.removeValue(forKey: write.recordID) ?? [] { waiter.resume(throwing: error) }
+                rejections.append((write.recordID, error))
                 continue
             case .admit(let writes):
                 state.apply(writes)
@@ -247,13 +313,11 @@ public actor Ledger {
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
             )
 
-            tree = next
-            latest = checkpoint
+            advance(tree: next, checkpoint: checkpoint)
             for node in nodes { cache.insert(node.id, node.hash) }
             appendedCounter.increment(by: entries.count)
             batchCounter.increment()
             batchSizeRecorder.record(entries.count)
-            treeSizeGauge.record(Int64(next.size))
 
             let proofs = try await inclusionProofs(indexes: entries.map(\.entry.index), size: checkpoint.size)
             for (item, proof) in zip(entries, proofs) {
@@ -268,6 +332,9 @@ public actor Ledger {
                     duplicate: false
                 )
             }
+        }
+        for (recordID, error) in rejections {
+            for waiter in waiters.removeValue(forKey: recordID) ?? [] { waiter.resume(throwing: error) }
         }
         for (recordID, index) in duplicates {
             receipts[recordID] = try await receipt(index: index, recordID: recordID)
@@ -294,7 +361,11 @@ public actor Ledger {
     }
 
     private func receipt(index: UInt64, recordID: RecordID) async throws -> Receipt {
+        try await catchUp(to: index + 1)
         let checkpoint = latest
+        guard index < checkpoint.size else {
+            throw LedgerError.outOfRange("entry \(index) is not yet in a published checkpoint")
+        }
         guard let bytes = try await store.entries(index..<(index + 1)).first else {
             throw LedgerError.corruptStore("entry \(index) is indexed but missing")
         }
@@ -314,6 +385,7 @@ public actor Ledger {
 
     /// Inclusion proof of `index` in the tree of `size` leaves (`size` at most the published size).
     public func inclusionProof(index: UInt64, size: UInt64) async throws -> [TreeHash] {
+        try await catchUp(to: size)
         guard size <= latest.size else {
             throw LedgerError.outOfRange("tree size \(size) is beyond the published size \(latest.size)")
         }
@@ -325,6 +397,7 @@ public actor Ledger {
 
     /// Consistency proof between two published sizes (`from <= to <=` published size).
     public func consistencyProof(from: UInt64, to: UInt64) async throws -> [TreeHash] {
+        try await catchUp(to: to)
         guard to <= latest.size else {
             throw LedgerError.outOfRange("tree size \(to) is beyond the published size \(latest.size)")
         }
@@ -336,6 +409,7 @@ public actor Ledger {
 
     /// The root of the tree at a published size.
     public func rootHash(size: UInt64) async throws -> TreeHash {
+        try await catchUp(to: size)
         guard size <= latest.size else {
             throw LedgerError.outOfRange("tree size \(size) is beyond the published size \(latest.size)")
         }
@@ -383,8 +457,10 @@ public actor Ledger {
     /// Where records sit in the log and the proofs of it, against the latest checkpoint, in
     /// two store reads whatever their number (the indexes, then the missing nodes).
     public func inclusionProofs(for recordIDs: [RecordID]) async throws -> [RecordID: RecordProof] {
+        let found = try await store.indexes(of: recordIDs)
+        try await catchUp(to: (found.values.max() ?? 0) + 1)
         let checkpoint = latest
-        let indexes = try await store.indexes(of: recordIDs).filter { $0.value < checkpoint.size }
+        let indexes = found.filter { $0.value < checkpoint.size }
         let ordered = Array(indexes)
         let plans = try ordered.map { try MerkleTree.inclusionPlan(index: $0.value, size: checkpoint.size) }
         let leaves = ordered.map { NodeID(level: 0, index: $0.value) }
@@ -400,6 +476,11 @@ public actor Ledger {
 
     /// A hash tile of the published tree, or `nil` when the tree does not have it (yet).
     public func hashTile(_ tile: TileID) async throws -> [UInt8]? {
+        if !tile.isEntries, store.isShared,
+            TileID.hashTile(level: tile.level, index: tile.index, treeSize: latest.size).map({ tile.width > $0.width }) ?? true
+        {
+            try await refresh()
+        }
         guard !tile.isEntries,
             let available = TileID.hashTile(level: tile.level, index: tile.index, treeSize: latest.size),
             tile.width <= available.width
@@ -417,6 +498,11 @@ public actor Ledger {
 
     /// An entry bundle of the published tree, or `nil` when the tree does not have it (yet).
     public func entryBundle(_ tile: TileID) async throws -> [UInt8]? {
+        if tile.isEntries, store.isShared,
+            TileID.entryBundle(index: tile.index, treeSize: latest.size).map({ tile.width > $0.width }) ?? true
+        {
+            try await refresh()
+        }
         guard tile.isEntries,
             let available = TileID.entryBundle(index: tile.index, treeSize: latest.size),
             tile.width <= available.width
@@ -442,6 +528,7 @@ public actor Ledger {
 
     /// The encoded entry at `index` of the published tree.
     public func entry(at index: UInt64) async throws -> LedgerEntry? {
+        try await catchUp(to: index + 1)
         guard index < latest.size, let bytes = try await store.entries(index..<(index + 1)).first else { return nil }
         return try LedgerEntry(encoded: bytes)
     }

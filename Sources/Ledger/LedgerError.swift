@@ -20,6 +20,8 @@ public struct LedgerError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let outOfRange = Code(name: "out-of-range")
         /// The store cannot give the durability the ledger needs.
         public static let notDurable = Code(name: "not-durable")
+        /// The store did not answer in time (a database that is down or unreachable).
+        public static let storeUnavailable = Code(name: "store-unavailable")
         /// The ledger is shutting down.
         public static let shuttingDown = Code(name: "shutting-down")
 

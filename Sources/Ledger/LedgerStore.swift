@@ -66,7 +66,7 @@ public struct LedgerBatch: Sendable {
 /// The store is the seam between the sequencer and a database. Every method is a small
 /// number of indexed reads or one transaction; none does work proportional to the log
 /// size. Implementations: `InMemoryLedgerStore` (VMTrustTesting), `SQLiteLedgerStore`
-/// (SQLiteStore) and, later, a PostgreSQL store.
+/// (SQLiteStore) and `PostgresLedgerStore` (PostgresStore, shared by several replicas).
 ///
 /// Contract:
 /// - ``append(_:)`` is atomic and durable when it returns: entries, nodes, the record-id
@@ -75,7 +75,17 @@ public struct LedgerBatch: Sendable {
 ///   so that two sequencers can never both extend one size.
 /// - Node hashes are immutable once written; a missing node is simply absent from reads.
 /// - `batch.stateWrites` are applied in order in the same transaction as the entries.
+/// - A store with ``isShared`` set may be extended by other processes at any time; the
+///   `sequencingConflict` check then runs under a lock that serialises every writer.
 public protocol LedgerStore: Sendable {
+    /// Whether other processes (replicas sharing one database) may append to this store, so
+    /// that a ``Ledger`` must re-read the tree's right edge instead of trusting its own.
+    var isShared: Bool { get }
+
+    /// Throws when the store cannot serve: it does not answer, or its schema is not at the
+    /// version this build expects.
+    func checkReady() async throws
+
     /// The latest checkpoint, or `nil` for an empty log.
     func latestCheckpoint() async throws -> StoredCheckpoint?
 
@@ -114,4 +124,14 @@ public protocol LedgerStore: Sendable {
         after: String?,
         limit: Int
     ) async throws -> [(key: String, value: [UInt8])]
+}
+
+extension LedgerStore {
+    /// Stores are private to one process unless they say otherwise.
+    public var isShared: Bool { false }
+
+    /// By default a store is ready when it answers a read.
+    public func checkReady() async throws {
+        _ = try await latestCheckpoint()
+    }
 }

@@ -12,10 +12,14 @@ import TransparencyLog
 /// writer connection to `NORMAL` after `prepareDatabase`; the store sets `FULL` again after
 /// opening and refuses to start if the writer does not report it.
 ///
-/// Schema (migration `v1`):
-/// - `entries(idx INTEGER PRIMARY KEY, record_id BLOB UNIQUE, data BLOB)` — encoded entries;
-/// - `nodes(level, idx, hash) WITHOUT ROWID` — every complete-subtree hash (level 0 = leaves);
-/// - `checkpoints(size INTEGER PRIMARY KEY, root BLOB, note TEXT)` — one per batch.
+/// Schema: versioned GRDB migrations, recorded by GRDB in `grdb_migrations`, applied in the
+/// order of ``migrationVersions``:
+/// - `v1`: `entries(idx INTEGER PRIMARY KEY, record_id BLOB UNIQUE, data BLOB)` — encoded
+///   entries; `nodes(level, idx, hash) WITHOUT ROWID` — every complete-subtree hash (level 0 =
+///   leaves); `checkpoints(size INTEGER PRIMARY KEY, root BLOB, note TEXT)` — one per batch;
+/// - `v2-state`: `state(namespace, key, value) WITHOUT ROWID` — derived state.
+///
+/// A database migrated by a newer build (a migration this build does not know) is refused.
 public final class SQLiteLedgerStore: LedgerStore {
     private let pool: DatabasePool
 
@@ -38,6 +42,15 @@ public final class SQLiteLedgerStore: LedgerStore {
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
         if !readOnly {
+            try pool.read { db in
+                let unknown = try Self.migrator.appliedIdentifiers(db).subtracting(Self.migrationVersions)
+                guard unknown.isEmpty else {
+                    throw LedgerError(
+                        code: .corruptStore,
+                        message: "\(path) was migrated by a newer vmtrust (\(unknown.sorted().joined(separator: ", ")))"
+                    )
+                }
+            }
             try Self.migrator.migrate(pool)
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -57,6 +70,21 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// The writer connection's `PRAGMA synchronous` value (2 means FULL).
     public func writerSynchronousMode() throws -> Int {
         try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// The schema versions (GRDB migration identifiers) this build applies, in order.
+    public static let migrationVersions = ["v1", "v2-state"]
+
+    /// Checks that the database answers and every migration of this build is applied.
+    public func checkReady() async throws {
+        let applied = try await pool.read { db in try Self.migrator.appliedIdentifiers(db) }
+        guard applied == Set(Self.migrationVersions) else {
+            throw LedgerError(
+                code: .corruptStore,
+                message: "\(path) has migrations \(applied.sorted()); this build expects \(Self.migrationVersions)"
+            )
+        }
+        _ = try await latestCheckpoint()
     }
 
     private static var migrator: DatabaseMigrator {
@@ -139,6 +167,16 @@ public final class SQLiteLedgerStore: LedgerStore {
         try await pool.write { db in
             let size = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries") ?? 0
             guard UInt64(size) == batch.startSize else {
+                throw LedgerError.sequencingConflict(expected: batch.startSize, actual: UInt64(size))
+            }
+            // Only a new log appends an empty batch: another writer may have published it first.
+            if batch.entries.isEmpty,
+                try Bool.fetchOne(
+                    db,
+                    sql: "SELECT EXISTS (SELECT 1 FROM checkpoints WHERE size = ?)",
+                    arguments: [Int64(batch.checkpoint.size)]
+                ) == true
+            {
                 throw LedgerError.sequencingConflict(expected: batch.startSize, actual: UInt64(size))
             }
             let insertEntry = try db.cachedStatement(sql: "INSERT INTO entries (idx, record_id, data) VALUES (?, ?, ?)")
@@ -276,6 +314,14 @@ public final class SQLiteLedgerStore: LedgerStore {
                 let value: Data = row[1]
                 return (key, Array(value))
             }
+        }
+    }
+
+    /// Records a migration this build does not know, as a newer build would: for tests of the
+    /// version checks. Never called by the server.
+    public func recordMigrationForTesting(_ identifier: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [identifier])
         }
     }
 

@@ -39,7 +39,7 @@ struct AdmissionTests {
 
     @Test("Refused writes get the policy's error, admitted ones consecutive indexes and their state", arguments: Backend.allCases)
     func admission(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await open(handle.store)
         // 0, 2, 4, … chain on each other, even inside one batch; odd ones are refused.
         let results = await withTaskGroup(of: (Int, Result<Receipt, any Error>).self) { group in
@@ -107,7 +107,7 @@ struct AdmissionTests {
 
     @Test("State entries: prefixes, paging, deletes, and survival across a restart", arguments: Backend.allCases)
     func stateStore(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store)
         _ = try await ledger.submit(envelope: Fixtures.envelope(1), recordID: Fixtures.recordID(1))
         let checkpoint = try #require(try await handle.store.latestCheckpoint())
@@ -136,7 +136,7 @@ struct AdmissionTests {
                 stateWrites: writes
             )
         )
-        let store = try handle.reopen()
+        let store = try await handle.reopen()
         let all = try await store.stateEntries(namespace: "children", prefix: "a/", after: nil, limit: 10)
         #expect(all.map(\.key) == ["a/1", "a/3"])
         #expect(all.map(\.value) == [[1], [33]])

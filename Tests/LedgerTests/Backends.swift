@@ -1,5 +1,8 @@
 import Foundation
 import Ledger
+import Logging
+import PostgresNIO
+import PostgresStore
 import SQLiteStore
 import Testing
 import TransparencyLog
@@ -9,20 +12,26 @@ import VMTrustTesting
 struct StoreHandle: Sendable {
     /// The store.
     var store: any LedgerStore
-    /// Opens the same data again, as a restarted process would.
-    var reopen: @Sendable () throws -> any LedgerStore
+    /// Opens the same data again, as a restarted process (or another replica) would.
+    var reopen: @Sendable () async throws -> any LedgerStore
     /// Overwrites an entry's bytes behind the ledger's back.
     var tamper: @Sendable (UInt64, [UInt8]) async throws -> Void
 }
 
 /// Every `LedgerStore` backend the conformance suite runs on.
+///
+/// PostgreSQL runs when `VMTRUST_TEST_POSTGRES_URL` names a database (`.ci/run` starts one;
+/// `scripts/postgres/cluster.sh` starts one by hand); without it, its cases are left out.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case sqlite
+    case postgres
+
+    static var allCases: [Backend] { TestPostgres.url == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres] }
 
     var testDescription: String { rawValue }
 
-    func make() throws -> StoreHandle {
+    func make() async throws -> StoreHandle {
         switch self {
         case .memory:
             let store = InMemoryLedgerStore()
@@ -41,7 +50,44 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 reopen: { try SQLiteLedgerStore(path: path) },
                 tamper: { index, bytes in try store.tamperForTesting(index: index, data: bytes) }
             )
+        case .postgres:
+            // Each test gets its own schema, so tests are independent and may run in parallel.
+            let schema = TestPostgres.newSchema()
+            let client = try TestPostgres.client()
+            let store = try await PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger)
+            return StoreHandle(
+                store: store,
+                reopen: { try await PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger) },
+                tamper: { index, bytes in try await store.tamperForTesting(index: index, data: bytes) }
+            )
         }
+    }
+}
+
+/// The test PostgreSQL database named by `VMTRUST_TEST_POSTGRES_URL`.
+enum TestPostgres {
+    /// The database URL, when one is given.
+    static let url: String? = {
+        guard let value = ProcessInfo.processInfo.environment["VMTRUST_TEST_POSTGRES_URL"], !value.isEmpty else { return nil }
+        return value
+    }()
+
+    static let logger = Logger(label: "vmtrust.test.postgres")
+
+    /// One running client for the whole test process.
+    private static let shared: Result<PostgresClient, any Error> = Result {
+        let configuration = try PostgresURL(url ?? "").clientConfiguration(maximumConnections: 24)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        Task.detached { await client.run() }
+        return client
+    }
+
+    /// The shared client (running).
+    static func client() throws -> PostgresClient { try shared.get() }
+
+    /// A fresh schema name.
+    static func newSchema() -> String {
+        "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
     }
 }
 

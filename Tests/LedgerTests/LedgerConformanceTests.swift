@@ -9,7 +9,7 @@ import VMTrustTesting
 struct LedgerConformanceTests {
     @Test("A new log publishes a signed checkpoint of the empty tree", arguments: Backend.allCases)
     func emptyLog(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store)
         let checkpoint = await ledger.latestCheckpoint
         #expect(checkpoint.size == 0)
@@ -23,7 +23,7 @@ struct LedgerConformanceTests {
 
     @Test("Concurrent writes get distinct indexes and receipts that verify offline", arguments: Backend.allCases)
     func concurrentWrites(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store)
         let receipts = try await submitConcurrently(ledger, range: 0..<300)
         #expect(Set(receipts.values.map(\.index)) == Set(0..<300))
@@ -42,7 +42,7 @@ struct LedgerConformanceTests {
 
     @Test("A receipt fails to verify with another envelope, key or proof", arguments: Backend.allCases)
     func receiptNegatives(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store)
         _ = try await submitConcurrently(ledger, range: 0..<5)
         let receipt = try await ledger.submit(envelope: Fixtures.envelope(5), recordID: Fixtures.recordID(5))
@@ -74,7 +74,7 @@ struct LedgerConformanceTests {
 
     @Test("An identical record sent again gets its original receipt", arguments: Backend.allCases)
     func deduplication(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store)
         let first = try await ledger.submit(envelope: Fixtures.envelope(1), recordID: Fixtures.recordID(1))
         _ = try await submitConcurrently(ledger, range: 2..<10)
@@ -101,7 +101,7 @@ struct LedgerConformanceTests {
 
     @Test("Inclusion and consistency proofs verify between every checkpoint", arguments: Backend.allCases)
     func proofs(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store, maxBatchSize: 7)
         var sizes: [UInt64] = [0]
         var roots: [UInt64: TreeHash] = [0: RFC6962.emptyRoot]
@@ -154,7 +154,7 @@ struct LedgerConformanceTests {
 
     @Test("Proofs stay right when the node cache is tiny and writes run concurrently", arguments: Backend.allCases)
     func tinyCache(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store, maxBatchSize: 5, nodeCacheCapacity: 3)
         _ = try await submitConcurrently(ledger, range: 0..<100)
         // Proofs read while batches are cached (and evict) must still assemble.
@@ -175,7 +175,7 @@ struct LedgerConformanceTests {
 
     @Test("Proofs for many records at once verify against the latest checkpoint", arguments: Backend.allCases)
     func batchedProofs(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store, maxBatchSize: 9, nodeCacheCapacity: 4)
         let receipts = try await submitConcurrently(ledger, range: 0..<60)
         let checkpoint = await ledger.latestCheckpoint
@@ -202,14 +202,14 @@ struct LedgerConformanceTests {
 
     @Test("A restarted ledger resumes from the stored state", arguments: Backend.allCases)
     func restart(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let clock = Fixtures.clock()
         let first = try await openLedger(handle.store, clock: clock)
         let early = try await submitConcurrently(first, range: 0..<40)
         let before = await first.latestCheckpoint
 
         clock.advance(byMillis: 5_000)
-        let second = try await openLedger(try handle.reopen(), clock: clock)
+        let second = try await openLedger(try await handle.reopen(), clock: clock)
         #expect(await second.latestCheckpoint == before)
         let late = try await submitConcurrently(second, range: 40..<60)
         let after = await second.latestCheckpoint
@@ -230,9 +230,69 @@ struct LedgerConformanceTests {
         #expect(duplicate.index == early[3]?.index)
     }
 
+    @Test(
+        "Several ledgers on one store (replicas) write concurrently: contiguous, one root per size",
+        arguments: Backend.allCases
+    )
+    func replicas(backend: Backend) async throws {
+        let handle = try await backend.make()
+        // Replicas open concurrently on an empty store: one publishes the empty checkpoint.
+        async let openA = openLedger(handle.store, maxBatchSize: 16)
+        async let openB = openLedger(try await handle.reopen(), maxBatchSize: 16)
+        async let openC = openLedger(try await handle.reopen(), maxBatchSize: 16)
+        let replicas = try await [openA, openB, openC]
+        let receipts = try await withThrowingTaskGroup(of: [Int: Receipt].self) { group in
+            for (offset, replica) in replicas.enumerated() {
+                group.addTask { try await submitConcurrently(replica, range: (offset * 80)..<((offset + 1) * 80)) }
+                // The same records through two replicas at once are written once.
+                group.addTask { try await submitConcurrently(replica, range: 240..<260) }
+            }
+            var all: [[Int: Receipt]] = []
+            for try await part in group { all.append(part) }
+            return all
+        }
+        var indexOf: [Int: UInt64] = [:]
+        for part in receipts {
+            for (n, receipt) in part {
+                if let known = indexOf[n] { #expect(known == receipt.index, "record \(n) got two indexes") }
+                indexOf[n] = receipt.index
+                guard case .valid = receipt.verify(using: TestKeys.logVerifiers, envelope: Fixtures.envelope(n)) else {
+                    Issue.record("receipt of \(n) does not verify")
+                    continue
+                }
+            }
+        }
+        #expect(indexOf.count == 260)
+        #expect(Set(indexOf.values) == Set(0..<260))
+        for replica in replicas { try await replica.refresh() }
+        let final = await replicas[0].latestCheckpoint
+        #expect(final.size == 260)
+        for replica in replicas { #expect(await replica.latestCheckpoint == final) }
+        // Every stored checkpoint is unique for its size and consistent with the final one.
+        let stored = try await handle.store.checkpoints(in: 0...final.size, limit: 10_000)
+        #expect(Set(stored.map(\.size)).count == stored.count)
+        for checkpoint in stored {
+            let proof = try await replicas[Int(checkpoint.size % 3)].consistencyProof(from: checkpoint.size, to: final.size)
+            #expect(
+                MerkleTree.verifyConsistency(
+                    from: checkpoint.size,
+                    to: final.size,
+                    oldRoot: checkpoint.rootHash,
+                    newRoot: final.rootHash,
+                    proof: proof
+                )
+            )
+        }
+        guard case .passed(let entries, _) = try await LogAuditor(verifiers: TestKeys.logVerifiers).audit(handle.store) else {
+            Issue.record("audit failed")
+            return
+        }
+        #expect(entries == 260)
+    }
+
     @Test("Hash tiles and entry bundles follow tlog-tiles", arguments: Backend.allCases)
     func tiles(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store, maxBatchSize: 64)
         let receipts = try await submitConcurrently(ledger, range: 0..<300)
         let leaves = receipts.values.sorted { $0.index < $1.index }.map { TreeHash(hex: $0.leafHash)! }
@@ -280,7 +340,7 @@ struct LedgerConformanceTests {
 
     @Test("Oversized entries are refused", arguments: Backend.allCases)
     func oversize(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store)
         let big = Fixtures.envelope(1, padding: 50_000)
         #expect(big.count > LedgerEntry.maxEnvelopeSize)
@@ -296,7 +356,7 @@ struct LedgerConformanceTests {
 
     @Test("Stores refuse a batch that does not start at their size", arguments: Backend.allCases)
     func sequencingConflict(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store)
         _ = try await submitConcurrently(ledger, range: 0..<3)
         let latest = try #require(try await handle.store.latestCheckpoint())
@@ -307,7 +367,7 @@ struct LedgerConformanceTests {
 
     @Test("A batch that breaks a constraint leaves the store unchanged", arguments: Backend.allCases)
     func atomicBatch(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store)
         _ = try await submitConcurrently(ledger, range: 0..<3)
         // Entry 3 repeats record 0's id: the whole batch must fail.
@@ -330,7 +390,7 @@ struct LedgerConformanceTests {
 
     @Test("Audit passes on a good log and names the first tampered entry", arguments: Backend.allCases)
     func audit(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let ledger = try await openLedger(handle.store, maxBatchSize: 50)
         _ = try await submitConcurrently(ledger, range: 0..<400)
         var auditor = LogAuditor(verifiers: TestKeys.logVerifiers)

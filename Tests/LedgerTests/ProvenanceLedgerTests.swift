@@ -55,7 +55,7 @@ struct ProvenanceLedgerTests {
 
     @Test("A lineage is built, guarded and indexed; its state matches a replay", arguments: Backend.allCases)
     func lineage(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let clock = Fixtures.clock(startingAt: Self.t0)
         var log = Log(ledger: try await open(handle.store, clock: clock), clock: clock)
         func now() -> Int64 { clock.now() + 1000 }
@@ -164,7 +164,7 @@ struct ProvenanceLedgerTests {
         _ = try await log.ledger.submit(envelope: Fixtures.envelope(1), recordID: Fixtures.recordID(1))
 
         // The stored state, read after a restart, equals a replay of the accepted envelopes.
-        let state = LedgerProvenanceState(store: try handle.reopen())
+        let state = LedgerProvenanceState(store: try await handle.reopen())
         var replay = InMemoryProvenanceState()
         for (envelope, time) in log.accepted {
             guard case .accepted = try await replay.admit(envelope, integrationTime: time) else {
@@ -200,7 +200,7 @@ struct ProvenanceLedgerTests {
 
     @Test("Records before genesis, or signed by a non-admin, are refused and change nothing", arguments: Backend.allCases)
     func governance(backend: Backend) async throws {
-        let handle = try backend.make()
+        let handle = try await backend.make()
         let clock = Fixtures.clock(startingAt: Self.t0)
         var log = Log(ledger: try await open(handle.store, clock: clock), clock: clock)
         let onboard = ProviderOnboardRecord(

@@ -15,6 +15,10 @@
 # with python `cryptography`, not with vmtrust's code), POSTed exactly once; the run fails
 # unless every answer was 201 and `vmtrust log audit` passes on the data afterwards.
 #
+# BACKEND=postgres keeps the ledger in PostgreSQL (`serve --postgres`, a fresh schema) instead:
+# in the database of VMTRUST_TEST_POSTGRES_URL, or in a throwaway cluster on loopback that the
+# script starts (scripts/postgres/cluster.sh; fsync=on, synchronous_commit=on, defaults).
+#
 # Needs: wrk (apt-get install wrk), python3 with `cryptography`, curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,11 +41,21 @@ out=${OUT:-bench-out/http-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 work=$(mktemp -d)
 server=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+cluster=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$cluster" ] && scripts/postgres/cluster.sh stop "$cluster"; rm -rf "$work"' EXIT
+db_args=()
+if [ "${BACKEND:-sqlite}" = postgres ]; then
+    if [ -z "${VMTRUST_TEST_POSTGRES_URL:-}" ]; then
+        cluster=$work/cluster
+        eval "$(scripts/postgres/cluster.sh start "$cluster")"
+    fi
+    db_args=(--postgres "$VMTRUST_TEST_POSTGRES_URL" --postgres-schema "bench_$(date +%s)_$$")
+fi
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/summary.txt"
-"$bin" init --data "$work/data" >/dev/null
-"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --log-level warning >"$work/server.out" 2>&1 &
+echo "backend: ${BACKEND:-sqlite}" | tee -a "$out/summary.txt"
+"$bin" init --data "$work/data" "${db_args[@]}" >/dev/null
+"$bin" serve --data "$work/data" "${db_args[@]}" --listen 127.0.0.1:0 --log-level warning >"$work/server.out" 2>&1 &
 server=$!
 for _ in $(seq 100); do grep -qs "listening on" "$work/server.out" && break; sleep 0.1; done
 url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/server.out")
@@ -101,7 +115,7 @@ echo "metrics: $(metrics)" | tee -a "$out/summary.txt"
 size=$(curl -fsS "$url/log/checkpoint" | sed -n 2p)
 echo "final tree size: $size" | tee -a "$out/summary.txt"
 kill "$server"; wait "$server" 2>/dev/null || true; server=
-"$bin" log audit --data "$work/data" | tee -a "$out/summary.txt"
+"$bin" log audit --data "$work/data" "${db_args[@]}" | tee -a "$out/summary.txt"
 
 # Every answer must have been a 201.
 shopt -s nullglob

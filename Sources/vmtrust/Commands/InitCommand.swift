@@ -1,5 +1,6 @@
 import ArgumentParser
 import Ledger
+import Logging
 import TransparencyLog
 
 struct InitCommand: AsyncParsableCommand {
@@ -20,9 +21,18 @@ struct InitCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Admin signatures required on governance records.")
     var threshold: Int = 1
 
+    @OptionGroup var database: PostgresOptions
+
     func run() async throws {
         let directory = DataDirectory(path: data)
-        try await directory.initialise(origin: origin, extraAdmins: adminKey, threshold: threshold)
+        if let url = try database.url() {
+            try await database.withStore(url, logger: PostgresOptions.cliLogger) { store in
+                try await directory.initialise(origin: origin, extraAdmins: adminKey, threshold: threshold, store: store)
+            }
+            print("ledger in \(url), schema \(database.postgresSchema)")
+        } else {
+            try await directory.initialise(origin: origin, extraAdmins: adminKey, threshold: threshold)
+        }
         let loaded = try directory.load()
         print("initialised \(data)")
         print("log key:   \(loaded.logSigner.vkey)")

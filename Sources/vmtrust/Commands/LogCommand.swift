@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Ledger
+import Logging
 import Provenance
 import SQLiteStore
 import TransparencyLog
@@ -132,21 +133,29 @@ struct LogCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.")
         var json = false
 
+        @OptionGroup var database: PostgresOptions
+
         func run() async throws {
             let directory = DataDirectory(path: data)
             let loaded = try directory.load()
-            guard FileManager.default.fileExists(atPath: directory.databasePath) else {
-                throw CLIError.input("\(directory.databasePath) does not exist")
-            }
-            let store: SQLiteLedgerStore
-            do {
-                store = try SQLiteLedgerStore(path: directory.databasePath, readOnly: true)
-            } catch {
-                throw CLIError.input("cannot open \(directory.databasePath): \(error)")
-            }
+            let auditor = LogAuditor(verifiers: NoteVerifiers([loaded.logSigner.verifier]))
             let progress = ProgressBar(label: "audit", total: nil)
-            let verdict = try await LogAuditor(verifiers: NoteVerifiers([loaded.logSigner.verifier])).audit(store) { done in
-                progress.update(done)
+            let verdict: AuditVerdict
+            if let url = try database.url() {
+                verdict = try await database.withStore(url, logger: PostgresOptions.cliLogger) { store in
+                    try await auditor.audit(store) { done in progress.update(done) }
+                }
+            } else {
+                guard FileManager.default.fileExists(atPath: directory.databasePath) else {
+                    throw CLIError.input("\(directory.databasePath) does not exist")
+                }
+                let store: SQLiteLedgerStore
+                do {
+                    store = try SQLiteLedgerStore(path: directory.databasePath, readOnly: true)
+                } catch {
+                    throw CLIError.input("cannot open \(directory.databasePath): \(error)")
+                }
+                verdict = try await auditor.audit(store) { done in progress.update(done) }
             }
             progress.finish()
             switch verdict {

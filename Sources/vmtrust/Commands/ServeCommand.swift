@@ -6,15 +6,20 @@ import Ledger
 import Logging
 import Metrics
 import NIOCore
+import PostgresNIO
+import PostgresStore
 import Prometheus
 import SQLiteStore
+import ServiceLifecycle
+import Synchronization
 import TransparencyLog
 import TrustServer
+import UnixSignals
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the server (SQLite in the data directory; initialised on first run)."
+        abstract: "Run the server (SQLite in the data directory, initialised on first run; or a replica on PostgreSQL)."
     )
 
     @Option(name: .long, help: "Data directory.")
@@ -28,6 +33,14 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "The largest blob an upload may store, in bytes.")
     var maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize
+
+    @OptionGroup var database: PostgresOptions
+
+    @Option(name: .long, help: "With --postgres: most pooled database connections of this replica.")
+    var maxDatabaseConnections: Int = 20
+
+    @Option(name: .long, help: "With --postgres: how often to read the checkpoints other replicas publish, in ms.")
+    var refreshMilliseconds: Int = 250
 
     func run() async throws {
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
@@ -48,19 +61,17 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "vmtrust")
 
         let directory = DataDirectory(path: data)
+        let postgresURL = try database.url()
         if !directory.isInitialised {
+            guard postgresURL == nil else {
+                throw CLIError.input(
+                    "\(data) is not a vmtrust data directory: run `vmtrust init --data \(data) --postgres URL` once, then give every replica that directory (or a copy)"
+                )
+            }
             try await directory.initialise(origin: LedgerConfiguration.defaultOrigin)
             logger.notice("initialised a new data directory", metadata: ["data": "\(data)"])
         }
         let loaded = try directory.load()
-        let ledger = try await directory.openLedger(origin: loaded.settings.origin, signer: loaded.logSigner, logger: logger)
-        let checkpoint = await ledger.latestCheckpoint
-        logger.notice(
-            "ledger open",
-            metadata: [
-                "origin": "\(loaded.settings.origin)", "size": "\(checkpoint.size)", "vkey": "\(loaded.logSigner.vkey)",
-            ]
-        )
         let blobs: FileBlobStore
         do {
             blobs = try FileBlobStore(root: directory.blobsPath)
@@ -70,6 +81,91 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             throw CLIError.input("cannot open the blob store \(directory.blobsPath): \(error)")
         }
+        let serve = Serve(
+            host: host,
+            port: port,
+            loaded: loaded,
+            blobs: blobs,
+            registry: registry,
+            maxBlobSize: maxBlobSize,
+            logger: logger
+        )
+
+        guard let postgresURL else {
+            let ledger = try await directory.openLedger(origin: loaded.settings.origin, signer: loaded.logSigner, logger: logger)
+            try await serve.application(ledger: ledger).runService()
+            return
+        }
+        // A replica: the PostgreSQL client and the HTTP server run in one service group; the
+        // ledger opens once the client runs, and the server stops before the client.
+        let client = PostgresClient(
+            configuration: try postgresURL.clientConfiguration(maximumConnections: maxDatabaseConnections),
+            backgroundLogger: logger
+        )
+        let schema = database.postgresSchema
+        let refreshInterval = Duration.milliseconds(refreshMilliseconds)
+        let replica = ReplicaService {
+            let store = try await PostgresOptions.openStore(client: client, url: postgresURL, schema: schema, logger: logger)
+            let ledger = try await directory.openLedger(
+                origin: loaded.settings.origin,
+                signer: loaded.logSigner,
+                logger: logger,
+                store: store
+            )
+            logger.notice("replica on PostgreSQL", metadata: ["database": "\(postgresURL)", "schema": "\(schema)"])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // Follow the checkpoints other replicas publish, for /log/checkpoint.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: refreshInterval)
+                        do {
+                            try await ledger.refresh()
+                        } catch  where !Task.isCancelled {
+                            logger.warning("cannot read the latest checkpoint", metadata: ["error": "\(error)"])
+                        }
+                    }
+                }
+                defer { group.cancelAll() }
+                try await serve.application(ledger: ledger).run()
+            }
+        }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: client),
+                    .init(
+                        service: replica,
+                        successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup
+                    ),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+        if let failure = replica.failure.withLock({ $0 }) { throw failure }
+    }
+}
+
+/// What every way of serving shares: the HTTP API over a ledger.
+private struct Serve: Sendable {
+    var host: String
+    var port: Int
+    var loaded: DataDirectory.Loaded
+    var blobs: FileBlobStore
+    var registry: PrometheusCollectorRegistry
+    var maxBlobSize: UInt64
+    var logger: Logger
+
+    func application(ledger: Ledger) async -> some ApplicationProtocol {
+        let checkpoint = await ledger.latestCheckpoint
+        logger.notice(
+            "ledger open",
+            metadata: [
+                "origin": "\(loaded.settings.origin)", "size": "\(checkpoint.size)", "vkey": "\(loaded.logSigner.vkey)",
+            ]
+        )
         let server = TrustServer(
             ledger: ledger,
             configuration: TrustServerConfiguration(
@@ -80,10 +176,31 @@ struct ServeCommand: AsyncParsableCommand {
             registry: registry,
             blobs: blobs
         )
-        let app = server.application(host: host, port: port, logger: logger) { channel in
+        let host = host
+        let port = port
+        return server.application(host: host, port: port, logger: logger) { channel in
             let actual = channel.localAddress?.port ?? port
             FileHandle.standardOutput.write(Data("vmtrust: listening on http://\(host):\(actual)\n".utf8))
         }
-        try await app.runService()
+    }
+}
+
+/// The part of a replica that needs the database client running: opening the ledger and serving.
+private final class ReplicaService: Service {
+    private let body: @Sendable () async throws -> Void
+    /// Why the replica stopped, when it failed (reported after the group shut down).
+    let failure = Mutex<(any Error)?>(nil)
+
+    init(_ body: @escaping @Sendable () async throws -> Void) {
+        self.body = body
+    }
+
+    func run() async throws {
+        do {
+            try await body()
+        } catch {
+            failure.withLock { $0 = error }
+            throw error
+        }
     }
 }

@@ -15,6 +15,9 @@ import TransparencyLog
 ///   ledger.sqlite      the SQLite ledger (with -wal and -shm beside it)
 ///   blobs/             image blobs (FileBlobStore): sha256/<2 hex>/<64 hex>, tmp/ for uploads
 /// ```
+///
+/// With `--postgres URL` the ledger lives in PostgreSQL instead of `ledger.sqlite`; the keys and
+/// settings stay here, and every replica of one log uses the same ones.
 struct DataDirectory {
     /// The settings file.
     struct Settings: Codable {
@@ -49,8 +52,20 @@ struct DataDirectory {
     ///   - extraAdmins: more admin keys for the genesis record: private keys co-sign it, public
     ///     keys are listed only.
     ///   - threshold: signatures required on governance records (genesis included).
-    func initialise(origin: String, extraAdmins: [String] = [], threshold: Int = 1) async throws {
+    ///   - store: where the ledger lives; `nil` for the SQLite file in this directory. A store
+    ///     that already holds a log is refused (its checkpoints are signed by another key).
+    func initialise(
+        origin: String,
+        extraAdmins: [String] = [],
+        threshold: Int = 1,
+        store: (any LedgerStore)? = nil
+    ) async throws {
         guard !isInitialised else { throw CLIError.input("\(path) is already initialised") }
+        if let store, try await store.latestCheckpoint() != nil {
+            throw CLIError.input(
+                "the database already holds a log: give every replica the data directory it was initialised with"
+            )
+        }
         guard Self.isValidOrigin(origin) else {
             throw CLIError.input("origin \"\(origin)\" must be non-empty and contain no spaces or '+'")
         }
@@ -95,7 +110,7 @@ struct DataDirectory {
         } catch {
             throw CLIError.input("cannot use the new log key: \(error)")
         }
-        let ledger = try await openLedger(origin: origin, signer: signer)
+        let ledger = try await openLedger(origin: origin, signer: signer, store: store)
         let envelope = try genesis.signed(by: genesisSigners)
         _ = try await ledger.submit(
             envelope: envelope.jsonBytes(),
@@ -141,13 +156,21 @@ struct DataDirectory {
         return Loaded(settings: settings, logSigner: signer, adminKeys: admins)
     }
 
-    /// Opens the SQLite ledger of this directory with the provenance rules.
-    func openLedger(origin: String, signer: Ed25519NoteSigner, logger: Logger = Logger(label: "vmtrust")) async throws -> Ledger {
-        let store: SQLiteLedgerStore
-        do {
-            store = try SQLiteLedgerStore(path: databasePath)
-        } catch {
-            throw CLIError.input("cannot open \(databasePath): \(error)")
+    /// Opens the ledger with the provenance rules: on `store`, or on this directory's SQLite file.
+    func openLedger(
+        origin: String,
+        signer: Ed25519NoteSigner,
+        logger: Logger = Logger(label: "vmtrust"),
+        store: (any LedgerStore)? = nil
+    ) async throws -> Ledger {
+        let store = try store ?? openSQLiteStore()
+        if let latest = try await store.latestCheckpoint() {
+            // A shared database and this directory must belong to one log.
+            guard let note = try? Note(parsing: Array(latest.note.utf8)),
+                (try? note.verify(using: NoteVerifiers([signer.verifier]))) != nil
+            else {
+                throw CLIError.input("the ledger's checkpoints are not signed by \(logKeyPath): wrong data directory or database")
+            }
         }
         return try await Ledger(
             store: store,
@@ -157,6 +180,15 @@ struct DataDirectory {
             clock: Self.now,
             logger: logger
         )
+    }
+
+    /// The SQLite store of this directory.
+    func openSQLiteStore() throws -> SQLiteLedgerStore {
+        do {
+            return try SQLiteLedgerStore(path: databasePath)
+        } catch {
+            throw CLIError.input("cannot open \(databasePath): \(error)")
+        }
     }
 
     /// Wall-clock time in milliseconds since the Unix epoch.
