@@ -333,4 +333,7 @@ private struct FinalRevocations: ProvenanceStateReader {
     func record(id: RecordID) async throws -> RecordState? { base.records[id] }
     func imageRecord(provider: String, digest: String) async throws -> RecordID? { base.images[provider]?[digest] }
     func user(id: String) async throws -> UserState? { base.users[id] }
+    func auditor(id: String) async throws -> AuditorState? { base.auditors[id] }
+    func auditorID(keyID: String) async throws -> String? { base.auditorKeys[keyID] }
+    func imageRecord(digest: String) async throws -> RecordID? { base.firstImages[digest] }
 }

@@ -23,10 +23,17 @@ public struct ProvenanceRules: Sendable {
         TimeWithinSkew(skew: skew)
         GovernanceOrder()
         ProviderPresence()
+        AuditorPresence()
         GenesisSignatures()
         AdminSignatures()
         KeyRotationSignatures()
         ProviderSignatures()
+        AuditorSignatures()
+        AuditorStanding()
+        AuditorKeyChanges()
+        AttestationSubjects()
+        AttestationPredicateValid()
+        WithdrawalTarget()
         ProviderNotSuspended()
         ProviderKeyChanges()
         UserNotRegistered()
@@ -165,6 +172,8 @@ public struct ProvenanceRules: Sendable {
             changes.append(.recordRestored(restore.target))
         case .imageDeprecate(let deprecate):
             changes.append(.recordDeprecated(deprecate.target, DeprecationState(record: id, after: deprecate.after)))
+        case .auditorOnboard, .auditorUpdate, .attestation, .attestationWithdraw:
+            changes = try await attestationChanges(context, added: changes[0])
         }
         return changes
     }

@@ -28,6 +28,14 @@ public enum Record: Sendable, Hashable {
     case imageRestore(ImageRestoreRecord)
     /// `image-deprecate`.
     case imageDeprecate(ImageDeprecateRecord)
+    /// `auditor-onboard`.
+    case auditorOnboard(AuditorOnboardRecord)
+    /// `auditor-update`.
+    case auditorUpdate(AuditorUpdateRecord)
+    /// `attestation`: an in-toto Statement v1 (payload type `application/vnd.in-toto+json`).
+    case attestation(AttestationRecord)
+    /// `attestation-withdraw`.
+    case attestationWithdraw(AttestationWithdrawRecord)
 
     /// The record format version written in `"v"`.
     public static let version: Int64 = 1
@@ -42,6 +50,7 @@ public enum Record: Sendable, Hashable {
         guard let kind = RecordKind(payloadType: payloadType) else {
             throw RecordError(code: .unknownPayloadType, field: nil, message: "unknown payload type \"\(payloadType)\"")
         }
+        if kind == .attestation { return .attestation(try AttestationRecord(payload: payload)) }
         let value: StrictJSON.Value
         do {
             value = try StrictJSON.parse(payload)
@@ -71,6 +80,10 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke: record = .imageRevoke(try ImageRevokeRecord(&reader))
         case .imageRestore: record = .imageRestore(try ImageRestoreRecord(&reader))
         case .imageDeprecate: record = .imageDeprecate(try ImageDeprecateRecord(&reader))
+        case .auditorOnboard: record = .auditorOnboard(try AuditorOnboardRecord(&reader))
+        case .auditorUpdate: record = .auditorUpdate(try AuditorUpdateRecord(&reader))
+        case .attestationWithdraw: record = .attestationWithdraw(try AttestationWithdrawRecord(&reader))
+        case .attestation: record = .attestation(try AttestationRecord(payload: payload))
         }
         try reader.finish()
         guard record.encoded() == payload else {
@@ -88,6 +101,17 @@ public enum Record: Sendable, Hashable {
         try decode(payloadType: envelope.payloadType, payload: envelope.payload)
     }
 
+    /// The auditor who speaks: the `id` of auditor records, the `auditor` of a withdrawal; `nil` otherwise
+    /// (an attestation's auditor is the one whose key signed it).
+    public var auditor: String? {
+        switch self {
+        case .auditorOnboard(let r): r.id
+        case .auditorUpdate(let r): r.id
+        case .attestationWithdraw(let r): r.auditor
+        default: nil
+        }
+    }
+
     /// The record's kind.
     public var kind: RecordKind {
         switch self {
@@ -102,14 +126,19 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke: .imageRevoke
         case .imageRestore: .imageRestore
         case .imageDeprecate: .imageDeprecate
+        case .auditorOnboard: .auditorOnboard
+        case .auditorUpdate: .auditorUpdate
+        case .attestation: .attestation
+        case .attestationWithdraw: .attestationWithdraw
         }
     }
 
     /// The DSSE payload type, `application/vnd.vmtrust.<kind>.v1+json`.
     public var payloadType: String { kind.payloadType }
 
-    /// The signer's time claim, ms since the Unix epoch.
-    public var time: Int64 {
+    /// The signer's time claim, ms since the Unix epoch; `nil` for attestations (an in-toto Statement carries
+    /// no vmtrust time claim: the integration time is the attestation's time).
+    public var time: Int64? {
         switch self {
         case .genesis(let r): r.time
         case .providerOnboard(let r): r.time
@@ -122,13 +151,17 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke(let r): r.time
         case .imageRestore(let r): r.time
         case .imageDeprecate(let r): r.time
+        case .auditorOnboard(let r): r.time
+        case .auditorUpdate(let r): r.time
+        case .attestation: nil
+        case .attestationWithdraw(let r): r.time
         }
     }
 
     /// The provider the record is about (provider records, key records, image records), else `nil`.
     public var provider: String? {
         switch self {
-        case .genesis, .userRegister: nil
+        case .genesis, .userRegister, .auditorOnboard, .auditorUpdate, .attestation, .attestationWithdraw: nil
         case .providerOnboard(let r): r.id
         case .providerUpdate(let r): r.id
         case .keyRotation(let r): r.provider
@@ -165,6 +198,7 @@ public enum Record: Sendable, Hashable {
     public func encoded() -> [UInt8] {
         let fields: [(String, CanonicalJSON?)]
         switch self {
+        case .attestation(let r): return r.payload
         case .genesis(let r): fields = r.fields
         case .providerOnboard(let r): fields = r.fields
         case .providerUpdate(let r): fields = r.fields
@@ -176,8 +210,11 @@ public enum Record: Sendable, Hashable {
         case .imageRevoke(let r): fields = r.fields
         case .imageRestore(let r): fields = r.fields
         case .imageDeprecate(let r): fields = r.fields
+        case .auditorOnboard(let r): fields = r.fields
+        case .auditorUpdate(let r): fields = r.fields
+        case .attestationWithdraw(let r): fields = r.fields
         }
-        return CanonicalJSON.object(fields + [("time", .integer(time)), ("v", .integer(Record.version))]).bytes
+        return CanonicalJSON.object(fields + [("time", time.map { .integer($0) }), ("v", .integer(Record.version))]).bytes
     }
 
     /// The record id of ``encoded()``.

@@ -22,9 +22,19 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     case imageRestore = "image-restore"
     /// Marks an image record deprecated from a date.
     case imageDeprecate = "image-deprecate"
+    /// Onboards an auditor: id, keys, accreditation, allowed attestation types, trust seed.
+    case auditorOnboard = "auditor-onboard"
+    /// Changes an auditor: keys, accreditation, allowed types, suspension.
+    case auditorUpdate = "auditor-update"
+    /// An in-toto Statement v1 about registered images, signed by an onboarded auditor.
+    case attestation
+    /// The issuing auditor retracts an attestation.
+    case attestationWithdraw = "attestation-withdraw"
 
-    /// `application/vnd.vmtrust.<kind>.v1+json`.
-    public var payloadType: String { "application/vnd.vmtrust.\(rawValue).v1+json" }
+    /// `application/vnd.vmtrust.<kind>.v1+json`; attestations use in-toto's `application/vnd.in-toto+json`.
+    public var payloadType: String {
+        self == .attestation ? InTotoStatement.payloadType : "application/vnd.vmtrust.\(rawValue).v1+json"
+    }
 
     /// The kind whose ``payloadType`` is `payloadType`, or `nil`.
     public init?(payloadType: String) {
@@ -36,9 +46,10 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     public var signer: SignerRole {
         switch self {
         case .genesis: .genesisAdmins
-        case .providerOnboard, .providerUpdate, .keyRevocation, .userRegister: .admins
+        case .providerOnboard, .providerUpdate, .keyRevocation, .userRegister, .auditorOnboard, .auditorUpdate: .admins
         case .keyRotation: .adminsOrRotatingKeys
         case .imageRegister, .imageModify, .imageRevoke, .imageRestore, .imageDeprecate: .provider
+        case .attestation, .attestationWithdraw: .auditor
         }
     }
 
@@ -56,4 +67,7 @@ public enum SignerRole: String, Sendable, Hashable {
     case adminsOrRotatingKeys
     /// A key of the provider that owns the lineage, valid at the integration time.
     case provider
+    /// A key of an onboarded auditor, valid at the integration time (attestations: the key the DSSE `keyid`
+    /// names; withdrawals: a key of the auditor the record names).
+    case auditor
 }
