@@ -9,8 +9,8 @@ struct AttestCLITests {
             .appendingPathComponent("ProvenanceTests/Fixtures/scanners/\(name).json").path
     }
 
-    @Test("Onboard an auditor, attest scans, a compliance check and an audit, withdraw one, list them")
-    func attestations() throws {
+    @Test("Onboard an auditor, attest scans, a compliance check and an audit, withdraw one, list them, verify the bundle")
+    func attestations() async throws {
         let data = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
         let server = try ServerProcess(data: data)
@@ -117,6 +117,21 @@ struct AttestCLITests {
         let view = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         let statuses = (view?["attestations"] as? [[String: Any]])?.compactMap { $0["status"] as? String }
         #expect(statuses == ["superseded", "current", "current", "withdrawn"])
+
+        // The bundle holds the current attestations; vmtrust verify checks and prints them.
+        let vkey = data + "/log.vkey"
+        try Data(try CLI.run(["log", "key", "--data", data]).stdout.utf8).write(to: URL(fileURLWithPath: vkey))
+        let (status, body) = try await HTTP.get(server.url + "/v1/images/\(digest)/bundle")
+        #expect(status == 200)
+        let bundle = data + "/bundle.json"
+        try Data(body).write(to: URL(fileURLWithPath: bundle))
+        let verified = try CLI.run(["verify", bundle, "--log-key", vkey, "--image", image])
+        #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stdout.contains("attestations (current at bundle time):"), "\(verified.stdout)")
+        #expect(verified.stdout.contains("✓"), "\(verified.stdout)")
+        #expect(verified.stdout.contains("compliance by sec-audit"), "\(verified.stdout)")
+        #expect(verified.stdout.contains("vuln-scan by sec-audit"), "\(verified.stdout)")
+        #expect(!verified.stdout.contains("audit by"), "\(verified.stdout)")
 
         let suspended = try CLI.run(["auditor", "suspend", "--id", "sec-audit", "--key", admin] + common)
         #expect(suspended.status == 0, "\(suspended.stderr)")

@@ -31,10 +31,9 @@ struct AttestCommand: AsyncParsableCommand {
     static func submit(_ statement: AttestationRecord, signing: AuditorSigning, server: ServerOptions) async throws {
         let key = try KeyFile.loadPrivate(signing.key)
         let view = try await server.get(AuditorView.self, "/v1/auditors/\(signing.auditor)")
-        guard let grant = view.auditor.key(id: key.publicKey.keyID) else {
+        guard view.auditor.key(id: key.publicKey.keyID) != nil else {
             throw CLIError.input("\(signing.key) is not a key of auditor \(signing.auditor)")
         }
-        _ = grant
         do {
             _ = try statement.statement.predicate()
         } catch {
