@@ -18,7 +18,7 @@ import Provenance
 /// | `governance-records` | `<provider>/<time, 13 digits>/<record id>` | empty: onboarding, updates, key rotations and revocations |
 /// | `targets` | `<record id>/<revoke, restore or deprecate record id>` | empty: the records that act on a record |
 /// | `auditor` | auditor id | ``AuditorState`` JSON |
-/// | `auditor-key` | key id | the auditor id the key was granted to |
+/// | `auditor-key` | key id (vmtrust's and securesystemslib's) | the auditor id the key was granted to |
 /// | `auditor-records` | `<auditor>/<time, 13 digits>/<record id>` | empty: an auditor's onboarding and updates |
 /// | `image-digest` | digest | the first image record (any provider) that names the digest |
 /// | `attestations` | `<digest>/<n, 10 digits>` | the n-th attestation (from 0, log order) whose subject is the digest |
@@ -319,8 +319,10 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         }
         for auditor in auditorsUpserted {
             try put(Namespace.auditor, auditor.id, auditor)
-            for key in auditor.keys where try await auditorID(keyID: key.keyID) != auditor.id {
-                writes.append(StateWrite(namespace: Namespace.auditorKey, key: key.keyID, value: Array(auditor.id.utf8)))
+            for key in auditor.keys {
+                for keyID in KeyIDAliases.all(key.key) where try await auditorID(keyID: keyID) != auditor.id {
+                    writes.append(StateWrite(namespace: Namespace.auditorKey, key: keyID, value: Array(auditor.id.utf8)))
+                }
             }
         }
         var counts: [String: Int] = [:]

@@ -137,7 +137,9 @@ public struct AuditorKeyChanges: AdmissionPolicy {
             return .meetsPolicy
         }
         for key in granted {
-            guard let owner = try await context.state.auditorID(keyID: key.keyID) else { continue }
+            var found: String?
+            for keyID in KeyIDAliases.all(key) where found == nil { found = try await context.state.auditorID(keyID: keyID) }
+            guard let owner = found else { continue }
             if owner == id { return .fails(.keyAlreadyGranted, "key \(key.keyID) is already granted to auditor \"\(id)\"") }
             return .fails(.auditorKeyInUse, "key \(key.keyID) is granted to auditor \"\(owner)\"")
         }

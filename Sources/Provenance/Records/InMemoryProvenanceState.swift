@@ -13,7 +13,7 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public private(set) var images: [String: [String: RecordID]] = [:]
     /// Auditors by id.
     public private(set) var auditors: [String: AuditorState] = [:]
-    /// Auditor ids by key id.
+    /// Auditor ids by key id (vmtrust's and securesystemslib's, ``KeyIDAliases``).
     public private(set) var auditorKeys: [String: String] = [:]
     /// The first image record per digest, any provider.
     public private(set) var firstImages: [String: RecordID] = [:]
@@ -85,7 +85,9 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
             users[user.id] = user
         case .auditorUpserted(let auditor):
             auditors[auditor.id] = auditor
-            for key in auditor.keys { auditorKeys[key.keyID] = auditor.id }
+            for key in auditor.keys {
+                for keyID in KeyIDAliases.all(key.key) { auditorKeys[keyID] = auditor.id }
+            }
         case .attestationAdded(let subject, let id):
             attestations[subject, default: []].append(id)
         case .attestationWithdrawn(let id, let by):
