@@ -1,3 +1,5 @@
+import Synchronization
+
 // The rules of issue 4 (auditors and attestations), one type each; ``ProvenanceRules/policy`` lists them.
 
 /// The auditor an attestation's signatures identify: the first signature (in envelope order) whose `keyid`
@@ -16,6 +18,23 @@ public func attestationSigner(
         if !verified.isEmpty { return (auditor, verified) }
     }
     return nil
+}
+
+/// Results one admission computes once and every policy reuses: signature verification runs once per
+/// attestation, not once per rule.
+public final class AdmissionMemo: Sendable {
+    private let attestationSigner = Mutex<(auditor: AuditorState, keys: [KeyState])??>(nil)
+
+    /// An empty memo.
+    public init() {}
+
+    /// ``attestationSigner(_:state:)`` of the context's envelope, computed on first use.
+    public func attestationSigner(_ context: AdmissionContext) async throws -> (auditor: AuditorState, keys: [KeyState])? {
+        if let known = attestationSigner.withLock({ $0 }) { return known }
+        let signer = try await Provenance.attestationSigner(context.envelope, state: context.state)
+        attestationSigner.withLock { $0 = .some(signer) }
+        return signer
+    }
 }
 
 /// The keys of `auditor` that signed `envelope`.
@@ -53,7 +72,7 @@ public struct AuditorSignatures: AdmissionPolicy {
         let verified: [KeyState]
         switch context.record {
         case .attestation:
-            guard let signer = try await attestationSigner(context.envelope, state: context.state) else {
+            guard let signer = try await context.memo.attestationSigner(context) else {
                 let named = context.envelope.signatures.compactMap(\.keyID)
                 if named.isEmpty {
                     return .fails(.unknownAuditor, "the attestation's signatures carry no keyid naming an auditor key")
@@ -97,7 +116,7 @@ public struct AuditorStanding: AdmissionPolicy {
     /// Fails with `auditorSuspended`, `accreditationExpired` or `attestationTypeNotAllowed`.
     public func evaluate(_ context: AdmissionContext) async throws -> PolicyResult {
         guard case .attestation(let attestation) = context.record,
-            let (auditor, _) = try await attestationSigner(context.envelope, state: context.state)
+            let (auditor, _) = try await context.memo.attestationSigner(context)
         else { return .meetsPolicy }
         if auditor.suspended { return .fails(.auditorSuspended, "auditor \"\(auditor.id)\" is suspended") }
         guard auditor.isAccredited(at: context.integrationTime) else {
@@ -258,7 +277,7 @@ extension ProvenanceRules {
             auditor.updatedBy = id
             return [.recordAdded(state), .auditorUpserted(auditor)]
         case .attestation(let attestation):
-            state.auditor = try await attestationSigner(context.envelope, state: context.state)?.auditor.id
+            state.auditor = try await context.memo.attestationSigner(context)?.auditor.id
             let subjects = attestation.statement.subjectDigests
             state.subjects = subjects
             state.attestation = (try? attestation.statement.predicate())?.summary
