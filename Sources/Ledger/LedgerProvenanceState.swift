@@ -17,6 +17,12 @@ import Provenance
 /// | `image-name` | `<name>/<provider>/<record id>` | the image digest: image-register records by name |
 /// | `governance-records` | `<provider>/<time, 13 digits>/<record id>` | empty: onboarding, updates, key rotations and revocations |
 /// | `targets` | `<record id>/<revoke, restore or deprecate record id>` | empty: the records that act on a record |
+/// | `auditor` | auditor id | ``AuditorState`` JSON |
+/// | `auditor-key` | key id (vmtrust's and securesystemslib's) | the auditor id the key was granted to |
+/// | `auditor-records` | `<auditor>/<time, 13 digits>/<record id>` | empty: an auditor's onboarding and updates |
+/// | `image-digest` | digest | the first image record (any provider) that names the digest |
+/// | `attestations` | `<digest>/<n, 10 digits>` | the n-th attestation (from 0, log order) whose subject is the digest |
+/// | `attestation-count` | digest | decimal count of attestations about the digest |
 ///
 /// Every value is a function of the entries alone, written in the transaction of the entry that
 /// caused it.
@@ -25,6 +31,8 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
     static let governanceKinds: Set<RecordKind> = [.providerOnboard, .providerUpdate, .keyRotation, .keyRevocation]
     /// Record kinds that act on another record.
     static let targetingKinds: Set<RecordKind> = [.imageRevoke, .imageRestore, .imageDeprecate]
+    /// Record kinds that authorise an auditor's keys.
+    static let auditorGovernanceKinds: Set<RecordKind> = [.auditorOnboard, .auditorUpdate]
 
     /// Namespace names.
     public enum Namespace {
@@ -39,6 +47,12 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         static let imageName = "image-name"
         static let governanceRecords = "governance-records"
         static let targets = "targets"
+        static let auditor = "auditor"
+        static let auditorKey = "auditor-key"
+        static let auditorRecords = "auditor-records"
+        static let imageDigest = "image-digest"
+        static let attestations = "attestations"
+        static let attestationCount = "attestation-count"
     }
 
     private let view: StateView
@@ -81,6 +95,58 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
 
     public func user(id: String) async throws -> UserState? {
         try await document(UserState.self, namespace: Namespace.user, key: id)
+    }
+
+    public func auditor(id: String) async throws -> AuditorState? {
+        try await document(AuditorState.self, namespace: Namespace.auditor, key: id)
+    }
+
+    public func auditorID(keyID: String) async throws -> String? {
+        try await view.value(namespace: Namespace.auditorKey, key: keyID).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func imageRecord(digest: String) async throws -> RecordID? {
+        if let bytes = try await view.value(namespace: Namespace.imageDigest, key: digest) {
+            return RecordID(String(decoding: bytes, as: UTF8.self))
+        }
+        // A ledger written before the `image-digest` index: the image records that name the digest, first
+        // integrated (then smallest id) wins; a later image record of the digest writes the index.
+        var first: RecordState?
+        for id in try await records(withDigest: digest) {
+            guard let record = try await record(id: id), record.kind.isImageRecord else { continue }
+            if let current = first, (current.integratedAt, current.id) <= (record.integratedAt, record.id) { continue }
+            first = record
+        }
+        return first?.id
+    }
+
+    /// The attestations whose subject is `digest`, in log order, read in pages: O(their number).
+    public func attestations(subject digest: String, pageSize: Int = 1000) async throws -> [RecordID] {
+        var out: [RecordID] = []
+        var after: String?
+        while true {
+            let entries = try await view.keys(
+                namespace: Namespace.attestations,
+                prefix: digest + "/",
+                after: after,
+                limit: pageSize
+            )
+            for key in entries {
+                guard let bytes = try await view.value(namespace: Namespace.attestations, key: key),
+                    let id = RecordID(String(decoding: bytes, as: UTF8.self))
+                else { throw LedgerError.corruptStore("derived state attestations/\(key) is not a record id") }
+                out.append(id)
+            }
+            guard entries.count == pageSize, let last = entries.last else { return out }
+            after = last
+        }
+    }
+
+    /// The auditor's onboarding and update records in log order: what authorises its keys.
+    public func governanceRecords(ofAuditor auditor: String, pageSize: Int = 1000) async throws -> [RecordID] {
+        try await allKeys(namespace: Namespace.auditorRecords, prefix: auditor + "/", pageSize: pageSize).compactMap { key in
+            key.split(separator: "/").last.flatMap { RecordID(String($0)) }
+        }
     }
 
     /// Records that name `digest` (image records and records about them), at most `limit`.
@@ -180,6 +246,8 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         var userIDs: Set<String> = []
         var imageKeys: Set<[String]> = []
         var added: [RecordState] = []
+        var auditorsUpserted: [AuditorState] = []
+        var attestationSubjects: [(String, RecordID)] = []
         for change in changes {
             switch change {
             case .governanceSet:
@@ -195,6 +263,12 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
                 recordIDs.insert(id)
             case .userRegistered(let user):
                 userIDs.insert(user.id)
+            case .auditorUpserted(let auditor):
+                auditorsUpserted.append(auditor)
+            case .attestationAdded(let subject, let id):
+                attestationSubjects.append((subject, id))
+            case .attestationWithdrawn(let id, _):
+                recordIDs.insert(id)
             }
         }
         // Their current values.
@@ -243,7 +317,44 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
                 )
             }
         }
+        for auditor in auditorsUpserted {
+            try put(Namespace.auditor, auditor.id, auditor)
+            for key in auditor.keys {
+                for keyID in KeyIDAliases.all(key.key) where try await auditorID(keyID: keyID) != auditor.id {
+                    writes.append(StateWrite(namespace: Namespace.auditorKey, key: keyID, value: Array(auditor.id.utf8)))
+                }
+            }
+        }
+        var counts: [String: Int] = [:]
+        for (subject, id) in attestationSubjects {
+            let count: Int
+            if let known = counts[subject] {
+                count = known
+            } else {
+                let stored = try await view.value(namespace: Namespace.attestationCount, key: subject)
+                count = stored.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+            }
+            let sequence = String(count)
+            let padded = String(repeating: "0", count: max(0, 10 - sequence.count)) + sequence
+            writes.append(
+                StateWrite(namespace: Namespace.attestations, key: "\(subject)/\(padded)", value: Array(id.description.utf8))
+            )
+            counts[subject] = count + 1
+        }
+        for (subject, count) in counts {
+            writes.append(StateWrite(namespace: Namespace.attestationCount, key: subject, value: Array(String(count).utf8)))
+        }
         for record in added {
+            if record.kind.isImageRecord, let digest = record.digest, try await imageRecord(digest: digest) == nil,
+                !writes.contains(where: { $0.namespace == Namespace.imageDigest && $0.key == digest })
+            {
+                writes.append(StateWrite(namespace: Namespace.imageDigest, key: digest, value: Array(record.id.description.utf8)))
+            }
+            if let auditor = record.auditor, Self.auditorGovernanceKinds.contains(record.kind) {
+                let time =
+                    String(repeating: "0", count: max(0, 13 - String(record.integratedAt).count)) + String(record.integratedAt)
+                writes.append(StateWrite(namespace: Namespace.auditorRecords, key: "\(auditor)/\(time)/\(record.id)", value: []))
+            }
             if let digest = record.digest {
                 writes.append(StateWrite(namespace: Namespace.digest, key: "\(digest)/\(record.id)", value: []))
             }

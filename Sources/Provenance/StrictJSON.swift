@@ -4,7 +4,7 @@
 /// strings, lone surrogate escapes, leading zeros and other invalid numbers, trailing content after the
 /// value, and nesting deeper than ``maximumDepth``.
 enum StrictJSON {
-    indirect enum Value: Equatable {
+    indirect enum Value: Equatable, Sendable {
         case object([(key: String, value: Value)])
         case array([Value])
         case string(String)

@@ -94,6 +94,10 @@ extension Problem {
         case .notSignedByAdmins, .belowThreshold, .notSignedByProvider, .missingNewKeySignature, .keyRevoked, .keyExpired,
             .keyNotYetValid, .providerSuspended, .unknownKey, .foreignLineage:
             status = .forbidden
+        case .notSignedByAuditor, .auditorSuspended, .accreditationExpired, .attestationTypeNotAllowed, .notIssuingAuditor:
+            status = .forbidden
+        case .invalidPredicate:
+            status = .badRequest
         case .invalidRecord, .recordMismatch, .timeOutsideSkew, .effectiveTimeInPast:
             status = .badRequest
         default:

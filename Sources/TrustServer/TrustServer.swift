@@ -86,6 +86,7 @@ public struct TrustServer: Sendable {
         addProvenanceRoutes(to: router)
         addBlobRoutes(to: router)
         addBundleRoutes(to: router)
+        addAttestationRoutes(to: router)
         return router
     }
 

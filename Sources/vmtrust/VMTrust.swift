@@ -16,6 +16,7 @@ struct VMTrust: AsyncParsableCommand {
             ProviderCommand.self, UserCommand.self,
             BlobCommand.self,
             VerifyCommand.self,
+            AttestCommand.self, AuditorCommand.self,
         ]
     )
 

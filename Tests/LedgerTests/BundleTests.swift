@@ -238,7 +238,7 @@ struct BundleTests {
 
         // Every mangled field is refused when decoding.
         let mangled = [
-            json.replacingOccurrences(of: #""version":1"#, with: #""version":2"#),
+            json.replacingOccurrences(of: #""version":1"#, with: #""version":3"#),
             json.replacingOccurrences(of: "eyJwYXlsb2FkVHlwZSI6InQifQ==", with: "eyJwYXlsb2FkVHlwZSI6InQifQ"),
             json.replacingOccurrences(of: "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=", with: "BwcH"),
             json.replacingOccurrences(of: "sha256:44136f", with: "sha256:zz136f"),

@@ -22,7 +22,10 @@ struct RecordsCodecTests {
     func goldenBytes(name: String) throws {
         let record = try #require(RecordsFixture.golden.first { $0.0 == name }?.1)
         let golden = try RecordsFixture.goldenBytes(name)
-        #expect(record.payloadType == "application/vnd.vmtrust.\(name).v1+json")
+        #expect(
+            record.payloadType
+                == (name == "attestation" ? "application/vnd.in-toto+json" : "application/vnd.vmtrust.\(name).v1+json")
+        )
         #expect(record.encoded() == golden)
         let decoded = try Record.decode(payloadType: record.payloadType, payload: golden)
         #expect(decoded == record)

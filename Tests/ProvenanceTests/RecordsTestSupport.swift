@@ -15,6 +15,9 @@ enum RecordsFixture {
     static let acmeOtherKey = key(0x03)
     static let globexKey = key(0x11)
     static let userKey = key(0x21)
+    static let auditorKey = key(0x31)
+    static let auditorOtherKey = key(0x32)
+    static let day: Int64 = 86_400_000
 
     /// 2026-09-01T00:00:00Z.
     static let t0: Int64 = 1_788_220_800_000
@@ -143,7 +146,79 @@ enum RecordsFixture {
                 ImageDeprecateRecord(provider: "acme", target: sampleID, after: t0 + 30 * 24 * hour, reason: "EOL", time: t0 + 10)
             )
         ),
+        (
+            "auditor-onboard",
+            .auditorOnboard(
+                AuditorOnboardRecord(
+                    id: "sec-audit",
+                    displayName: "Secure Audit GmbH",
+                    keys: [
+                        KeyGrant(key: auditorKey.publicKey),
+                        KeyGrant(key: auditorOtherKey.publicKey, validFrom: t0, validUntil: t0 + 365 * day),
+                    ],
+                    accreditation: Accreditation(by: "DAkkS D-ZE-12345", until: t0 + 730 * day),
+                    attestationTypes: [
+                        AttestationPredicate.vulnsType, AttestationPredicate.testResultType, AttestationPredicate.auditType,
+                    ],
+                    trustSeed: 18,
+                    time: t0 + 11
+                )
+            )
+        ),
+        (
+            "auditor-update",
+            .auditorUpdate(
+                AuditorUpdateRecord(
+                    id: "sec-audit",
+                    displayName: "Secure Audit AG",
+                    addKeys: [KeyGrant(key: acmeOtherKey.publicKey, validUntil: t0 + 365 * day)],
+                    retireKeys: [auditorOtherKey.publicKey.keyID],
+                    accreditation: Accreditation(by: "DAkkS D-ZE-12345", until: t0 + 1095 * day),
+                    attestationTypes: [AttestationPredicate.vulnsType],
+                    suspended: false,
+                    time: t0 + 12
+                )
+            )
+        ),
+        ("attestation", .attestation(AttestationRecord(statement: sampleStatement))),
+        (
+            "attestation-withdraw",
+            .attestationWithdraw(
+                AttestationWithdrawRecord(
+                    auditor: "sec-audit",
+                    attestation: sampleID,
+                    reason: "wrong image scanned",
+                    time: t0 + 14
+                )
+            )
+        ),
     ])
+
+    /// A vulnerability scan of image 0x0A with one finding of each severity band.
+    static let sampleVulns = VulnsPredicate(
+        scannerURI: "pkg:github/aquasecurity/trivy@v0.52.2",
+        scannerVersion: "0.52.2",
+        databaseURI: "pkg:github/aquasecurity/trivy-db",
+        databaseVersion: "2",
+        databaseLastUpdate: t0 - 6 * hour,
+        findings: [
+            .init(
+                id: "CVE-2026-0001",
+                severity: [.init(method: "nvd", score: "CRITICAL"), .init(method: "cvss_score", score: "9.8")]
+            ),
+            .init(id: "CVE-2026-0002", severity: [.init(method: "cvss_score", score: "7.5")]),
+            .init(id: "CVE-2026-0003", severity: [.init(method: "ghsa", score: "moderate")]),
+            .init(id: "CVE-2026-0004", severity: [.init(method: "nvd", score: "low")]),
+            .init(id: "CVE-2026-0005", severity: []),
+        ],
+        scanStartedOn: t0 - 10 * minute,
+        scanFinishedOn: t0 - 9 * minute
+    )
+
+    static let sampleStatement = InTotoStatement(
+        subjects: [ResourceDescriptor(imageDigest: digest(0x0A), name: "ubuntu-24.04-server")],
+        predicate: .vulns(sampleVulns)
+    )
 
     static func goldenBytes(_ name: String) throws -> [UInt8] {
         let url = try #require(

@@ -125,7 +125,7 @@ import Testing
 
     @Test func resolutionCreditFollowsQ() async throws {
         var runner = try await Self.world()
-        let cases: [(Severity, Bool, Double, Double)] = [
+        let cases: [(Reputation.Severity, Bool, Double, Double)] = [
             (.critical, false, 6, 1),  // ρ = 0.2
             (.high, false, 10, 1 - (1.0 / 3 - 0.25) / 1.5),  // ρ = 1/3
             (.medium, false, 90, 0.5),  // ρ = 1, at the due time: still within the SLA

@@ -264,6 +264,7 @@ struct TrustServerTests {
                     "/v1/log/consistency", "/v1/records", "/v1/records/{recordId}", "/healthz", "/readyz", "/metrics",
                     "/openapi.json", "/v1/images/{digest}", "/v1/providers/{id}", "/v1/images", "/v1/blobs/{digest}",
                     "/v1/images/{digest}/bundle", "/v1/blobs/uploads", "/v1/blobs/uploads/{id}",
+                    "/v1/images/{digest}/attestations", "/v1/auditors/{id}",
                 ]
             )
             let unknown = try await client.execute(uri: "/nope", method: .get)

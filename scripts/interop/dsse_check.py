@@ -9,6 +9,11 @@
         securesystemslib only tries keys whose keyid equals the signature's keyid. Also fails when
         the envelope's keyid is not that id. Exit 0 valid, 1 invalid.
 
+    dsse_check.py verify --intoto ENVELOPE.json KEY.pem
+        Also requires the payload to be an in-toto Statement v1 (payload type
+        application/vnd.in-toto+json; `_type`, `subject` with digests, `predicateType`), parsed here
+        with the json module, and prints its predicate type and subject digests.
+
     dsse_check.py sign --key PRIV.pem --type TYPE [--keyid sslib|vmtrust|none] PAYLOAD > envelope.json
         Signs PAYLOAD (a file, or - for standard input) with securesystemslib's CryptoSigner and
         prints securesystemslib's JSON envelope (Envelope.to_dict). The keyid is securesystemslib's
@@ -91,6 +96,34 @@ def cmd_verify(args) -> int:
         f"ok: securesystemslib verified {key.keytype}/{key.scheme} signature by {keyid} over "
         f"{len(envelope.payload)}-byte payload of type {envelope.payload_type}"
     )
+    if args.intoto:
+        return check_intoto(envelope)
+    return 0
+
+
+def check_intoto(envelope) -> int:
+    """The payload is an in-toto Statement v1 (spec/v1/statement.md)."""
+    if envelope.payload_type != "application/vnd.in-toto+json":
+        print(f"FAIL: payload type {envelope.payload_type} is not application/vnd.in-toto+json")
+        return 1
+    try:
+        statement = json.loads(envelope.payload)
+    except ValueError as error:
+        print(f"FAIL: the payload is not JSON: {error}")
+        return 1
+    subjects = statement.get("subject") if isinstance(statement, dict) else None
+    if (
+        statement.get("_type") != "https://in-toto.io/Statement/v1"
+        or not isinstance(subjects, list)
+        or not subjects
+        or not all(isinstance(s, dict) and isinstance(s.get("digest"), dict) and s["digest"] for s in subjects)
+        or not isinstance(statement.get("predicateType"), str)
+        or not isinstance(statement.get("predicate", {}), dict)
+    ):
+        print("FAIL: the payload is not an in-toto Statement v1")
+        return 1
+    digests = ", ".join(f"{alg}:{value}" for s in subjects for alg, value in sorted(s["digest"].items()))
+    print(f"in-toto Statement v1: predicateType {statement['predicateType']}; subject {digests}")
     return 0
 
 
@@ -134,6 +167,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     verify = commands.add_parser("verify", help="verify a vmtrust envelope with securesystemslib")
+    verify.add_argument("--intoto", action="store_true", help="also require an in-toto Statement v1 payload")
     verify.add_argument("envelope")
     verify.add_argument("key")
     verify.set_defaults(run=cmd_verify)

@@ -55,6 +55,8 @@ public struct BundleFailure: Sendable, Hashable, CustomStringConvertible {
         public static let subjectMismatch = Code("subject-mismatch")
         /// The image file's SHA-256 is not the subject.
         public static let imageDigestMismatch = Code("image-digest-mismatch")
+        /// An attestation of the bundle is not about the bundle's subject.
+        public static let attestationSubject = Code("attestation-subject")
 
         /// ``name``.
         public var description: String { name }
@@ -102,6 +104,43 @@ public struct BundleChainLink: Sendable, Hashable {
     }
 }
 
+/// One attestation of a bundle, as verified.
+public struct BundleAttestation: Sendable, Hashable {
+    /// Its log index.
+    public var index: UInt64
+    /// Its record id.
+    public var recordID: RecordID
+    /// The auditor whose key signed it (as the bundle's auditor records grant the key).
+    public var auditor: String?
+    /// The key that signed it.
+    public var signerKeyID: String?
+    /// What its predicate says (type, result, score, counts).
+    public var summary: AttestationSummary?
+    /// Its integration time (ms).
+    public var integratedTime: Int64
+    /// Whether it passed every rule at its integration time and under the final key state.
+    public var valid: Bool
+
+    /// Creates an entry.
+    public init(
+        index: UInt64,
+        recordID: RecordID,
+        auditor: String?,
+        signerKeyID: String?,
+        summary: AttestationSummary?,
+        integratedTime: Int64,
+        valid: Bool
+    ) {
+        self.index = index
+        self.recordID = recordID
+        self.auditor = auditor
+        self.signerKeyID = signerKeyID
+        self.summary = summary
+        self.integratedTime = integratedTime
+        self.valid = valid
+    }
+}
+
 /// The outcome of checking a ``ProvenanceBundle`` offline.
 ///
 /// A bundle is valid when ``failures`` is empty, whatever the image's ``status``: the log proves a revoked
@@ -121,6 +160,8 @@ public struct BundleVerdict: Sendable, Equatable {
     public var status: RecordStatus?
     /// The time the status is computed at: the latest integration time among the bundle's proven entries.
     public var statusTime: Int64?
+    /// The bundle's attestations about the subject, in log order.
+    public var attestations: [BundleAttestation] = []
 
     /// Creates a verdict.
     public init(

@@ -71,7 +71,7 @@ public struct BundleVerifier: Sendable {
                 )
             )
         }
-        if bundle.version != ProvenanceBundle.currentVersion {
+        if !ProvenanceBundle.supportedVersions.contains(bundle.version) {
             failures.append(
                 BundleFailure(code: .unsupportedVersion, message: "bundle version \(bundle.version) is not supported")
             )
@@ -211,7 +211,9 @@ public struct BundleVerifier: Sendable {
                 state.apply(changes)
             case .rejected(let rejection):
                 invalid.insert(item.entry.index)
-                let keyCodes: Set<RecordRejection.Code> = [.keyRevoked, .keyExpired, .keyNotYetValid, .notSignedByProvider]
+                let keyCodes: Set<RecordRejection.Code> = [
+                    .keyRevoked, .keyExpired, .keyNotYetValid, .notSignedByProvider, .notSignedByAuditor,
+                ]
                 failures.append(
                     BundleFailure(
                         code: keyCodes.contains(rejection.code) ? .keyInvalidated : .recordRejected,
@@ -295,6 +297,44 @@ public struct BundleVerifier: Sendable {
                 )
             )
         }
+        // 6. Attestations: about the subject, valid under both replays; only version 2 bundles hold them.
+        for item in proven {
+            guard let record = item.record else { continue }
+            if bundle.version == ProvenanceBundle.currentVersion,
+                [.attestation, .attestationWithdraw, .auditorOnboard, .auditorUpdate].contains(record.kind)
+            {
+                failures.append(
+                    BundleFailure(
+                        code: .unsupportedVersion,
+                        entry: item.entry.index,
+                        message: "a version 1 bundle holds no \(record.kind.rawValue) records"
+                    )
+                )
+            }
+            guard case .attestation(let attestation) = record else { continue }
+            if !attestation.statement.subjectDigests.contains(bundle.subject) {
+                failures.append(
+                    BundleFailure(
+                        code: .attestationSubject,
+                        entry: item.entry.index,
+                        message: "attestation \(item.id) is not about \(bundle.subject)"
+                    )
+                )
+            }
+            let known = state.records[item.id] ?? logged.records[item.id]
+            let signer = await logged.auditorSignerKey(item.envelope)
+            verdict.attestations.append(
+                BundleAttestation(
+                    index: item.entry.index,
+                    recordID: item.id,
+                    auditor: known?.auditor,
+                    signerKeyID: signer,
+                    summary: known?.attestation ?? (try? attestation.statement.predicate())?.summary,
+                    integratedTime: item.entry.integratedTime,
+                    valid: !invalid.contains(item.entry.index) && state.records[item.id] != nil
+                )
+            )
+        }
         verdict.status = chain.last.flatMap { $0.recordID == bundle.record && failures.isEmpty ? $0.status : nil }
         verdict.failures = failures
         return verdict
@@ -308,6 +348,13 @@ public struct BundleVerifier: Sendable {
     private static func signer(of item: Proven, record: Record, state: InMemoryProvenanceState) -> String? {
         guard let provider = record.provider.flatMap({ state.providers[$0] }) else { return nil }
         return item.envelope.verifiedKeys(provider.keys.map(\.key)).first?.keyID
+    }
+}
+
+extension InMemoryProvenanceState {
+    /// The id of the auditor key whose signature on `envelope` verifies.
+    fileprivate func auditorSignerKey(_ envelope: DSSEEnvelope) async -> String? {
+        (try? await attestationSigner(envelope, state: self))?.keys.first?.keyID
     }
 }
 
@@ -333,4 +380,7 @@ private struct FinalRevocations: ProvenanceStateReader {
     func record(id: RecordID) async throws -> RecordState? { base.records[id] }
     func imageRecord(provider: String, digest: String) async throws -> RecordID? { base.images[provider]?[digest] }
     func user(id: String) async throws -> UserState? { base.users[id] }
+    func auditor(id: String) async throws -> AuditorState? { base.auditors[id] }
+    func auditorID(keyID: String) async throws -> String? { base.auditorKeys[keyID] }
+    func imageRecord(digest: String) async throws -> RecordID? { base.firstImages[digest] }
 }

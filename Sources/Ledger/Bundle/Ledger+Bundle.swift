@@ -53,6 +53,22 @@ extension Ledger {
         for id in chainIDs {
             ids += try await state.records(targeting: id)
         }
+        // The subject's current attestations (only those about the subject alone: the bundle proves one
+        // image) and the auditor records that authorise their keys.
+        var attestations: [RecordState] = []
+        for id in try await state.attestations(subject: subject) {
+            if let record = try await state.record(id: id) { attestations.append(record) }
+        }
+        let current = zip(attestations, AttestationStatus.classify(attestations, at: now())).compactMap { record, status in
+            status == .current && record.subjects == [subject] ? record : nil
+        }
+        var auditors: Set<String> = []
+        for record in current {
+            ids.append(record.id)
+            if let auditor = record.auditor, auditors.insert(auditor).inserted {
+                ids += try await state.governanceRecords(ofAuditor: auditor)
+            }
+        }
         let found = try await indexes(of: Array(Set(ids)))
         var entries: [ProvenanceBundle.Entry] = []
         for index in Set(found.values).filter({ $0 < checkpoint.size }).sorted() {
@@ -68,12 +84,14 @@ extension Ledger {
                 )
             )
         }
+        let attested = current.contains { record in found[record.id].map { $0 < checkpoint.size } ?? false }
         return ProvenanceBundle(
             origin: origin,
             checkpoint: checkpoint.note,
             subject: subject,
             record: image.id,
-            entries: entries
+            entries: entries,
+            version: attested ? ProvenanceBundle.attestationsVersion : ProvenanceBundle.currentVersion
         )
     }
 }

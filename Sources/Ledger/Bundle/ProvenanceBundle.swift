@@ -13,10 +13,15 @@ import TransparencyLog
 /// Decoding refuses an unknown ``version``, malformed base64 and proof hashes that are not 32 bytes; everything
 /// else (signatures, proofs, rules) is the verifier's verdict.
 public struct ProvenanceBundle: Sendable, Hashable, Codable {
-    /// The only bundle format version this build writes and reads.
+    /// The bundle format version of bundles without attestations.
     public static let currentVersion = 1
+    /// The bundle format version of bundles that also hold attestations and the auditor records authorising
+    /// their keys (docs/FORMATS.md, "Bundle, version 2").
+    public static let attestationsVersion = 2
+    /// The versions this build reads.
+    public static let supportedVersions: Set<Int> = [currentVersion, attestationsVersion]
 
-    /// The bundle format version, ``currentVersion``.
+    /// The bundle format version: ``currentVersion``, or ``attestationsVersion`` when it holds attestations.
     public var version: Int
     /// The log's origin (the checkpoint's first line).
     public var origin: String
@@ -99,9 +104,16 @@ public struct ProvenanceBundle: Sendable, Hashable, Codable {
         case version, origin, checkpoint, subject, record, entries
     }
 
-    /// Creates a bundle of the current version.
-    public init(origin: String, checkpoint: String, subject: String, record: RecordID, entries: [Entry]) {
-        self.version = Self.currentVersion
+    /// Creates a bundle, of ``currentVersion`` unless `version` says otherwise.
+    public init(
+        origin: String,
+        checkpoint: String,
+        subject: String,
+        record: RecordID,
+        entries: [Entry],
+        version: Int = ProvenanceBundle.currentVersion
+    ) {
+        self.version = version
         self.origin = origin
         self.checkpoint = checkpoint
         self.subject = subject
@@ -109,15 +121,15 @@ public struct ProvenanceBundle: Sendable, Hashable, Codable {
         self.entries = entries
     }
 
-    /// Decodes a bundle; refuses a version other than ``currentVersion``.
+    /// Decodes a bundle; refuses a version not in ``supportedVersions``.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         version = try container.decode(Int.self, forKey: .version)
-        guard version == Self.currentVersion else {
+        guard Self.supportedVersions.contains(version) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .version,
                 in: container,
-                debugDescription: "bundle version \(version) is not supported (only \(Self.currentVersion))"
+                debugDescription: "bundle version \(version) is not supported (only 1 and 2)"
             )
         }
         origin = try container.decode(String.self, forKey: .origin)

@@ -42,7 +42,8 @@ public struct TimeWithinSkew: AdmissionPolicy {
 
     /// Fails with `timeOutsideSkew`.
     public func evaluate(_ context: AdmissionContext) async throws -> PolicyResult {
-        let difference = context.record.time - context.integrationTime
+        guard let time = context.record.time else { return .meetsPolicy }
+        let difference = time - context.integrationTime
         guard difference.magnitude <= skew.magnitude else {
             return .fails(
                 .timeOutsideSkew,
@@ -384,8 +385,8 @@ public struct EffectiveTimeNotBackdated: AdmissionPolicy {
         case .imageRevoke(let revoke): effectiveAt = revoke.effectiveAt
         default: effectiveAt = nil
         }
-        guard let effectiveAt, effectiveAt < context.record.time else { return .meetsPolicy }
-        return .fails(.effectiveTimeInPast, "\"effectiveAt\" \(effectiveAt) is before \"time\" \(context.record.time)")
+        guard let effectiveAt, let time = context.record.time, effectiveAt < time else { return .meetsPolicy }
+        return .fails(.effectiveTimeInPast, "\"effectiveAt\" \(effectiveAt) is before \"time\" \(time)")
     }
 }
 

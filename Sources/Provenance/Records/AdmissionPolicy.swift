@@ -10,6 +10,8 @@ public struct AdmissionContext: Sendable {
     public var integrationTime: Int64
     /// The state before this record.
     public var state: any ProvenanceStateReader
+    /// Results computed once per admission and shared by the policies (e.g. an attestation's signer).
+    public let memo = AdmissionMemo()
 
     /// Creates a context.
     public init(

@@ -11,6 +11,14 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public private(set) var users: [String: UserState] = [:]
     /// The first image record per (provider, digest).
     public private(set) var images: [String: [String: RecordID]] = [:]
+    /// Auditors by id.
+    public private(set) var auditors: [String: AuditorState] = [:]
+    /// Auditor ids by key id (vmtrust's and securesystemslib's, ``KeyIDAliases``).
+    public private(set) var auditorKeys: [String: String] = [:]
+    /// The first image record per digest, any provider.
+    public private(set) var firstImages: [String: RecordID] = [:]
+    /// Attestations per subject digest, in log order.
+    public private(set) var attestations: [String: [RecordID]] = [:]
 
     /// An empty state (before genesis).
     public init() {}
@@ -22,13 +30,21 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
         providers: [String: ProviderState] = [:],
         records: [RecordID: RecordState] = [:],
         users: [String: UserState] = [:],
-        images: [String: [String: RecordID]] = [:]
+        images: [String: [String: RecordID]] = [:],
+        auditors: [String: AuditorState] = [:],
+        auditorKeys: [String: String] = [:],
+        firstImages: [String: RecordID] = [:],
+        attestations: [String: [RecordID]] = [:]
     ) {
         self.governanceState = governance
         self.providers = providers
         self.records = records
         self.users = users
         self.images = images
+        self.auditors = auditors
+        self.auditorKeys = auditorKeys
+        self.firstImages = firstImages
+        self.attestations = attestations
     }
 
     /// Applies `changes` in order.
@@ -56,6 +72,9 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
             {
                 images[provider, default: [:]][digest] = record.id
             }
+            if record.kind.isImageRecord, let digest = record.digest, firstImages[digest] == nil {
+                firstImages[digest] = record.id
+            }
         case .recordRevoked(let id, let revocation):
             records[id]?.revocation = revocation
         case .recordRestored(let id):
@@ -64,6 +83,15 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
             records[id]?.deprecation = deprecation
         case .userRegistered(let user):
             users[user.id] = user
+        case .auditorUpserted(let auditor):
+            auditors[auditor.id] = auditor
+            for key in auditor.keys {
+                for keyID in KeyIDAliases.all(key.key) { auditorKeys[keyID] = auditor.id }
+            }
+        case .attestationAdded(let subject, let id):
+            attestations[subject, default: []].append(id)
+        case .attestationWithdrawn(let id, let by):
+            records[id]?.withdrawnBy = by
         }
     }
 
@@ -90,4 +118,7 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public func record(id: RecordID) async throws -> RecordState? { records[id] }
     public func imageRecord(provider: String, digest: String) async throws -> RecordID? { images[provider]?[digest] }
     public func user(id: String) async throws -> UserState? { users[id] }
+    public func auditor(id: String) async throws -> AuditorState? { auditors[id] }
+    public func auditorID(keyID: String) async throws -> String? { auditorKeys[keyID] }
+    public func imageRecord(digest: String) async throws -> RecordID? { firstImages[digest] }
 }

@@ -24,10 +24,17 @@ public struct ProvenanceRules: Sendable {
         GovernanceOrder()
         KindAdmitted()
         ProviderPresence()
+        AuditorPresence()
         GenesisSignatures()
         AdminSignatures()
         KeyRotationSignatures()
         ProviderSignatures()
+        AuditorSignatures()
+        AuditorStanding()
+        AuditorKeyChanges()
+        AttestationSubjects()
+        AttestationPredicateValid()
+        WithdrawalTarget()
         ProviderNotSuspended()
         ProviderKeyChanges()
         UserNotRegistered()
@@ -170,6 +177,8 @@ public struct ProvenanceRules: Sendable {
             .feedbackTriage, .certifierOnboard, .complianceCertification, .certificationRevocation, .reputationParameters:
             // Refused by `KindAdmitted` until their rules are wired.
             break
+        case .auditorOnboard, .auditorUpdate, .attestation, .attestationWithdraw:
+            changes = try await attestationChanges(context, added: changes[0])
         }
         return changes
     }

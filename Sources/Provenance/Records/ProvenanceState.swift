@@ -181,6 +181,14 @@ public struct RecordState: Sendable, Hashable, Codable {
     public var revocation: RevocationState?
     /// The deprecation (image records only).
     public var deprecation: DeprecationState?
+    /// The auditor who issued it (attestations) or speaks (auditor records, withdrawals).
+    public var auditor: String?
+    /// The subjects' image digests (attestations).
+    public var subjects: [String]?
+    /// What the predicate says (attestations).
+    public var attestation: AttestationSummary?
+    /// The withdrawal (attestations withdrawn by their auditor).
+    public var withdrawnBy: RecordID?
 
     /// Creates a record state.
     public init(
@@ -191,7 +199,11 @@ public struct RecordState: Sendable, Hashable, Codable {
         linked: RecordID? = nil,
         integratedAt: Int64,
         revocation: RevocationState? = nil,
-        deprecation: DeprecationState? = nil
+        deprecation: DeprecationState? = nil,
+        auditor: String? = nil,
+        subjects: [String]? = nil,
+        attestation: AttestationSummary? = nil,
+        withdrawnBy: RecordID? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -201,6 +213,10 @@ public struct RecordState: Sendable, Hashable, Codable {
         self.integratedAt = integratedAt
         self.revocation = revocation
         self.deprecation = deprecation
+        self.auditor = auditor
+        self.subjects = subjects
+        self.attestation = attestation
+        self.withdrawnBy = withdrawnBy
     }
 
     /// The parent in the lineage: `linked` of an image-modify, else `nil`.
@@ -222,6 +238,12 @@ public protocol ProvenanceStateReader: Sendable {
     func imageRecord(provider: String, digest: String) async throws -> RecordID?
     /// The user with `id`.
     func user(id: String) async throws -> UserState?
+    /// The auditor with `id`.
+    func auditor(id: String) async throws -> AuditorState?
+    /// The id of the auditor that was granted the key with id `keyID` (key ids are unique among auditors).
+    func auditorID(keyID: String) async throws -> String?
+    /// The first image record (register or modify, any provider) in log order that names `digest`.
+    func imageRecord(digest: String) async throws -> RecordID?
 }
 
 extension ProvenanceStateReader {
@@ -283,4 +305,10 @@ public enum StateChange: Sendable, Hashable {
     case recordDeprecated(RecordID, DeprecationState)
     /// A user was registered.
     case userRegistered(UserState)
+    /// An auditor was created or replaced as a whole (onboarding, update).
+    case auditorUpserted(AuditorState)
+    /// An attestation about image `subject` was logged (one change per subject, in log order).
+    case attestationAdded(subject: String, RecordID)
+    /// An attestation was withdrawn by the record `by`.
+    case attestationWithdrawn(RecordID, by: RecordID)
 }

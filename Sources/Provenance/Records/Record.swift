@@ -48,6 +48,14 @@ public enum Record: Sendable, Hashable {
     case certificationRevocation(CertificationRevocationRecord)
     /// `reputation-parameters`.
     case reputationParameters(ReputationParametersRecord)
+    /// `auditor-onboard`.
+    case auditorOnboard(AuditorOnboardRecord)
+    /// `auditor-update`.
+    case auditorUpdate(AuditorUpdateRecord)
+    /// `attestation`: an in-toto Statement v1 (payload type `application/vnd.in-toto+json`).
+    case attestation(AttestationRecord)
+    /// `attestation-withdraw`.
+    case attestationWithdraw(AttestationWithdrawRecord)
 
     /// The record format version written in `"v"`.
     public static let version: Int64 = 1
@@ -62,6 +70,7 @@ public enum Record: Sendable, Hashable {
         guard let kind = RecordKind(payloadType: payloadType) else {
             throw RecordError(code: .unknownPayloadType, field: nil, message: "unknown payload type \"\(payloadType)\"")
         }
+        if kind == .attestation { return .attestation(try AttestationRecord(payload: payload)) }
         let value: StrictJSON.Value
         do {
             value = try StrictJSON.parse(payload)
@@ -101,6 +110,10 @@ public enum Record: Sendable, Hashable {
         case .complianceCertification: record = .complianceCertification(try ComplianceCertificationRecord(&reader))
         case .certificationRevocation: record = .certificationRevocation(try CertificationRevocationRecord(&reader))
         case .reputationParameters: record = .reputationParameters(try ReputationParametersRecord(&reader))
+        case .auditorOnboard: record = .auditorOnboard(try AuditorOnboardRecord(&reader))
+        case .auditorUpdate: record = .auditorUpdate(try AuditorUpdateRecord(&reader))
+        case .attestationWithdraw: record = .attestationWithdraw(try AttestationWithdrawRecord(&reader))
+        case .attestation: record = .attestation(try AttestationRecord(payload: payload))
         }
         try reader.finish()
         guard record.encoded() == payload else {
@@ -116,6 +129,17 @@ public enum Record: Sendable, Hashable {
     /// Decodes the payload of `envelope` (see ``decode(payloadType:payload:)``).
     public static func decode(_ envelope: DSSEEnvelope) throws(RecordError) -> Record {
         try decode(payloadType: envelope.payloadType, payload: envelope.payload)
+    }
+
+    /// The auditor who speaks: the `id` of auditor records, the `auditor` of a withdrawal; `nil` otherwise
+    /// (an attestation's auditor is the one whose key signed it).
+    public var auditor: String? {
+        switch self {
+        case .auditorOnboard(let r): r.id
+        case .auditorUpdate(let r): r.id
+        case .attestationWithdraw(let r): r.auditor
+        default: nil
+        }
     }
 
     /// The record's kind.
@@ -142,14 +166,19 @@ public enum Record: Sendable, Hashable {
         case .complianceCertification: .complianceCertification
         case .certificationRevocation: .certificationRevocation
         case .reputationParameters: .reputationParameters
+        case .auditorOnboard: .auditorOnboard
+        case .auditorUpdate: .auditorUpdate
+        case .attestation: .attestation
+        case .attestationWithdraw: .attestationWithdraw
         }
     }
 
     /// The DSSE payload type, `application/vnd.vmtrust.<kind>.v1+json`.
     public var payloadType: String { kind.payloadType }
 
-    /// The signer's time claim, ms since the Unix epoch.
-    public var time: Int64 {
+    /// The signer's time claim, ms since the Unix epoch; `nil` for attestations (an in-toto Statement carries
+    /// no vmtrust time claim: the integration time is the attestation's time).
+    public var time: Int64? {
         switch self {
         case .genesis(let r): r.time
         case .providerOnboard(let r): r.time
@@ -172,13 +201,19 @@ public enum Record: Sendable, Hashable {
         case .complianceCertification(let r): r.time
         case .certificationRevocation(let r): r.time
         case .reputationParameters(let r): r.time
+        case .auditorOnboard(let r): r.time
+        case .auditorUpdate(let r): r.time
+        case .attestation: nil
+        case .attestationWithdraw(let r): r.time
         }
     }
 
     /// The provider the record is about (provider records, key records, image records), else `nil`.
     public var provider: String? {
         switch self {
-        case .genesis, .userRegister, .feedbackTriage, .certifierOnboard, .reputationParameters: nil
+        case .genesis, .userRegister, .feedbackTriage, .certifierOnboard, .reputationParameters, .auditorOnboard,
+            .auditorUpdate, .attestation, .attestationWithdraw:
+            nil
         case .providerOnboard(let r): r.id
         case .providerUpdate(let r): r.id
         case .keyRotation(let r): r.provider
@@ -222,6 +257,7 @@ public enum Record: Sendable, Hashable {
     public func encoded() -> [UInt8] {
         let fields: [(String, CanonicalJSON?)]
         switch self {
+        case .attestation(let r): return r.payload
         case .genesis(let r): fields = r.fields
         case .providerOnboard(let r): fields = r.fields
         case .providerUpdate(let r): fields = r.fields
@@ -243,8 +279,11 @@ public enum Record: Sendable, Hashable {
         case .complianceCertification(let r): fields = r.fields
         case .certificationRevocation(let r): fields = r.fields
         case .reputationParameters(let r): fields = r.fields
+        case .auditorOnboard(let r): fields = r.fields
+        case .auditorUpdate(let r): fields = r.fields
+        case .attestationWithdraw(let r): fields = r.fields
         }
-        return CanonicalJSON.object(fields + [("time", .integer(time)), ("v", .integer(Record.version))]).bytes
+        return CanonicalJSON.object(fields + [("time", time.map { .integer($0) }), ("v", .integer(Record.version))]).bytes
     }
 
     /// The record id of ``encoded()``.

@@ -42,9 +42,19 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     case certificationRevocation = "certification-revocation"
     /// Publishes a version of the reputation parameter set.
     case reputationParameters = "reputation-parameters"
+    /// Onboards an auditor: id, keys, accreditation, allowed attestation types, trust seed.
+    case auditorOnboard = "auditor-onboard"
+    /// Changes an auditor: keys, accreditation, allowed types, suspension.
+    case auditorUpdate = "auditor-update"
+    /// An in-toto Statement v1 about registered images, signed by an onboarded auditor.
+    case attestation
+    /// The issuing auditor retracts an attestation.
+    case attestationWithdraw = "attestation-withdraw"
 
-    /// `application/vnd.vmtrust.<kind>.v1+json`.
-    public var payloadType: String { "application/vnd.vmtrust.\(rawValue).v1+json" }
+    /// `application/vnd.vmtrust.<kind>.v1+json`; attestations use in-toto's `application/vnd.in-toto+json`.
+    public var payloadType: String {
+        self == .attestation ? InTotoStatement.payloadType : "application/vnd.vmtrust.\(rawValue).v1+json"
+    }
 
     /// The kind whose ``payloadType`` is `payloadType`, or `nil`.
     public init?(payloadType: String) {
@@ -56,7 +66,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     public var signer: SignerRole {
         switch self {
         case .genesis: .genesisAdmins
-        case .providerOnboard, .providerUpdate, .keyRevocation, .userRegister: .admins
+        case .providerOnboard, .providerUpdate, .keyRevocation, .userRegister, .auditorOnboard, .auditorUpdate: .admins
         case .keyRotation: .adminsOrRotatingKeys
         case .imageRegister, .imageModify, .imageRevoke, .imageRestore, .imageDeprecate: .provider
         case .vulnerabilityReport, .incidentReport: .reporter
@@ -66,6 +76,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .certifierOnboard, .reputationParameters: .admins
         case .complianceCertification: .providerOrCertifier
         case .certificationRevocation: .certifierOrAdmins
+        case .attestation, .attestationWithdraw: .auditor
         }
     }
 
@@ -105,4 +116,7 @@ public enum SignerRole: String, Sendable, Hashable {
     case providerOrCertifier
     /// A key of the certifier the record names, or admins (threshold).
     case certifierOrAdmins
+    /// A key of an onboarded auditor, valid at the integration time (attestations: the key the DSSE `keyid`
+    /// names; withdrawals: a key of the auditor the record names).
+    case auditor
 }

@@ -89,6 +89,33 @@ public struct RecordRejection: Error, Hashable, Sendable, CustomStringConvertibl
         public static let notRevoked = Code("notRevoked")
         /// The record's kind is defined but not admitted to the log yet (reputation evidence before its rules).
         public static let kindNotAdmitted = Code("kindNotAdmitted")
+        /// No signature's `keyid` names a key of an onboarded auditor (attestations), or the auditor a record
+        /// names is not onboarded.
+        public static let unknownAuditor = Code("unknownAuditor")
+        /// The auditor is onboarded already.
+        public static let auditorExists = Code("auditorExists")
+        /// No valid signature by a key of the auditor the record speaks for.
+        public static let notSignedByAuditor = Code("notSignedByAuditor")
+        /// The auditor is suspended.
+        public static let auditorSuspended = Code("auditorSuspended")
+        /// The auditor's accreditation ended at or before the integration time.
+        public static let accreditationExpired = Code("accreditationExpired")
+        /// The auditor is not allowed to issue attestations of the statement's predicate type.
+        public static let attestationTypeNotAllowed = Code("attestationTypeNotAllowed")
+        /// A subject names no registered image by its sha256 digest.
+        public static let unknownSubject = Code("unknownSubject")
+        /// The predicate does not validate against its predicate type (the message names the field).
+        public static let invalidPredicate = Code("invalidPredicate")
+        /// The predicate's own expiry is not after the integration time.
+        public static let attestationExpired = Code("attestationExpired")
+        /// A withdrawal names a record that is not an attestation.
+        public static let notAnAttestation = Code("notAnAttestation")
+        /// A withdrawal by an auditor other than the one who issued the attestation.
+        public static let notIssuingAuditor = Code("notIssuingAuditor")
+        /// The attestation is withdrawn already.
+        public static let alreadyWithdrawn = Code("alreadyWithdrawn")
+        /// The key is already granted to another auditor (auditor key ids identify the auditor).
+        public static let auditorKeyInUse = Code("auditorKeyInUse")
     }
 }
 

@@ -10,6 +10,7 @@ struct ImageCommand: AsyncParsableCommand {
             Hash.self, Push.self, Pull.self, Register.self, Modify.self, Revoke.self, Restore.self, Deprecate.self, Show.self,
             Lineage.self,
             Search.self,
+            Attestations.self,
         ]
     )
 

@@ -90,6 +90,21 @@ struct VerifyCommand: AsyncParsableCommand {
         if let imageDigest {
             print("image file: \(imageDigest == verdict.subject ? "matches the subject" : "does NOT match (\(imageDigest))")")
         }
+        if !verdict.attestations.isEmpty {
+            print("attestations (current at bundle time):")
+            for attestation in verdict.attestations {
+                let mark = attestation.valid ? "✓" : "✗"
+                let summary = attestation.summary
+                let type = summary.map { ImageCommand.Attestations.shortType($0.predicateType) } ?? "?"
+                let result = summary?.result.map { " \($0.rawValue)" } ?? ""
+                let score = summary?.score.map { " score \($0)" } ?? " (not scored)"
+                let key = attestation.signerKeyID.map { " key \($0.prefix(16))…" } ?? ""
+                print(
+                    "  \(mark) #\(attestation.index) \(type) by \(attestation.auditor ?? "?")\(key)\(result)\(score) "
+                        + "at \(formatTime(attestation.integratedTime))"
+                )
+            }
+        }
         for failure in verdict.failures {
             print("✗ \(failure)")
         }
@@ -126,6 +141,19 @@ struct VerdictReport: Encodable {
         var valid: Bool
     }
 
+    struct Attestation: Encodable {
+        var index: UInt64
+        var recordId: String
+        var auditor: String?
+        var signerKeyId: String?
+        var predicateType: String?
+        var result: String?
+        var score: Int?
+        var summary: AttestationSummary?
+        var integratedTime: Int64
+        var valid: Bool
+    }
+
     struct Failure: Encodable {
         var code: String
         var entry: UInt64?
@@ -145,6 +173,7 @@ struct VerdictReport: Encodable {
     var imageDigest: String?
     var imageMatches: Bool?
     var chain: [Link]
+    var attestations: [Attestation]
     var failures: [Failure]
 
     init(_ verdict: BundleVerdict, imageDigest: String?, requireActive: Bool) {
@@ -169,6 +198,20 @@ struct VerdictReport: Encodable {
                 signerKeyId: link.signerKeyID,
                 status: link.status.map(StatusView.init),
                 valid: link.valid
+            )
+        }
+        attestations = verdict.attestations.map { attestation in
+            Attestation(
+                index: attestation.index,
+                recordId: attestation.recordID.description,
+                auditor: attestation.auditor,
+                signerKeyId: attestation.signerKeyID,
+                predicateType: attestation.summary?.predicateType,
+                result: attestation.summary?.result?.rawValue,
+                score: attestation.summary?.score,
+                summary: attestation.summary,
+                integratedTime: attestation.integratedTime,
+                valid: attestation.valid
             )
         }
         failures = verdict.failures.map { failure in
