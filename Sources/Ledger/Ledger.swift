@@ -272,7 +272,7 @@ public actor Ledger {
         var entries: [BatchEntry] = []
         var nodes: [(id: NodeID, hash: TreeHash)] = []
         var stateWrites: [StateWrite] = []
-        var state = StateView(store: store)
+        var state = StateView(batchOver: store)
         // Refusals are answered only once the batch is committed: a conflict rebuilds the batch.
         var rejections: [(RecordID, any Error)] = []
         entries.reserveCapacity(fresh.count)

@@ -398,7 +398,11 @@ public struct ProvenanceAdmission: EntryAdmission {
 
     public func admit(_ request: AdmissionRequest, state: StateView) async throws -> AdmissionDecision {
         let envelope: DSSEEnvelope
-        if let parsed = request.context as? DSSEEnvelope {
+        var prepared: PreparedRecord?
+        if let context = request.context as? PreparedRecord {
+            envelope = context.envelope
+            prepared = context
+        } else if let parsed = request.context as? DSSEEnvelope {
             envelope = parsed
         } else {
             do {
@@ -411,13 +415,24 @@ public struct ProvenanceAdmission: EntryAdmission {
             return try await others.admit(request, state: state)
         }
         let record: Record
-        do {
-            record = try Record.decode(envelope)
-        } catch {
-            return .reject(RecordRejection(code: .invalidRecord, message: error.message))
+        if let decoded = prepared?.record {
+            record = decoded
+        } else {
+            do {
+                record = try Record.decode(envelope)
+            } catch {
+                return .reject(RecordRejection(code: .invalidRecord, message: error.message))
+            }
         }
         let reader = LedgerProvenanceState(view: state)
-        switch try await rules.admit(envelope, record: record, integrationTime: request.integratedAtMillis, state: reader) {
+        let admission = try await rules.admit(
+            envelope,
+            record: record,
+            integrationTime: request.integratedAtMillis,
+            state: reader,
+            signatures: prepared?.signatures ?? VerifiedSignatures()
+        )
+        switch admission {
         case .rejected(let rejection):
             return .reject(rejection)
         case .accepted(let changes):
@@ -432,6 +447,44 @@ public struct ProvenanceAdmission: EntryAdmission {
                 )
             }
             return .admit(writes)
+        }
+    }
+}
+
+/// A vmtrust record decoded, and its signatures checked, before it reaches the sequencer: the
+/// ``Ledger/submit(envelope:recordID:context:)`` context that ``ProvenanceAdmission`` understands.
+///
+/// Decoding and signature verification are pure functions of the envelope's bytes (and of the keys
+/// tried), so they can run in parallel in the request handlers; inside the sequencer, where records are
+/// admitted one after the other, the chain rules then find the results in ``signatures`` and only
+/// consult the state.
+public struct PreparedRecord: Sendable {
+    /// The envelope as received.
+    public var envelope: DSSEEnvelope
+    /// The decoded record, or `nil` when the payload does not decode (the sequencer then refuses it
+    /// with the decoding error).
+    public var record: Record?
+    /// Signature checks done so far.
+    public var signatures: VerifiedSignatures
+
+    /// Decodes `envelope` and checks its signatures against the keys that the committed `state`
+    /// grants the actor the record speaks for (its provider, its auditor, or the admins). Never
+    /// throws: a failed read only leaves the check to the sequencer.
+    public init(_ envelope: DSSEEnvelope, state: LedgerProvenanceState) async {
+        self.envelope = envelope
+        self.record = try? Record.decode(envelope)
+        self.signatures = VerifiedSignatures()
+        guard let record else { return }
+        if record.kind == .attestation || record.auditor != nil {
+            _ = try? await attestationSigner(envelope, state: state, signatures: signatures)
+        }
+        if let id = record.provider, let provider = try? await state.provider(id: id) {
+            _ = signatures.verifiedKeys(of: envelope, among: provider.keys.map(\.key))
+        }
+        if record.kind.signer == .admins || record.kind.signer == .adminsOrRotatingKeys,
+            let governance = try? await state.governance()
+        {
+            _ = signatures.verifiedKeys(of: envelope, among: governance.adminKeys)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Provenance
+import Synchronization
 
 /// One change to the ledger's derived state: sets `value` at (`namespace`, `key`), or deletes
 /// the key when `value` is `nil`.
@@ -74,15 +75,38 @@ public struct StateView: Sendable {
         var key: String
     }
 
+    /// Store values read by this view, for a view that lives for one batch (see ``init(batchOver:)``).
+    private let reads: ReadCache?
+
+    /// Point reads remembered for the life of one batch.
+    private final class ReadCache: Sendable {
+        let values = Mutex<[StateKey: [UInt8]?]>([:])
+    }
+
     /// A view of the store's state with no pending changes (for reads outside sequencing).
     public init(store: any LedgerStore) {
         self.store = store
+        self.reads = nil
+    }
+
+    /// The view the sequencer gives admission for one batch: point reads of the store are remembered
+    /// for the batch, so the records of a batch that consult the same keys (the same auditor, image,
+    /// provider or governance) read each from the store once. Only the sequencer writes the store and
+    /// it does so after the batch, so a remembered value is the store's value for the whole batch.
+    init(batchOver store: any LedgerStore) {
+        self.store = store
+        self.reads = ReadCache()
     }
 
     /// The value at (`namespace`, `key`), or `nil`.
     public func value(namespace: String, key: String) async throws -> [UInt8]? {
-        if let pending = overlay[StateKey(namespace: namespace, key: key)] { return pending }
-        return try await store.stateValue(namespace: namespace, key: key)
+        let stateKey = StateKey(namespace: namespace, key: key)
+        if let pending = overlay[stateKey] { return pending }
+        guard let reads else { return try await store.stateValue(namespace: namespace, key: key) }
+        if let known = reads.values.withLock({ $0[stateKey] }) { return known }
+        let value = try await store.stateValue(namespace: namespace, key: key)
+        reads.values.withLock { $0[stateKey] = .some(value) }
+        return value
     }
 
     /// Keys in `namespace` that start with `prefix` (and sort after `after`, when given), in key order,

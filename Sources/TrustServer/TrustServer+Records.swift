@@ -31,7 +31,11 @@ extension TrustServer {
                 )
             }
             let recordID = RecordID(payload: envelope.payload)
-            let receipt = try await ledger.submit(envelope: bytes, recordID: recordID, context: envelope)
+            // Decode and check signatures here, in parallel, rather than in the sequencer.
+            let prepared: any Sendable =
+                RecordKind(payloadType: envelope.payloadType) == nil
+                ? envelope : await PreparedRecord(envelope, state: ledger.provenanceState)
+            let receipt = try await ledger.submit(envelope: bytes, recordID: recordID, context: prepared)
             return try Response.json(
                 receipt,
                 status: receipt.duplicate ? .ok : .created,

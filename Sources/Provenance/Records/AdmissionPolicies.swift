@@ -102,7 +102,7 @@ public struct GenesisSignatures: AdmissionPolicy {
     /// Fails with `notSignedByAdmins` or `belowThreshold`.
     public func evaluate(_ context: AdmissionContext) async throws -> PolicyResult {
         guard case .genesis(let genesis) = context.record else { return .meetsPolicy }
-        let signed = context.envelope.verifiedKeys(genesis.adminKeys).count
+        let signed = context.verifiedKeys(genesis.adminKeys).count
         return thresholdResult(signed: signed, threshold: genesis.threshold, what: "the genesis record")
     }
 }
@@ -119,7 +119,7 @@ public struct AdminSignatures: AdmissionPolicy {
         guard let governance = try await context.state.governance() else {
             return .fails(.noGovernance, "the log has no genesis record yet")
         }
-        let signed = context.envelope.verifiedKeys(governance.adminKeys).count
+        let signed = context.verifiedKeys(governance.adminKeys).count
         return thresholdResult(signed: signed, threshold: governance.threshold, what: "a \(context.record.kind.rawValue) record")
     }
 }
@@ -140,8 +140,8 @@ func providerKeyResult(verified: [KeyState], time: Int64, provider: String) -> P
 }
 
 /// The provider keys among `provider.keys` that signed the envelope.
-func verifiedProviderKeys(_ envelope: DSSEEnvelope, _ provider: ProviderState) -> [KeyState] {
-    let verified = Set(envelope.verifiedKeys(provider.keys.map(\.key)))
+func verifiedProviderKeys(_ context: AdmissionContext, _ provider: ProviderState) -> [KeyState] {
+    let verified = Set(context.verifiedKeys(provider.keys.map(\.key)))
     return provider.keys.filter { verified.contains($0.key) }
 }
 
@@ -158,7 +158,7 @@ public struct ProviderSignatures: AdmissionPolicy {
             return .fails(.unknownProvider, "provider \"\(id)\" is not onboarded")
         }
         return providerKeyResult(
-            verified: verifiedProviderKeys(context.envelope, provider),
+            verified: verifiedProviderKeys(context, provider),
             time: context.integrationTime,
             provider: id
         )
@@ -180,12 +180,12 @@ public struct KeyRotationSignatures: AdmissionPolicy {
         guard let provider = try await context.state.provider(id: rotation.provider) else {
             return .fails(.unknownProvider, "provider \"\(rotation.provider)\" is not onboarded")
         }
-        let admins = context.envelope.verifiedKeys(governance.adminKeys).count
+        let admins = context.verifiedKeys(governance.adminKeys).count
         if admins >= governance.threshold { return .meetsPolicy }
         guard let old = provider.key(id: rotation.oldKeyID) else {
             return .fails(.unknownKey, "provider \"\(rotation.provider)\" has no key \(rotation.oldKeyID)")
         }
-        if context.envelope.verifiedKeys([old.key]).isEmpty {
+        if context.verifiedKeys([old.key]).isEmpty {
             if admins > 0 { return thresholdResult(signed: admins, threshold: governance.threshold, what: "a key rotation") }
             return .fails(
                 .notSignedByProvider,
@@ -194,7 +194,7 @@ public struct KeyRotationSignatures: AdmissionPolicy {
         }
         let oldResult = providerKeyResult(verified: [old], time: context.integrationTime, provider: rotation.provider)
         guard case .meetsPolicy = oldResult else { return oldResult }
-        guard !context.envelope.verifiedKeys([rotation.newKey]).isEmpty else {
+        guard !context.verifiedKeys([rotation.newKey]).isEmpty else {
             return .fails(.missingNewKeySignature, "a self-signed key rotation must also be signed by the new key")
         }
         return .meetsPolicy
@@ -213,7 +213,7 @@ public struct ProviderNotSuspended: AdmissionPolicy {
             let provider = try await context.state.provider(id: id), provider.suspended
         else { return .meetsPolicy }
         if kind == .keyRotation, let governance = try await context.state.governance(),
-            context.envelope.verifiedKeys(governance.adminKeys).count >= governance.threshold
+            context.verifiedKeys(governance.adminKeys).count >= governance.threshold
         {
             return .meetsPolicy  // admins may rotate a suspended provider's keys
         }

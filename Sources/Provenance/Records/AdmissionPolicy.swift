@@ -12,6 +12,8 @@ public struct AdmissionContext: Sendable {
     public var state: any ProvenanceStateReader
     /// Results computed once per admission and shared by the policies (e.g. an attestation's signer).
     public let memo = AdmissionMemo()
+    /// Signature checks of ``envelope``, possibly done before sequencing (see ``VerifiedSignatures``).
+    public let signatures: VerifiedSignatures
 
     /// Creates a context.
     public init(
@@ -19,13 +21,22 @@ public struct AdmissionContext: Sendable {
         record: Record,
         recordID: RecordID,
         integrationTime: Int64,
-        state: any ProvenanceStateReader
+        state: any ProvenanceStateReader,
+        signatures: VerifiedSignatures = VerifiedSignatures()
     ) {
+        self.signatures = signatures
         self.envelope = envelope
         self.record = record
         self.recordID = recordID
         self.integrationTime = integrationTime
         self.state = state
+    }
+}
+
+extension AdmissionContext {
+    /// The keys among `keys` that signed the envelope (``DSSEEnvelope/verifiedKeys(_:)``, through ``signatures``).
+    public func verifiedKeys(_ keys: [PublicKey]) -> [PublicKey] {
+        signatures.verifiedKeys(of: envelope, among: keys)
     }
 }
 

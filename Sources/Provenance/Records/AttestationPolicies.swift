@@ -7,14 +7,15 @@ import Synchronization
 /// auditor's keys that signed, or `nil` when no signature identifies an auditor.
 public func attestationSigner(
     _ envelope: DSSEEnvelope,
-    state: some ProvenanceStateReader
+    state: some ProvenanceStateReader,
+    signatures: VerifiedSignatures = VerifiedSignatures()
 ) async throws -> (auditor: AuditorState, keys: [KeyState])? {
     var tried: Set<String> = []
     for signature in envelope.signatures {
         guard let keyID = signature.keyID, tried.insert(keyID).inserted,
             let id = try await state.auditorID(keyID: keyID), let auditor = try await state.auditor(id: id)
         else { continue }
-        let verified = verifiedAuditorKeys(envelope, auditor)
+        let verified = verifiedAuditorKeys(envelope, auditor, signatures)
         if !verified.isEmpty { return (auditor, verified) }
     }
     return nil
@@ -31,15 +32,23 @@ public final class AdmissionMemo: Sendable {
     /// ``attestationSigner(_:state:)`` of the context's envelope, computed on first use.
     public func attestationSigner(_ context: AdmissionContext) async throws -> (auditor: AuditorState, keys: [KeyState])? {
         if let known = attestationSigner.withLock({ $0 }) { return known }
-        let signer = try await Provenance.attestationSigner(context.envelope, state: context.state)
+        let signer = try await Provenance.attestationSigner(
+            context.envelope,
+            state: context.state,
+            signatures: context.signatures
+        )
         attestationSigner.withLock { $0 = .some(signer) }
         return signer
     }
 }
 
 /// The keys of `auditor` that signed `envelope`.
-func verifiedAuditorKeys(_ envelope: DSSEEnvelope, _ auditor: AuditorState) -> [KeyState] {
-    let verified = Set(envelope.verifiedKeys(auditor.keys.map(\.key)))
+func verifiedAuditorKeys(
+    _ envelope: DSSEEnvelope,
+    _ auditor: AuditorState,
+    _ signatures: VerifiedSignatures = VerifiedSignatures()
+) -> [KeyState] {
+    let verified = Set(signatures.verifiedKeys(of: envelope, among: auditor.keys.map(\.key)))
     return auditor.keys.filter { verified.contains($0.key) }
 }
 
@@ -88,7 +97,7 @@ public struct AuditorSignatures: AdmissionPolicy {
                 return .fails(.unknownAuditor, "auditor \"\(withdrawal.auditor)\" is not onboarded")
             }
             auditor = named
-            verified = verifiedAuditorKeys(context.envelope, named)
+            verified = verifiedAuditorKeys(context.envelope, named, context.signatures)
         default:
             return .meetsPolicy
         }
@@ -202,7 +211,7 @@ public struct AttestationPredicateValid: AdmissionPolicy {
         guard case .attestation(let attestation) = context.record else { return .meetsPolicy }
         let predicate: AttestationPredicate
         do {
-            predicate = try attestation.statement.predicate()
+            predicate = try attestation.predicate()
         } catch {
             return .fails(.invalidPredicate, error.message)
         }
@@ -280,7 +289,7 @@ extension ProvenanceRules {
             state.auditor = try await context.memo.attestationSigner(context)?.auditor.id
             let subjects = attestation.statement.subjectDigests
             state.subjects = subjects
-            state.attestation = (try? attestation.statement.predicate())?.summary
+            state.attestation = (try? attestation.predicate())?.summary
             if let first = subjects.first { state.linked = try await context.state.imageRecord(digest: first) }
             return [.recordAdded(state)] + subjects.map { .attestationAdded(subject: $0, id) }
         case .attestationWithdraw(let withdrawal):

@@ -227,17 +227,36 @@ public struct AttestationRecord: Sendable, Hashable {
     /// The payload bytes.
     public var payload: [UInt8]
 
-    /// Parses `payload` (the statement layer; the predicate is checked by the rules, see
-    /// ``InTotoStatement/predicate()``).
+    /// The predicate validated by its type, once, when the record is decoded (see ``predicate()``).
+    private let validatedPredicate: Result<AttestationPredicate, RecordError>
+
+    /// Parses `payload` (the statement layer) and validates the predicate by its type; an invalid
+    /// predicate does not fail decoding: the rules refuse it (see ``predicate()``).
     public init(payload: [UInt8]) throws(RecordError) {
         self.statement = try InTotoStatement(payload: payload)
         self.payload = payload
+        self.validatedPredicate = Self.validate(statement)
     }
 
     /// A record for a statement vmtrust builds (encoded canonically).
     public init(statement: InTotoStatement) {
         self.statement = statement
         self.payload = statement.encoded()
+        self.validatedPredicate = Self.validate(statement)
+    }
+
+    /// The predicate, validated according to the statement's predicate type
+    /// (``InTotoStatement/predicate()``, computed once per record).
+    public func predicate() throws(RecordError) -> AttestationPredicate {
+        try validatedPredicate.get()
+    }
+
+    private static func validate(_ statement: InTotoStatement) -> Result<AttestationPredicate, RecordError> {
+        do {
+            return .success(try statement.predicate())
+        } catch {
+            return .failure(error)
+        }
     }
 
     public static func == (lhs: AttestationRecord, rhs: AttestationRecord) -> Bool { lhs.payload == rhs.payload }

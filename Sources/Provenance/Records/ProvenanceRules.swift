@@ -54,9 +54,17 @@ public struct ProvenanceRules: Sendable {
         _ envelope: DSSEEnvelope,
         record: Record,
         integrationTime: Int64,
-        state: some ProvenanceStateReader
+        state: some ProvenanceStateReader,
+        signatures: VerifiedSignatures = VerifiedSignatures()
     ) async throws -> Admission {
-        try await admit(envelope, record: record, integrationTime: integrationTime, state: state, policy: policy)
+        try await admit(
+            envelope,
+            record: record,
+            integrationTime: integrationTime,
+            state: state,
+            policy: policy,
+            signatures: signatures
+        )
     }
 
     /// Like ``admit(_:record:integrationTime:state:)`` with a custom `policy` (e.g. ``policy`` plus local rules).
@@ -65,14 +73,16 @@ public struct ProvenanceRules: Sendable {
         record: Record,
         integrationTime: Int64,
         state: some ProvenanceStateReader,
-        policy: some AdmissionPolicy
+        policy: some AdmissionPolicy,
+        signatures: VerifiedSignatures = VerifiedSignatures()
     ) async throws -> Admission {
         let context = AdmissionContext(
             envelope: envelope,
             record: record,
             recordID: RecordID(payload: envelope.payload),
             integrationTime: integrationTime,
-            state: state
+            state: state,
+            signatures: signatures
         )
         if case .failsToMeetPolicy(let rejection) = try await policy.evaluate(context) { return .rejected(rejection) }
         return .accepted(try await ProvenanceRules.changes(context))
