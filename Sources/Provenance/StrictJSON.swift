@@ -240,7 +240,23 @@ enum StrictJSON {
     /// Serializes a string as a JSON string literal: `"` and `\` escaped, control characters as `\n`, `\r`,
     /// `\t`, `\b`, `\f` or `\u00XX`; everything else (including `/` and non-ASCII) written as raw UTF-8.
     static func quote(_ string: String) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "\"")]
+        var out: [UInt8] = []
+        quote(string, into: &out)
+        return out
+    }
+
+    /// ``quote(_:)`` appending to `out`; a string with nothing to escape is copied in one go.
+    static func quote(_ string: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        let plain = string.utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        }
+        if plain == true {
+            out.append(contentsOf: string.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        let hex = Array("0123456789abcdef".utf8)
         for byte in string.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out += Array("\\\"".utf8)
@@ -250,13 +266,10 @@ enum StrictJSON {
             case 0x09: out += Array("\\t".utf8)
             case 0x08: out += Array("\\b".utf8)
             case 0x0C: out += Array("\\f".utf8)
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            case 0x00..<0x20: out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
             default: out.append(byte)
             }
         }
         out.append(UInt8(ascii: "\""))
-        return out
     }
 }

@@ -329,7 +329,7 @@ public struct BundleVerifier: Sendable {
                     recordID: item.id,
                     auditor: known?.auditor,
                     signerKeyID: signer,
-                    summary: known?.attestation ?? (try? attestation.statement.predicate())?.summary,
+                    summary: known?.attestation ?? (try? attestation.predicate())?.summary,
                     integratedTime: item.entry.integratedTime,
                     valid: !invalid.contains(item.entry.index) && state.records[item.id] != nil
                 )

@@ -1,3 +1,5 @@
+import Provenance
+
 /// The question: may `user` (in `groups`), for `project` in `environment`, use the image `image` at `time`?
 ///
 /// JSON: `{"user":…, "groups":[…], "project":…, "environment":…, "image":"sha256:…", "time":<ms>}`

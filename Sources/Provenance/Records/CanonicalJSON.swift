@@ -1,26 +1,36 @@
 import TransparencyLog
 
-/// The canonical JSON of records: objects with keys sorted by their UTF-8 bytes, no white space, integers in
-/// shortest decimal form, strings escaped minimally (``StrictJSON/quote(_:)``), absent optional fields omitted.
-indirect enum CanonicalJSON {
+/// The canonical JSON of vmtrust: objects with keys sorted by their UTF-8 bytes, no white space, integers in
+/// shortest decimal form, strings escaped minimally (``StrictJSON/quote(_:into:)``), absent optional fields
+/// omitted. Record payloads use it (docs/FORMATS.md), and so do the policy target's canonical policies and
+/// decision-id inputs.
+package indirect enum CanonicalJSON: Sendable {
     case string(String)
     case integer(Int64)
+    /// A number already in its canonical decimal form, written as is.
+    case decimal(String)
     case bool(Bool)
+    case null
     case array([CanonicalJSON])
     case object([(String, CanonicalJSON?)])
 
     /// The canonical bytes; object members whose value is `nil` are omitted.
-    var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out: [UInt8] = []
         write(into: &out)
         return out
     }
 
+    /// An array of strings.
+    package static func strings(_ values: [String]) -> CanonicalJSON { .array(values.map(CanonicalJSON.string)) }
+
     private func write(into out: inout [UInt8]) {
         switch self {
-        case .string(let string): out += StrictJSON.quote(string)
+        case .string(let string): StrictJSON.quote(string, into: &out)
         case .integer(let value): out += Array(String(value).utf8)
+        case .decimal(let value): out += Array(value.utf8)
         case .bool(let value): out += Array((value ? "true" : "false").utf8)
+        case .null: out += Array("null".utf8)
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
@@ -31,10 +41,10 @@ indirect enum CanonicalJSON {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             let present = members.compactMap { key, value in value.map { (key, $0) } }
-            let sorted = present.sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+            let sorted = present.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
             for (index, member) in sorted.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                out += StrictJSON.quote(member.0)
+                StrictJSON.quote(member.0, into: &out)
                 out.append(UInt8(ascii: ":"))
                 member.1.write(into: &out)
             }
