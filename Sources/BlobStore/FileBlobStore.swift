@@ -311,10 +311,6 @@ public struct FileBlobStore: Sendable {
         return removed
     }
 
-    private static func write(_ buffer: ByteBuffer, to fd: Int32, path: String) async throws {
-        try await Syscalls.blocking { () throws(BlobStoreError) in try Syscalls.writeAll(fd, buffer, path: path) }
-    }
-
     private static func randomName() -> String {
         var generator = SystemRandomNumberGenerator()
         return BlobDigest.hexString((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })

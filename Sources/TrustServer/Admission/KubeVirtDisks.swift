@@ -37,22 +37,20 @@ public enum KubeVirtDisks {
         public var malformedAnnotation: String? = nil
     }
 
+    /// A volume that references existing storage rather than an image.
+    public struct StorageVolume: Sendable, Hashable {
+        /// The volume name.
+        public var volume: String
+        /// Its kind, e.g. `persistentVolumeClaim`.
+        public var kind: String
+    }
+
     /// What a scan of one object found.
     public struct Scan: Sendable, Hashable {
         /// The disk images.
         public var disks: [Disk] = []
-        /// Volumes that reference existing storage, not an image (name and kind).
-        public var unchecked: [(volume: String, kind: String)] = []
-
-        public static func == (lhs: Scan, rhs: Scan) -> Bool {
-            lhs.disks == rhs.disks
-                && lhs.unchecked.map { "\($0.volume)/\($0.kind)" } == rhs.unchecked.map { "\($0.volume)/\($0.kind)" }
-        }
-
-        public func hash(into hasher: inout Hasher) {
-            hasher.combine(disks)
-            for volume in unchecked { hasher.combine("\(volume.volume)/\(volume.kind)") }
-        }
+        /// Volumes that reference existing storage, not an image.
+        public var unchecked: [StorageVolume] = []
     }
 
     /// The kinds this scanner understands.
@@ -101,12 +99,12 @@ public enum KubeVirtDisks {
                 if let source = templates[dataVolume]?["source"], let (kind, url) = imageSource(source) {
                     scan.disks.append(disk(source: kind, reference: url))
                 } else {
-                    scan.unchecked.append((name, "dataVolume"))
+                    scan.unchecked.append(StorageVolume(volume: name, kind: "dataVolume"))
                 }
             } else if let kind = volume.members.keys.sorted().first(where: { $0 != "name" }),
                 !configurationVolumes.contains(kind)
             {
-                scan.unchecked.append((name, kind))
+                scan.unchecked.append(StorageVolume(volume: name, kind: kind))
             }
         }
         return scan

@@ -76,7 +76,6 @@ struct FileUpload {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .connect(host: host, port: port) { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -91,7 +90,7 @@ struct FileUpload {
         }
 
         var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path)
-        head.headers.add(name: "Host", value: "\(host):\(port)")
+        head.headers.add(name: "Host", value: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
         head.headers.add(name: "Content-Type", value: "application/octet-stream")
         head.headers.add(name: "Content-Length", value: String(size))
         head.headers.add(name: "Connection", value: "close")
