@@ -76,6 +76,7 @@ let package = Package(
             dependencies: [
                 "TransparencyLog",
                 "Provenance",
+                "Reputation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
