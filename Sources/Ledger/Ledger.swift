@@ -11,15 +11,23 @@ public struct LedgerConfiguration: Sendable {
     public var maxBatchSize: Int
     /// How many recent node hashes to keep in memory for building receipts.
     public var nodeCacheCapacity: Int
+    /// How many committed derived-state values (point reads) to keep in memory; 0 keeps none.
+    public var stateCacheCapacity: Int
 
     /// The default origin of a vmtrust log.
     public static let defaultOrigin = "vmtrust.local/log"
 
     /// Creates a configuration.
-    public init(origin: String = LedgerConfiguration.defaultOrigin, maxBatchSize: Int = 4096, nodeCacheCapacity: Int = 1 << 18) {
+    public init(
+        origin: String = LedgerConfiguration.defaultOrigin,
+        maxBatchSize: Int = 4096,
+        nodeCacheCapacity: Int = 1 << 18,
+        stateCacheCapacity: Int = 1 << 15
+    ) {
         self.origin = origin
         self.maxBatchSize = maxBatchSize
         self.nodeCacheCapacity = nodeCacheCapacity
+        self.stateCacheCapacity = stateCacheCapacity
     }
 }
 
@@ -43,6 +51,8 @@ public actor Ledger {
     private var tree: CompactRange
     private var latest: StoredCheckpoint
     private var cache: NodeCache
+    /// Committed point reads of the derived state; `nil` on a store other writers share.
+    private let stateCache: CommittedStateCache?
     private var pending: [PendingWrite] = []
     private var waiters: [RecordID: [CheckedContinuation<Receipt, any Error>]] = [:]
     private var flushing = false
@@ -51,10 +61,11 @@ public actor Ledger {
     private let batchCounter = Counter(label: "vmtrust_ledger_batches_total")
     private let batchSizeRecorder = Recorder(label: "vmtrust_ledger_batch_size")
     private let commitTimer = Timer(label: "vmtrust_ledger_commit_seconds")
+    private let admissionTimer = Timer(label: "vmtrust_ledger_admission_seconds")
     private let treeSizeGauge = Gauge(label: "vmtrust_ledger_tree_size")
     private let conflictCounter = Counter(label: "vmtrust_ledger_sequencing_conflicts_total")
 
-    private struct PendingWrite {
+    private struct PendingWrite: Sendable {
         var envelope: [UInt8]
         var recordID: RecordID
         var context: (any Sendable)?
@@ -91,6 +102,9 @@ public actor Ledger {
         self.clock = clock
         self.logger = logger
         self.cache = NodeCache(capacity: configuration.nodeCacheCapacity)
+        self.stateCache =
+            store.isShared || configuration.stateCacheCapacity <= 0
+            ? nil : CommittedStateCache(capacity: configuration.stateCacheCapacity)
 
         if let latest = try await store.latestCheckpoint() {
             self.tree = try await Self.loadEdge(of: latest, from: store)
@@ -122,7 +136,13 @@ public actor Ledger {
     public nonisolated func now() -> Int64 { clock() }
 
     /// The provenance state as committed (for reads outside sequencing).
-    public nonisolated var provenanceState: LedgerProvenanceState { LedgerProvenanceState(store: store) }
+    public nonisolated var provenanceState: LedgerProvenanceState {
+        LedgerProvenanceState(view: committedState)
+    }
+
+    /// The committed derived state (for reads outside sequencing), through the ledger's cache of
+    /// point reads.
+    public nonisolated var committedState: StateView { StateView(store: store, committed: stateCache) }
 
     /// Checks that the store can serve (it answers, its schema is current) and catches up with
     /// checkpoints other writers published: throws when the store cannot answer.
@@ -146,6 +166,8 @@ public actor Ledger {
             return
         }
         let edge = try await Self.loadEdge(of: stored, from: store)
+        // Entries this ledger did not write changed the derived state.
+        stateCache?.clear()
         advance(tree: edge, checkpoint: stored)
     }
 
@@ -271,31 +293,23 @@ public actor Ledger {
         var next = tree
         var entries: [BatchEntry] = []
         var nodes: [(id: NodeID, hash: TreeHash)] = []
-        var stateWrites: [StateWrite] = []
-        var state = StateView(batchOver: store)
-        // Refusals are answered only once the batch is committed: a conflict rebuilds the batch.
-        var rejections: [(RecordID, any Error)] = []
-        entries.reserveCapacity(fresh.count)
-        nodes.reserveCapacity(fresh.count * 2 + 64)
-        for write in fresh {
-            let request = AdmissionRequest(
-                envelope: write.envelope,
-                recordID: write.recordID,
-                integratedAtMillis: time,
-                context: write.context
-            )
-            switch try await admission.admit(request, state: state) {
-            case .reject(let error):
-                rejections.append((write.recordID, error))
-                continue
-            case .admit(let writes):
-                state.apply(writes)
-                stateWrites.append(contentsOf: writes)
-            }
+        let admissionStarted = ContinuousClock.now
+        let admitted = try await Self.admit(
+            fresh,
+            at: time,
+            admission: admission,
+            state: StateView(batchOver: store, committed: stateCache)
+        )
+        let stateWrites = admitted.stateWrites
+        let rejections = admitted.rejections
+        entries.reserveCapacity(admitted.writes.count)
+        nodes.reserveCapacity(admitted.writes.count * 2 + 64)
+        for write in admitted.writes {
             let entry = LedgerEntry(index: next.size, integratedAtMillis: time, envelope: write.envelope)
             entries.append(BatchEntry(entry: entry, recordID: write.recordID))
             nodes.append(contentsOf: next.append(entry.leafHash))
         }
+        admissionTimer.record(duration: admissionStarted.duration(to: .now))
         if !entries.isEmpty {
             let checkpoint = try Self.sign(size: next.size, root: next.root(), origin: configuration.origin, signer: signer)
             let batch = LedgerBatch(
@@ -313,6 +327,7 @@ public actor Ledger {
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
             )
 
+            stateCache?.apply(stateWrites)
             advance(tree: next, checkpoint: checkpoint)
             for node in nodes { cache.insert(node.id, node.hash) }
             appendedCounter.increment(by: entries.count)
@@ -344,6 +359,49 @@ public actor Ledger {
                 waiter.resume(returning: receipt)
             }
         }
+    }
+
+    /// What admission decided for one batch.
+    private struct BatchAdmission: Sendable {
+        /// The admitted writes, in order.
+        var writes: [PendingWrite] = []
+        /// Their derived-state changes, in order.
+        var stateWrites: [StateWrite] = []
+        /// The refused writes and why (answered once the batch is committed: a conflict rebuilds it).
+        var rejections: [(RecordID, any Error)] = []
+    }
+
+    /// Admits a batch's writes one after the other, each against the state including the earlier ones.
+    ///
+    /// Runs off the actor as one task: admission is a chain of nonisolated calls, and calling it per
+    /// write from the actor would cost two executor hops per write, each waiting behind the request
+    /// handlers' work on the shared pool; the sequencer is the log's one serial section.
+    private nonisolated static func admit(
+        _ writes: [PendingWrite],
+        at time: Int64,
+        admission: any EntryAdmission,
+        state: StateView
+    ) async throws -> BatchAdmission {
+        var state = state
+        var result = BatchAdmission()
+        result.writes.reserveCapacity(writes.count)
+        for write in writes {
+            let request = AdmissionRequest(
+                envelope: write.envelope,
+                recordID: write.recordID,
+                integratedAtMillis: time,
+                context: write.context
+            )
+            switch try await admission.admit(request, state: state) {
+            case .reject(let error):
+                result.rejections.append((write.recordID, error))
+            case .admit(let changes):
+                state.apply(changes)
+                result.stateWrites.append(contentsOf: changes)
+                result.writes.append(write)
+            }
+        }
+        return result
     }
 
     private static func sign(size: UInt64, root: TreeHash, origin: String, signer: any NoteSigner) throws -> StoredCheckpoint {

@@ -56,23 +56,35 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
     }
 
     private let view: StateView
+    /// A record known not to be in the log (the one being admitted), answered without a read.
+    private let newRecord: RecordID?
 
     /// Reads through `view` (inside the sequencer: the store plus the batch's earlier changes).
     public init(view: StateView) {
         self.view = view
+        self.newRecord = nil
+    }
+
+    /// Reads through `view` while admitting `newRecord`, which the sequencer found in no entry of the
+    /// log: its own (absent) record state is known without a store read.
+    init(view: StateView, admitting newRecord: RecordID) {
+        self.view = view
+        self.newRecord = newRecord
     }
 
     /// Reads the store's committed state.
     public init(store: any LedgerStore) {
         self.view = StateView(store: store)
+        self.newRecord = nil
     }
 
-    private func document<T: Decodable>(_ type: T.Type, namespace: String, key: String) async throws -> T? {
-        guard let bytes = try await view.value(namespace: namespace, key: key) else { return nil }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch {
-            throw LedgerError.corruptStore("derived state \(namespace)/\(key) does not decode: \(error)")
+    private func document<T: Decodable & Sendable>(_ type: T.Type, namespace: String, key: String) async throws -> T? {
+        try await view.decoded(T.self, namespace: namespace, key: key) { bytes in
+            do {
+                return try JSONDecoder().decode(T.self, from: Data(bytes))
+            } catch {
+                throw LedgerError.corruptStore("derived state \(namespace)/\(key) does not decode: \(error)")
+            }
         }
     }
 
@@ -85,7 +97,8 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
     }
 
     public func record(id: RecordID) async throws -> RecordState? {
-        try await document(RecordState.self, namespace: Namespace.record, key: id.description)
+        if id == newRecord { return nil }
+        return try await document(RecordState.self, namespace: Namespace.record, key: id.description)
     }
 
     public func imageRecord(provider: String, digest: String) async throws -> RecordID? {
@@ -424,7 +437,10 @@ public struct ProvenanceAdmission: EntryAdmission {
                 return .reject(RecordRejection(code: .invalidRecord, message: error.message))
             }
         }
-        let reader = LedgerProvenanceState(view: state)
+        // The envelope's payload is the record's id; the sequencer found it in no entry of the log.
+        let reader =
+            RecordID(payload: envelope.payload) == request.recordID
+            ? LedgerProvenanceState(view: state, admitting: request.recordID) : LedgerProvenanceState(view: state)
         let admission = try await rules.admit(
             envelope,
             record: record,

@@ -27,7 +27,8 @@ public struct StateWrite: Sendable, Hashable {
 public struct AdmissionRequest: Sendable {
     /// The DSSE envelope bytes as received.
     public var envelope: [UInt8]
-    /// Its record id.
+    /// Its record id. The sequencer has checked that no entry of the log has it, and a batch holds
+    /// each record id once.
     public var recordID: RecordID
     /// The integration time the entry will get, milliseconds since the Unix epoch.
     public var integratedAtMillis: Int64
@@ -69,11 +70,8 @@ public struct AdmitAll: EntryAdmission {
 public struct StateView: Sendable {
     private let store: any LedgerStore
     private var overlay: [StateKey: [UInt8]?] = [:]
-
-    private struct StateKey: Hashable {
-        var namespace: String
-        var key: String
-    }
+    /// The ledger's memory of committed point reads, when it is the store's only writer.
+    private let committed: CommittedStateCache?
 
     /// Store values read by this view, for a view that lives for one batch (see ``init(batchOver:)``).
     private let reads: ReadCache?
@@ -87,25 +85,66 @@ public struct StateView: Sendable {
     public init(store: any LedgerStore) {
         self.store = store
         self.reads = nil
+        self.committed = nil
+    }
+
+    /// A view of the committed state that consults (and feeds) the ledger's cache of point reads.
+    init(store: any LedgerStore, committed: CommittedStateCache?) {
+        self.store = store
+        self.reads = nil
+        self.committed = committed
     }
 
     /// The view the sequencer gives admission for one batch: point reads of the store are remembered
     /// for the batch, so the records of a batch that consult the same keys (the same auditor, image,
     /// provider or governance) read each from the store once. Only the sequencer writes the store and
     /// it does so after the batch, so a remembered value is the store's value for the whole batch.
-    init(batchOver store: any LedgerStore) {
+    init(batchOver store: any LedgerStore, committed: CommittedStateCache? = nil) {
         self.store = store
         self.reads = ReadCache()
+        self.committed = committed
     }
 
     /// The value at (`namespace`, `key`), or `nil`.
     public func value(namespace: String, key: String) async throws -> [UInt8]? {
         let stateKey = StateKey(namespace: namespace, key: key)
         if let pending = overlay[stateKey] { return pending }
-        guard let reads else { return try await store.stateValue(namespace: namespace, key: key) }
-        if let known = reads.values.withLock({ $0[stateKey] }) { return known }
+        if let known = reads?.values.withLock({ $0[stateKey] }) { return known }
+        var generation: UInt64 = 0
+        if let committed {
+            let lookup = committed.lookup(stateKey)
+            if let hit = lookup.value {
+                reads?.values.withLock { $0[stateKey] = .some(hit) }
+                return hit
+            }
+            generation = lookup.generation
+        }
         let value = try await store.stateValue(namespace: namespace, key: key)
-        reads.values.withLock { $0[stateKey] = .some(value) }
+        reads?.values.withLock { $0[stateKey] = .some(value) }
+        committed?.remember(stateKey, value, readAt: generation)
+        return value
+    }
+
+    /// The value at (`namespace`, `key`) decoded by `decode`, or `nil`.
+    ///
+    /// A committed value decoded once is remembered with the ledger's cache of point reads, so that
+    /// the documents every admission consults (governance, an auditor, a provider) are not decoded
+    /// again for each record.
+    public func decoded<T: Sendable>(
+        _ type: T.Type,
+        namespace: String,
+        key: String,
+        decode: ([UInt8]) throws -> T
+    ) async throws -> T? {
+        let stateKey = StateKey(namespace: namespace, key: key)
+        guard overlay[stateKey] == nil, let committed else {
+            return try await value(namespace: namespace, key: key).map(decode)
+        }
+        let generation = committed.generation
+        if let known = committed.decoded(stateKey, as: T.self) { return known }
+        guard let bytes = try await value(namespace: namespace, key: key) else { return nil }
+        let value = try decode(bytes)
+        committed.rememberDecoded(stateKey, value, readAt: generation)
         return value
     }
 
@@ -123,6 +162,98 @@ public struct StateView: Sendable {
     mutating func apply(_ writes: [StateWrite]) {
         for write in writes {
             overlay[StateKey(namespace: write.namespace, key: write.key)] = .some(write.value)
+        }
+    }
+}
+
+/// A (namespace, key) of the derived state.
+struct StateKey: Hashable, Sendable {
+    var namespace: String
+    var key: String
+}
+
+/// Point reads of the committed derived state, kept by a ledger that is its store's only writer, so that
+/// admission inside the sequencer and the request handlers' reads (the keys a record's signer is
+/// checked against, the image an attestation names) do not each wait for a store read.
+///
+/// Coherence: the sequencer calls ``apply(_:)`` with every batch's writes right after the batch
+/// commits, which updates the remembered keys and starts a new generation. A value read from the store
+/// is remembered only if no batch committed while it was being read (``remember(_:_:readAt:)``), so a
+/// read that raced a commit cannot bring back an older value. A store that other writers extend
+/// (``LedgerStore/isShared``) gets no cache; ``clear()`` forgets everything (a refresh that found
+/// entries the ledger did not write).
+final class CommittedStateCache: Sendable {
+    private struct Contents {
+        var values: [StateKey: [UInt8]?] = [:]
+        /// Decoded documents of remembered values.
+        var decoded: [StateKey: any Sendable] = [:]
+        var generation: UInt64 = 0
+    }
+
+    private let contents = Mutex(Contents())
+    /// Remembered keys at most; reaching it forgets them all (amortised O(1), no bookkeeping per read).
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// The remembered value (`.some(nil)`: known absent), and the generation to pass to
+    /// ``remember(_:_:readAt:)`` after a miss.
+    func lookup(_ key: StateKey) -> (value: [UInt8]??, generation: UInt64) {
+        contents.withLock { ($0.values[key], $0.generation) }
+    }
+
+    /// Remembers a value read from the store, unless a batch committed since `generation`.
+    func remember(_ key: StateKey, _ value: [UInt8]?, readAt generation: UInt64) {
+        contents.withLock { contents in
+            guard contents.generation == generation else { return }
+            if contents.values.count >= capacity {
+                contents.values.removeAll(keepingCapacity: true)
+                contents.decoded.removeAll(keepingCapacity: true)
+            }
+            contents.values[key] = .some(value)
+        }
+    }
+
+    /// The current generation (a batch committed since a read if it changed).
+    var generation: UInt64 { contents.withLock { $0.generation } }
+
+    /// The decoded document remembered for `key`, if it has type `T`.
+    func decoded<T: Sendable>(_ key: StateKey, as type: T.Type) -> T? {
+        contents.withLock { $0.decoded[key] as? T }
+    }
+
+    /// Remembers a decoded document, unless a batch committed since `generation` or the value itself is
+    /// not remembered.
+    func rememberDecoded(_ key: StateKey, _ value: some Sendable, readAt generation: UInt64) {
+        contents.withLock { contents in
+            guard contents.generation == generation, contents.values[key] != nil else { return }
+            contents.decoded[key] = value
+        }
+    }
+
+    /// Brings remembered keys up to date with a committed batch's writes (keys not remembered stay
+    /// unremembered: most writes are index keys that are only ever read by range).
+    func apply(_ writes: [StateWrite]) {
+        contents.withLock { contents in
+            contents.generation &+= 1
+            for write in writes {
+                let key = StateKey(namespace: write.namespace, key: write.key)
+                if contents.values[key] != nil {
+                    contents.values[key] = .some(write.value)
+                    contents.decoded[key] = nil
+                }
+            }
+        }
+    }
+
+    /// Forgets every value.
+    func clear() {
+        contents.withLock { contents in
+            contents.generation &+= 1
+            contents.values.removeAll()
+            contents.decoded.removeAll()
         }
     }
 }

@@ -198,6 +198,59 @@ struct ProvenanceLedgerTests {
         #expect(inheritedFrom == root.recordID)
     }
 
+    @Test("Reads through the ledger see every committed change, and nothing of a refused record", arguments: Backend.allCases)
+    func committedReads(backend: Backend) async throws {
+        let handle = try await backend.make()
+        let clock = Fixtures.clock(startingAt: Self.t0)
+        var log = Log(ledger: try await open(handle.store, clock: clock), clock: clock)
+        func now() -> Int64 { clock.now() + 1000 }
+        let state = log.ledger.provenanceState
+
+        // Absent, then present: a remembered absence does not outlive the batch that adds the value.
+        #expect(try await state.governance() == nil)
+        #expect(try await state.provider(id: "acme") == nil)
+        _ = try await log.submit(
+            .genesis(GenesisRecord(adminKeys: [Self.admin.publicKey], threshold: 1, origin: TestKeys.origin, time: now())),
+            by: [Self.admin]
+        )
+        let onboard = try await log.submit(
+            .providerOnboard(
+                ProviderOnboardRecord(
+                    id: "acme",
+                    displayName: "Acme",
+                    keys: [KeyGrant(key: Self.acme.publicKey)],
+                    initialReputation: 60,
+                    time: now()
+                )
+            ),
+            by: [Self.admin]
+        )
+        #expect(try await state.governance()?.adminKeys == [Self.admin.publicKey])
+        #expect(try await state.provider(id: "acme")?.displayName == "Acme")
+        #expect(try await state.record(id: onboard.recordID)?.kind == .providerOnboard)
+
+        // A remembered (decoded) document is replaced by the next batch's value.
+        _ = try await log.submit(
+            .providerUpdate(ProviderUpdateRecord(id: "acme", suspended: true, time: now())),
+            by: [Self.admin]
+        )
+        #expect(try await state.provider(id: "acme")?.suspended == true)
+        #expect(try await log.ledger.provenanceState.provider(id: "acme")?.suspended == true)
+
+        // A refused update leaves the remembered value as it was.
+        #expect(
+            try await log.refused(
+                .providerUpdate(ProviderUpdateRecord(id: "acme", displayName: "Mallory", time: now())),
+                by: [Self.acme]
+            ) != nil
+        )
+        #expect(try await state.provider(id: "acme")?.displayName == "Acme")
+
+        // A ledger reopened on the same store reads the same values.
+        let reopened = try await open(handle.store, clock: clock)
+        #expect(try await reopened.provenanceState.provider(id: "acme")?.suspended == true)
+    }
+
     @Test("Records before genesis, or signed by a non-admin, are refused and change nothing", arguments: Backend.allCases)
     func governance(backend: Backend) async throws {
         let handle = try await backend.make()
