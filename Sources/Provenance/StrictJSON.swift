@@ -54,14 +54,22 @@ enum StrictJSON {
         init(bytes: [UInt8]) { self.bytes = bytes }
 
         mutating func skipWhitespace() {
-            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+            while index < bytes.count {
+                switch bytes[index] {
+                case 0x20, 0x09, 0x0A, 0x0D: index += 1
+                default: return
+                }
+            }
         }
 
-        mutating func expect(_ literal: String) throws(Failure) {
-            let expected = Array(literal.utf8)
-            guard bytes.count - index >= expected.count, Array(bytes[index..<(index + expected.count)]) == expected
-            else { throw Failure(reason: "invalid literal") }
-            index += expected.count
+        mutating func expect(_ literal: StaticString) throws(Failure) {
+            let count = literal.utf8CodeUnitCount
+            guard bytes.count - index >= count else { throw Failure(reason: "invalid literal") }
+            let start = literal.utf8Start
+            for offset in 0..<count where bytes[index + offset] != start[offset] {
+                throw Failure(reason: "invalid literal")
+            }
+            index += count
         }
 
         mutating func parseValue(depth: Int) throws(Failure) -> Value {
@@ -87,7 +95,8 @@ enum StrictJSON {
         mutating func parseObject(depth: Int) throws(Failure) -> Value {
             index += 1
             var members: [(key: String, value: Value)] = []
-            var keys: Set<String> = []
+            // Duplicate keys are found by a scan while the object is small, by a set beyond.
+            var keys: Set<String>?
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
@@ -99,7 +108,10 @@ enum StrictJSON {
                     throw Failure(reason: "expected an object key")
                 }
                 let key = try parseString()
-                guard keys.insert(key).inserted else { throw Failure(reason: "duplicate key \"\(key)\"") }
+                if keys == nil, members.count >= 16 { keys = Set(members.map(\.key)) }
+                let duplicate = keys?.contains(key) ?? members.contains { $0.key == key }
+                guard !duplicate else { throw Failure(reason: "duplicate key \"\(key)\"") }
+                keys?.insert(key)
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw Failure(reason: "expected ':'") }
                 index += 1
@@ -160,7 +172,22 @@ enum StrictJSON {
 
         mutating func parseString() throws(Failure) -> String {
             index += 1  // opening quote
-            var out: [UInt8] = []
+            // Fast path: no escape before the closing quote, so the string is the bytes in between.
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    guard let string = String(validating: bytes[start..<index], as: UTF8.self) else {
+                        throw Failure(reason: "string is not valid UTF-8")
+                    }
+                    index += 1
+                    return string
+                }
+                if byte == UInt8(ascii: "\\") { break }
+                guard byte >= 0x20 else { throw Failure(reason: "unescaped control character in string") }
+                index += 1
+            }
+            var out = Array(bytes[start..<index])
             while true {
                 guard index < bytes.count else { throw Failure(reason: "unterminated string") }
                 let byte = bytes[index]

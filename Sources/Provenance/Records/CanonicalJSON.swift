@@ -77,7 +77,9 @@ enum RecordLimits {
 struct FieldReader {
     private let members: [(key: String, value: StrictJSON.Value)]
     private let path: String
-    private var consumed: Set<String> = []
+    /// Which members were asked for: bit i for member i (the first 64), then a list for the rest.
+    private var consumed: UInt64 = 0
+    private var consumedBeyond64: [Bool] = []
 
     init(_ value: StrictJSON.Value, path: String) throws(RecordError) {
         guard case .object(let members) = value else {
@@ -94,8 +96,14 @@ struct FieldReader {
 
     /// The raw value of `key`, or `nil` when absent. `null` is refused: optional fields are omitted, never null.
     mutating func optionalValue(_ key: String) throws(RecordError) -> StrictJSON.Value? {
-        consumed.insert(key)
-        guard let value = members.first(where: { $0.key == key })?.value else { return nil }
+        guard let index = members.firstIndex(where: { $0.key == key }) else { return nil }
+        if index < 64 {
+            consumed |= 1 << UInt64(index)
+        } else {
+            if consumedBeyond64.isEmpty { consumedBeyond64 = Array(repeating: false, count: members.count - 64) }
+            consumedBeyond64[index - 64] = true
+        }
+        let value = members[index].value
         if case .null = value {
             throw RecordError(
                 code: .wrongType,
@@ -115,7 +123,10 @@ struct FieldReader {
 
     /// Refuses members that were never asked for.
     func finish() throws(RecordError) {
-        for member in members where !consumed.contains(member.key) {
+        func isConsumed(_ index: Int) -> Bool {
+            index < 64 ? consumed & (1 << UInt64(index)) != 0 : !consumedBeyond64.isEmpty && consumedBeyond64[index - 64]
+        }
+        for (index, member) in members.enumerated() where !isConsumed(index) {
             let field = fieldPath(member.key)
             throw RecordError(code: .unknownField, field: field, message: "unknown field \"\(field)\"")
         }
