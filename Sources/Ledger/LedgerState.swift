@@ -69,7 +69,8 @@ public struct AdmitAll: EntryAdmission {
 /// entries admitted earlier in the same batch.
 public struct StateView: Sendable {
     private let store: any LedgerStore
-    private var overlay: [StateKey: [UInt8]?] = [:]
+    /// Pending writes by namespace, then key (per namespace, so that a range read scans its namespace only).
+    private var overlay: [String: [String: [UInt8]?]] = [:]
     /// The ledger's memory of committed point reads, when it is the store's only writer.
     private let committed: CommittedStateCache?
 
@@ -107,8 +108,8 @@ public struct StateView: Sendable {
 
     /// The value at (`namespace`, `key`), or `nil`.
     public func value(namespace: String, key: String) async throws -> [UInt8]? {
+        if let pending = overlay[namespace]?[key] { return pending }
         let stateKey = StateKey(namespace: namespace, key: key)
-        if let pending = overlay[stateKey] { return pending }
         if let known = reads?.values.withLock({ $0[stateKey] }) { return known }
         var generation: UInt64 = 0
         if let committed {
@@ -137,7 +138,7 @@ public struct StateView: Sendable {
         decode: ([UInt8]) throws -> T
     ) async throws -> T? {
         let stateKey = StateKey(namespace: namespace, key: key)
-        guard overlay[stateKey] == nil, let committed else {
+        guard overlay[namespace]?[key] == nil, let committed else {
             return try await value(namespace: namespace, key: key).map(decode)
         }
         let generation = committed.generation
@@ -151,17 +152,20 @@ public struct StateView: Sendable {
     /// Keys in `namespace` that start with `prefix` (and sort after `after`, when given), in key order,
     /// at most `limit`.
     public func keys(namespace: String, prefix: String, after: String? = nil, limit: Int) async throws -> [String] {
-        var keys = Set(try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: limit).map(\.key))
-        for (pending, value) in overlay
-        where pending.namespace == namespace && pending.key.hasPrefix(prefix) && after.map({ pending.key > $0 }) ?? true {
-            if value == nil { keys.remove(pending.key) } else { keys.insert(pending.key) }
+        let pending = (overlay[namespace] ?? [:]).filter { key, _ in key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true }
+        // Pending deletions may hide stored keys: read as many more, so that `limit` keys remain when they exist.
+        let deletions = pending.values.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
+        let stored = try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: limit + deletions)
+        var keys = Set(stored.map(\.key))
+        for (key, value) in pending {
+            if value == nil { keys.remove(key) } else { keys.insert(key) }
         }
         return Array(keys.sorted().prefix(limit))
     }
 
     mutating func apply(_ writes: [StateWrite]) {
         for write in writes {
-            overlay[StateKey(namespace: write.namespace, key: write.key)] = .some(write.value)
+            overlay[write.namespace, default: [:]][write.key] = .some(write.value)
         }
     }
 }
