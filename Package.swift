@@ -126,6 +126,7 @@ let package = Package(
                 "BlobStore",
                 "Ledger",
                 "Provenance",
+                "Reputation",
                 "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -133,6 +134,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: strictSettings
@@ -152,6 +154,7 @@ let package = Package(
                 "PostgresStore",
                 "Ledger",
                 "Provenance",
+                "Reputation",
                 "TransparencyLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -211,10 +214,12 @@ let package = Package(
         .testTarget(
             name: "TrustServerTests",
             dependencies: [
-                "TrustServer", "VMTrustTesting", "Ledger", "Provenance", "TransparencyLog",
+                "TrustServer", "VMTrustTesting", "Ledger", "Provenance", "Reputation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
