@@ -92,4 +92,81 @@ struct ReputationCLITests {
             #expect(result.status == 2 && result.stderr.contains(message), "\(body): \(result.stderr)")
         }
     }
+
+    @Test("Evidence from the CLI moves the score: a verified certification, a vulnerability report, a parameter set")
+    func evidenceEndToEnd() async throws {
+        let data = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let server = try ServerProcess(data: data)
+        defer { server.stop() }
+        let common = ["--server", server.url, "--data", data]
+        let admin = data + "/admin-key.pem"
+        for name in ["acme", "certifier"] {
+            #expect(try CLI.run(["key", "generate", "--out", data + "/\(name).pem"]).status == 0)
+        }
+        let onboard = try CLI.run(
+            [
+                "provider", "onboard", "--id", "acme", "--name", "Acme", "--provider-key", data + "/acme.pem", "--reputation",
+                "80",
+                "--key", admin,
+            ] + common
+        )
+        #expect(onboard.status == 0, "\(onboard.stderr)")
+        // The prior alone: SEC r = 1.6, s = 0.4 → E = 0.4·0.65 + 0.6·0.5.
+        var show = try CLI.run(["reputation", "show", "acme"] + common)
+        #expect(show.stdout.hasPrefix("acme: 56.0 (confidence 0.200"), "\(show.stdout)")
+
+        let certifier = try CLI.run(
+            [
+                "certifier", "onboard", "audit-co", "--name", "Audit Co", "--certifier-key", data + "/certifier.pem", "--types",
+                "soc2-type2", "iso27001", "--key", admin,
+            ] + common
+        )
+        #expect(certifier.status == 0, "\(certifier.stderr)")
+        let certify = try CLI.run(
+            [
+                "certify", "acme", "--certifier", "audit-co", "--type", "soc2-type2", "--valid-from", "2020-01-01",
+                "--valid-until", "2099-01-01", "--reference", "SOC2-42", "--key", data + "/certifier.pem",
+            ] + common
+        )
+        #expect(certify.status == 0, "\(certify.stderr)")
+        // A verified SOC 2 Type II counts 2 in CMP: P = 0.75, u = 0.5 → E = 0.26 + 0.125 + 0.15 + 0.075.
+        show = try CLI.run(["reputation", "show", "acme", "--explain"] + common)
+        #expect(show.stdout.hasPrefix("acme: 61.0"), "\(show.stdout)")
+        #expect(show.stdout.contains("CMP        0.750  0.500  2.000  0.000"), "\(show.stdout)")
+
+        let image = data + "/ubuntu.qcow2"
+        try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: image))
+        let registered = try CLI.run(["image", "register", image, "--provider", "acme", "--key", data + "/acme.pem"] + common)
+        #expect(registered.status == 0, "\(registered.stderr)")
+        let digest = String(try CLI.run(["image", "hash", image]).stdout.split(separator: " ")[0])
+        let report = try CLI.run(
+            [
+                "vuln", "report", "acme", "--id", "CVE-2026-0001", "--cvss", "9.8", "--epss", "0.05", "--affected", digest,
+                "--key", data + "/acme.pem", "--json",
+            ] + common
+        )
+        #expect(report.status == 0, "\(report.stderr)")
+        // A report by a stranger's key is refused by the server: exit 2, one line.
+        #expect(try CLI.run(["key", "generate", "--out", data + "/stranger.pem"]).status == 0)
+        let stranger = try CLI.run(
+            [
+                "vuln", "report", "acme", "--id", "CVE-2026-0002", "--severity", "low", "--affected", digest, "--key",
+                data + "/stranger.pem",
+            ]
+                + common
+        )
+        #expect(stranger.status == 2 && stranger.stderr.contains("record-not-signed-by-reporter"), "\(stranger.stderr)")
+
+        let params = data + "/params.json"
+        try Data(#"{"version": 2, "parameters": {"weights.sec": 0.5, "weights.att": 0.15}}"#.utf8).write(
+            to: URL(fileURLWithPath: params)
+        )
+        let published = try CLI.run(["reputation", "params", "publish", params, "--key", admin] + common)
+        #expect(published.status == 0, "\(published.stderr)")
+        let json = try CLI.run(["reputation", "show", "acme", "--json"] + common)
+        let view = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(view?["parametersVersion"] as? Int == 2)
+        #expect(try CLI.run(["reputation", "replay", "--data", data]).status == 0)
+    }
 }

@@ -176,7 +176,12 @@ struct DataDirectory {
             store: store,
             signer: signer,
             configuration: LedgerConfiguration(origin: origin),
-            admission: ProvenanceAdmission(),
+            // The engine's changes, then the per-provider history copies that the reading API serves.
+            admission: ReputationHistoryAdmission(
+                ReputationAdmission(
+                    rules: ProvenanceRules(decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)])
+                )
+            ),
             clock: Self.now,
             logger: logger
         )
