@@ -93,7 +93,7 @@ struct ReputationCLITests {
         }
     }
 
-    @Test("Evidence from the CLI moves the score: a verified certification, a vulnerability report, a parameter set")
+    @Test("Evidence from the CLI moves the score: a verified certification, a vulnerability reported and resolved, a parameter set")
     func evidenceEndToEnd() async throws {
         let data = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
@@ -157,6 +157,45 @@ struct ReputationCLITests {
                 + common
         )
         #expect(stranger.status == 2 && stranger.stderr.contains("record-not-signed-by-reporter"), "\(stranger.stderr)")
+
+        // The provider fixes it: a patched version, the affected one revoked, the resolution (q = 1: r += 3 in SEC).
+        let reportReceipt = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        let reportID = try #require(reportReceipt?["recordId"] as? String)
+        let fixed = "sha256:" + String(repeating: "f", count: 64)
+        let modify = try CLI.run(
+            [
+                "image", "modify", "--digest", fixed, "--previous", digest, "--change", "patch", "-m", "fix CVE-2026-0001",
+                "--provider", "acme", "--key", data + "/acme.pem",
+            ] + common
+        )
+        #expect(modify.status == 0, "\(modify.stderr)")
+        let revoke = try CLI.run(
+            ["image", "revoke", digest, "--reason", "CVE-2026-0001", "--provider", "acme", "--key", data + "/acme.pem", "--json"]
+                + common
+        )
+        #expect(revoke.status == 0, "\(revoke.stderr)")
+        let revokeID = try #require(
+            (try JSONSerialization.jsonObject(with: Data(revoke.stdout.utf8)) as? [String: Any])?["recordId"] as? String
+        )
+        let badResolve = try CLI.run(
+            [
+                "vuln", "resolve", reportID, "--fixed", fixed, "--retired", reportID, "--provider", "acme", "--key",
+                data + "/acme.pem",
+            ]
+                + common
+        )
+        #expect(badResolve.status == 2 && badResolve.stderr.contains("record-affected-not-retired"), "\(badResolve.stderr)")
+        let resolve = try CLI.run(
+            [
+                "vuln", "resolve", reportID, "--fixed", fixed, "--retired", revokeID, "--provider", "acme", "--key",
+                data + "/acme.pem",
+            ]
+                + common
+        )
+        #expect(resolve.status == 0, "\(resolve.stderr)")
+        // SEC r = 1.6 + 3, s = 0.4: P = 0.8 → E = 0.32 + 0.125 + 0.15 + 0.075.
+        show = try CLI.run(["reputation", "show", "acme"] + common)
+        #expect(show.stdout.hasPrefix("acme: 67.0"), "\(show.stdout)")
 
         let params = data + "/params.json"
         try Data(#"{"version": 2, "parameters": {"weights.sec": 0.5, "weights.att": 0.15}}"#.utf8).write(
