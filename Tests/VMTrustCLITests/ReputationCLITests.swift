@@ -93,7 +93,7 @@ struct ReputationCLITests {
         }
     }
 
-    @Test("Evidence from the CLI moves the score: a verified certification, a vulnerability reported and resolved, a parameter set")
+    @Test("CLI evidence moves the score: a verified certification, a vulnerability reported and resolved, new parameters")
     func evidenceEndToEnd() async throws {
         let data = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: data) }
