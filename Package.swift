@@ -130,6 +130,7 @@ let package = Package(
                 "BlobStore",
                 "Ledger",
                 "Provenance",
+                "Reputation",
                 "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -137,6 +138,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/openapi.json")],
             swiftSettings: strictSettings
@@ -156,6 +158,7 @@ let package = Package(
                 "PostgresStore",
                 "Ledger",
                 "Provenance",
+                "Reputation",
                 "TransparencyLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -219,10 +222,12 @@ let package = Package(
         .testTarget(
             name: "TrustServerTests",
             dependencies: [
-                "TrustServer", "VMTrustTesting", "Ledger", "Provenance", "TransparencyLog",
+                "TrustServer", "VMTrustTesting", "Ledger", "Provenance", "Reputation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings

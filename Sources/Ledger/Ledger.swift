@@ -41,7 +41,7 @@ public struct LedgerConfiguration: Sendable {
 /// Start-up loads the latest checkpoint and the O(log n) right edge of the tree, and checks
 /// that they agree; no read or write is proportional to the log size.
 public actor Ledger {
-    private let store: any LedgerStore
+    let store: any LedgerStore
     private let signer: any NoteSigner
     private let admission: any EntryAdmission
     private let configuration: LedgerConfiguration
@@ -56,6 +56,7 @@ public actor Ledger {
     private var pending: [PendingWrite] = []
     private var waiters: [RecordID: [CheckedContinuation<Receipt, any Error>]] = [:]
     private var flushing = false
+    private let broadcaster = CommitBroadcaster()
 
     private let appendedCounter = Counter(label: "vmtrust_ledger_entries_appended_total")
     private let batchCounter = Counter(label: "vmtrust_ledger_batches_total")
@@ -302,9 +303,14 @@ public actor Ledger {
         )
         let stateWrites = admitted.stateWrites
         let rejections = admitted.rejections
+        let notify = !broadcaster.isEmpty
+        var committed: [CommittedEntry] = []
         entries.reserveCapacity(admitted.writes.count)
         nodes.reserveCapacity(admitted.writes.count * 2 + 64)
-        for write in admitted.writes {
+        for (write, changes) in zip(admitted.writes, admitted.changes) {
+            if notify {
+                committed.append(CommittedEntry(index: next.size, recordID: write.recordID, stateWrites: changes))
+            }
             let entry = LedgerEntry(index: next.size, integratedAtMillis: time, envelope: write.envelope)
             entries.append(BatchEntry(entry: entry, recordID: write.recordID))
             nodes.append(contentsOf: next.append(entry.leafHash))
@@ -328,8 +334,12 @@ public actor Ledger {
             )
 
             stateCache?.apply(stateWrites)
+            let startSize = tree.size
             advance(tree: next, checkpoint: checkpoint)
             for node in nodes { cache.insert(node.id, node.hash) }
+            if notify {
+                broadcaster.publish(CommittedBatch(startSize: startSize, size: checkpoint.size, time: time, entries: committed))
+            }
             appendedCounter.increment(by: entries.count)
             batchCounter.increment()
             batchSizeRecorder.record(entries.count)
@@ -365,6 +375,8 @@ public actor Ledger {
     private struct BatchAdmission: Sendable {
         /// The admitted writes, in order.
         var writes: [PendingWrite] = []
+        /// The derived-state changes of each admitted write (parallel to ``writes``).
+        var changes: [[StateWrite]] = []
         /// Their derived-state changes, in order.
         var stateWrites: [StateWrite] = []
         /// The refused writes and why (answered once the batch is committed: a conflict rebuilds it).
@@ -399,6 +411,7 @@ public actor Ledger {
                 state.apply(changes)
                 result.stateWrites.append(contentsOf: changes)
                 result.writes.append(write)
+                result.changes.append(changes)
             }
         }
         return result
@@ -408,6 +421,16 @@ public actor Ledger {
         let body = Checkpoint(origin: origin, size: size, rootHash: root.bytes).text
         let note = try Note.sign(text: body, signers: [signer])
         return StoredCheckpoint(size: size, rootHash: root, note: note.formatted)
+    }
+
+    /// Committed batches from now on, each published once its transaction is durable.
+    ///
+    /// The stream keeps at most `buffer` batches its reader has not taken yet, dropping the oldest: a
+    /// reader notices a loss because a batch's ``CommittedBatch/startSize`` is beyond the size of the
+    /// last batch it saw. Publishing never waits for readers. Only batches this process sequenced are
+    /// published (not those of other replicas sharing the store).
+    public nonisolated func commits(buffer: Int = 256) -> AsyncStream<CommittedBatch> {
+        broadcaster.subscribe(buffer: buffer)
     }
 
     // MARK: - Reading

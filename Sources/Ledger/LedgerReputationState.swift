@@ -20,12 +20,13 @@ public struct LedgerReputationState: ReputationStateReader {
         self.view = StateView(store: store)
     }
 
-    private func document<T: Decodable>(_ type: T.Type, namespace: String, key: String) async throws -> T? {
-        guard let bytes = try await view.value(namespace: namespace, key: key) else { return nil }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
-        } catch {
-            throw LedgerError.corruptStore("derived state \(namespace)/\(key) does not decode: \(error)")
+    private func document<T: Decodable & Sendable>(_ type: T.Type, namespace: String, key: String) async throws -> T? {
+        try await view.decoded(T.self, namespace: namespace, key: key) { bytes in
+            do {
+                return try JSONDecoder().decode(T.self, from: Data(bytes))
+            } catch {
+                throw LedgerError.corruptStore("derived state \(namespace)/\(key) does not decode: \(error)")
+            }
         }
     }
 

@@ -25,6 +25,8 @@ public struct TrustServerConfiguration: Sendable {
     public var uploadSessionLifetime: Int64
     /// How many upload sessions may be open at once (receiving or waiting for finalisation).
     public var maxUploadSessions: Int
+    /// How often `GET /v1/events` sends a keep-alive comment when nothing happens.
+    public var eventKeepAlive: Duration
 
     /// The default ``maxBlobSize``: 64 GiB.
     public static let defaultMaxBlobSize: UInt64 = 64 << 30
@@ -36,8 +38,10 @@ public struct TrustServerConfiguration: Sendable {
         maxBodySize: Int = 1 << 20,
         maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize,
         uploadSessionLifetime: Int64 = 3_600_000,
-        maxUploadSessions: Int = 16
+        maxUploadSessions: Int = 16,
+        eventKeepAlive: Duration = .seconds(15)
     ) {
+        self.eventKeepAlive = eventKeepAlive
         self.uploadSessionLifetime = uploadSessionLifetime
         self.maxUploadSessions = maxUploadSessions
         self.adminKeys = adminKeys
@@ -87,6 +91,7 @@ public struct TrustServer: Sendable {
         addBlobRoutes(to: router)
         addBundleRoutes(to: router)
         addAttestationRoutes(to: router)
+        addReputationRoutes(to: router)
         return router
     }
 

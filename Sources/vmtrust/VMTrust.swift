@@ -17,7 +17,8 @@ struct VMTrust: AsyncParsableCommand {
             BlobCommand.self,
             VerifyCommand.self,
             AttestCommand.self, AuditorCommand.self,
-            ReputationCommand.self,
+            ReputationCommand.self, FeedbackCommand.self, VulnCommand.self, IncidentCommand.self, CertifyCommand.self,
+            CertifierCommand.self,
         ]
     )
 

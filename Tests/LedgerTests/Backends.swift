@@ -54,10 +54,22 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
             // Each test gets its own schema, so tests are independent and may run in parallel.
             let schema = TestPostgres.newSchema()
             let client = try TestPostgres.client()
-            let store = try await PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger)
+            let store = try await PostgresLedgerStore.open(
+                client: client,
+                schema: schema,
+                timeout: TestPostgres.openTimeout,
+                logger: TestPostgres.logger
+            )
             return StoreHandle(
                 store: store,
-                reopen: { try await PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger) },
+                reopen: {
+                    try await PostgresLedgerStore.open(
+                        client: client,
+                        schema: schema,
+                        timeout: TestPostgres.openTimeout,
+                        logger: TestPostgres.logger
+                    )
+                },
                 tamper: { index, bytes in try await store.tamperForTesting(index: index, data: bytes) }
             )
         }
@@ -73,6 +85,10 @@ enum TestPostgres {
     }()
 
     static let logger = Logger(label: "vmtrust.test.postgres")
+
+    /// How long a test store may take to connect and migrate: the whole suite runs in parallel on two cores,
+    /// and each schema's migration waits for the others' (one advisory lock).
+    static let openTimeout: Duration = .seconds(180)
 
     /// One running client for the whole test process.
     private static let shared: Result<PostgresClient, any Error> = Result {

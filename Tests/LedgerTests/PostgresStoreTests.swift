@@ -43,12 +43,27 @@ struct PostgresStoreTests {
     func migrations() async throws {
         let client = try TestPostgres.client()
         let schema = TestPostgres.newSchema()
-        let store = try await PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger)
+        let store = try await PostgresLedgerStore.open(
+            client: client,
+            schema: schema,
+            timeout: TestPostgres.openTimeout,
+            logger: TestPostgres.logger
+        )
         #expect(try await store.appliedSchemaVersion() == PostgresLedgerStore.schemaVersion)
         try await store.checkReady()
         // Opening again (another replica, a restart) applies nothing twice.
-        async let again1 = PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger)
-        async let again2 = PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger)
+        async let again1 = PostgresLedgerStore.open(
+            client: client,
+            schema: schema,
+            timeout: TestPostgres.openTimeout,
+            logger: TestPostgres.logger
+        )
+        async let again2 = PostgresLedgerStore.open(
+            client: client,
+            schema: schema,
+            timeout: TestPostgres.openTimeout,
+            logger: TestPostgres.logger
+        )
         _ = try await (again1, again2)
         let rows = try await client.query(
             PostgresQuery(unsafeSQL: "SELECT version FROM \(schema).schema_migrations ORDER BY version")
@@ -62,13 +77,23 @@ struct PostgresStoreTests {
     func newerSchema() async throws {
         let client = try TestPostgres.client()
         let schema = TestPostgres.newSchema()
-        let store = try await PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger)
+        let store = try await PostgresLedgerStore.open(
+            client: client,
+            schema: schema,
+            timeout: TestPostgres.openTimeout,
+            logger: TestPostgres.logger
+        )
         try await client.query(
             PostgresQuery(unsafeSQL: "INSERT INTO \(schema).schema_migrations (version, name) VALUES (999, 'future')")
         )
         await #expect(throws: LedgerError.self) { try await store.checkReady() }
         await #expect(throws: LedgerError.self) {
-            _ = try await PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger)
+            _ = try await PostgresLedgerStore.open(
+                client: client,
+                schema: schema,
+                timeout: TestPostgres.openTimeout,
+                logger: TestPostgres.logger
+            )
         }
     }
 
@@ -76,7 +101,12 @@ struct PostgresStoreTests {
     func schemaNames(schema: String) async throws {
         let client = try TestPostgres.client()
         await #expect(throws: LedgerError.self) {
-            _ = try await PostgresLedgerStore.open(client: client, schema: schema, logger: TestPostgres.logger)
+            _ = try await PostgresLedgerStore.open(
+                client: client,
+                schema: schema,
+                timeout: TestPostgres.openTimeout,
+                logger: TestPostgres.logger
+            )
         }
     }
 

@@ -176,8 +176,11 @@ struct DataDirectory {
             store: store,
             signer: signer,
             configuration: LedgerConfiguration(origin: origin),
-            admission: ReputationAdmission(
-                rules: ProvenanceRules(decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)])
+            // The engine's changes, then the per-provider history copies that the reading API serves.
+            admission: ReputationHistoryAdmission(
+                ReputationAdmission(
+                    rules: ProvenanceRules(decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)])
+                )
             ),
             clock: Self.now,
             logger: logger
