@@ -151,6 +151,7 @@ let package = Package(
                 "SQLiteStore",
                 "PostgresStore",
                 "Ledger",
+                "Policy",
                 "Provenance",
                 "TransparencyLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
