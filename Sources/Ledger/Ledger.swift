@@ -33,7 +33,7 @@ public struct LedgerConfiguration: Sendable {
 /// Start-up loads the latest checkpoint and the O(log n) right edge of the tree, and checks
 /// that they agree; no read or write is proportional to the log size.
 public actor Ledger {
-    private let store: any LedgerStore
+    let store: any LedgerStore
     private let signer: any NoteSigner
     private let admission: any EntryAdmission
     private let configuration: LedgerConfiguration
