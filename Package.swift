@@ -77,6 +77,7 @@ let package = Package(
                 "TransparencyLog",
                 "Provenance",
                 "Reputation",
+                "Policy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -125,6 +126,7 @@ let package = Package(
             dependencies: [
                 "BlobStore",
                 "Ledger",
+                "Policy",
                 "Provenance",
                 "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -212,7 +214,7 @@ let package = Package(
         .testTarget(
             name: "TrustServerTests",
             dependencies: [
-                "TrustServer", "VMTrustTesting", "Ledger", "Provenance", "TransparencyLog",
+                "TrustServer", "VMTrustTesting", "Ledger", "Policy", "Provenance", "Reputation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -14,6 +14,9 @@ public enum TestKeys {
         try! Ed25519NoteSigner(name: origin, seed: Array(repeating: 0x11, count: 32))
     }()
 
+    /// The test log key as a signing key (the same seed as ``logSigner``): the server's decision key.
+    public static let logKey: SigningKey = try! SigningKey(ed25519Seed: Array(repeating: 0x11, count: 32))
+
     /// Verifiers holding the test log key.
     public static var logVerifiers: NoteVerifiers { NoteVerifiers([logSigner.verifier]) }
 

@@ -426,4 +426,5 @@ private struct FinalRevocations: ProvenanceStateReader {
     func auditor(id: String) async throws -> AuditorState? { base.auditors[id] }
     func auditorID(keyID: String) async throws -> String? { base.auditorKeys[keyID] }
     func imageRecord(digest: String) async throws -> RecordID? { base.firstImages[digest] }
+    func publishedPolicy(name: String) async throws -> PublishedPolicyState? { base.policies[name] }
 }

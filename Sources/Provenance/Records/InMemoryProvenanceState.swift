@@ -19,6 +19,12 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public private(set) var firstImages: [String: RecordID] = [:]
     /// Attestations per subject digest, in log order.
     public private(set) var attestations: [String: [RecordID]] = [:]
+    /// The newest published version of each policy name.
+    public private(set) var policies: [String: PublishedPolicyState] = [:]
+    /// The newest published policy of any name.
+    public private(set) var currentPolicy: PublishedPolicyState?
+    /// Break-glass overrides in log order.
+    public private(set) var breakGlass: [BreakGlassState] = []
 
     /// An empty state (before genesis).
     public init() {}
@@ -92,6 +98,11 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
             attestations[subject, default: []].append(id)
         case .attestationWithdrawn(let id, let by):
             records[id]?.withdrawnBy = by
+        case .policyPublished(let policy):
+            policies[policy.name] = policy
+            currentPolicy = policy
+        case .breakGlassGranted(let grant):
+            breakGlass.append(grant)
         }
     }
 
@@ -121,4 +132,5 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public func auditor(id: String) async throws -> AuditorState? { auditors[id] }
     public func auditorID(keyID: String) async throws -> String? { auditorKeys[keyID] }
     public func imageRecord(digest: String) async throws -> RecordID? { firstImages[digest] }
+    public func publishedPolicy(name: String) async throws -> PublishedPolicyState? { policies[name] }
 }

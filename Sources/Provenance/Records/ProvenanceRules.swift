@@ -10,9 +10,13 @@ public struct ProvenanceRules: Sendable {
     /// The allowed difference between a record's time claim and its integration time, ms.
     public var skew: Int64
 
+    /// Checks policy-publish documents (the ledger passes the `Policy` target's check); `nil` refuses them.
+    public var policyValidator: PolicyDocumentValidator?
+
     /// Creates the rules.
-    public init(skew: Int64 = ProvenanceRules.defaultSkew) {
+    public init(skew: Int64 = ProvenanceRules.defaultSkew, policyValidator: PolicyDocumentValidator? = nil) {
         self.skew = skew
+        self.policyValidator = policyValidator
     }
 
     /// Every rule, in evaluation order; the first failure decides.
@@ -46,6 +50,9 @@ public struct ProvenanceRules: Sendable {
         EffectiveTimeNotBackdated()
         DigestNotRegistered()
         InitialReputationMatches()
+        PolicyDocumentValid(validator: policyValidator)
+        PolicyVersionIncreases()
+        BreakGlassScope()
     }
 
     /// Decides whether `record`, the decoded payload of `envelope`, may be integrated at `integrationTime` (ms)
@@ -189,6 +196,36 @@ public struct ProvenanceRules: Sendable {
             break
         case .auditorOnboard, .auditorUpdate, .attestation, .attestationWithdraw:
             changes = try await attestationChanges(context, added: changes[0])
+        case .policyPublish(let publish):
+            changes.append(
+                .policyPublished(
+                    PublishedPolicyState(
+                        name: publish.name,
+                        version: publish.version,
+                        record: id,
+                        digest: publish.digest,
+                        integratedAt: now
+                    )
+                )
+            )
+        case .breakGlass(let grant):
+            let admins = try await context.state.governance().map { context.verifiedKeys($0.adminKeys) } ?? []
+            changes.append(
+                .breakGlassGranted(
+                    BreakGlassState(
+                        record: id,
+                        grantedBy: "admin:" + String((admins.first?.keyID ?? "unknown").prefix(16)),
+                        user: grant.user,
+                        reason: grant.reason,
+                        image: grant.image,
+                        provider: grant.provider,
+                        environment: grant.environment,
+                        privilege: grant.privilege,
+                        notBefore: grant.notBefore,
+                        expiresAt: grant.expiresAt
+                    )
+                )
+            )
         }
         return changes
     }

@@ -244,6 +244,8 @@ public protocol ProvenanceStateReader: Sendable {
     func auditorID(keyID: String) async throws -> String?
     /// The first image record (register or modify, any provider) in log order that names `digest`.
     func imageRecord(digest: String) async throws -> RecordID?
+    /// The newest published version of the policy named `name`.
+    func publishedPolicy(name: String) async throws -> PublishedPolicyState?
 }
 
 extension ProvenanceStateReader {
@@ -311,4 +313,8 @@ public enum StateChange: Sendable, Hashable {
     case attestationAdded(subject: String, RecordID)
     /// An attestation was withdrawn by the record `by`.
     case attestationWithdrawn(RecordID, by: RecordID)
+    /// A policy version was published (the newest of its name).
+    case policyPublished(PublishedPolicyState)
+    /// A break-glass override was logged.
+    case breakGlassGranted(BreakGlassState)
 }

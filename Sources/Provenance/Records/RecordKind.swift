@@ -50,6 +50,10 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     case attestation
     /// The issuing auditor retracts an attestation.
     case attestationWithdraw = "attestation-withdraw"
+    /// Publishes a version of an access policy (docs/POLICY-LANGUAGE.md).
+    case policyPublish = "policy-publish"
+    /// A time-limited override of the access policy for one user, always on the log.
+    case breakGlass = "break-glass"
 
     /// `application/vnd.vmtrust.<kind>.v1+json`; attestations use in-toto's `application/vnd.in-toto+json`.
     public var payloadType: String {
@@ -77,6 +81,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .complianceCertification: .providerOrCertifier
         case .certificationRevocation: .certifierOrAdmins
         case .attestation, .attestationWithdraw: .auditor
+        case .policyPublish, .breakGlass: .admins
         }
     }
 

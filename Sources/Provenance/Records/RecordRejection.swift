@@ -116,6 +116,14 @@ public struct RecordRejection: Error, Hashable, Sendable, CustomStringConvertibl
         public static let alreadyWithdrawn = Code("alreadyWithdrawn")
         /// The key is already granted to another auditor (auditor key ids identify the auditor).
         public static let auditorKeyInUse = Code("auditorKeyInUse")
+        /// A policy-publish document is not a valid policy in canonical form (the message says why).
+        public static let invalidPolicy = Code("invalidPolicy")
+        /// A policy-publish version is not above the newest published version of the same policy name.
+        public static let policyVersionNotIncreasing = Code("policyVersionNotIncreasing")
+        /// The record names a user that is not registered.
+        public static let unknownUser = Code("unknownUser")
+        /// A break-glass record's validity window ends at or before the integration time.
+        public static let breakGlassExpired = Code("breakGlassExpired")
     }
 }
 
