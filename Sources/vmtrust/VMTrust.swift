@@ -18,6 +18,7 @@ struct VMTrust: AsyncParsableCommand {
             VerifyCommand.self,
             AttestCommand.self, AuditorCommand.self,
             PolicyCommand.self,
+            ReputationCommand.self,
         ]
     )
 

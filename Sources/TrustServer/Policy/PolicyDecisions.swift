@@ -215,11 +215,41 @@ final class PolicyDecisions: Sendable {
 
     /// Appends the decision to the log as a policy-decision record (contract C1), when the server has a decision key.
     private func log(_ served: inout ServedDecision) async {
-        guard decisionKey != nil else {
+        guard let decisionKey else {
             served.logError = "the server has no decision key"
             return
         }
-        served.logError = "policy-decision records are not admitted by this build yet"
+        let decision = served.decision
+        guard let provider = decision.evidence.reputation?.provider else {
+            served.logError = "the image is not registered: a decision about it names no provider"
+            return
+        }
+        let mode: DecisionMode =
+            decision.breakGlass != nil ? .breakGlass : DecisionMode(rawValue: decision.mode.rawValue) ?? .enforce
+        let record = PolicyDecisionRecord(
+            decision: "dec_" + decision.decisionID.prefix(32),
+            user: decision.request.user,
+            image: decision.request.image,
+            provider: provider,
+            effect: DecisionEffect(rawValue: decision.effect.rawValue) ?? .deny,
+            privilege: decision.privilege,
+            mode: mode,
+            policy: served.policyRecord,
+            logSize: Int64(clamping: decision.evidence.checkpoint.size),
+            reasons: Array(decision.codes.map(\.rawValue).prefix(64)),
+            time: ledger.now()
+        )
+        do {
+            let envelope = try Record.policyDecision(record).signed(by: [decisionKey])
+            let receipt = try await ledger.submit(
+                envelope: envelope.jsonBytes(),
+                recordID: RecordID(payload: envelope.payload),
+                context: envelope
+            )
+            served.logged = LoggedDecision(record: receipt.recordID.description, index: receipt.index, treeSize: receipt.treeSize)
+        } catch {
+            served.logError = "the policy-decision record was refused: \(error)"
+        }
     }
 
     /// A stored decision's body.

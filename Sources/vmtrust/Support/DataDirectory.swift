@@ -178,7 +178,12 @@ struct DataDirectory {
             store: store,
             signer: signer,
             configuration: LedgerConfiguration(origin: origin),
-            admission: ProvenanceAdmission(),
+            admission: ReputationAdmission(
+                rules: ProvenanceRules(
+                    policyValidator: ProvenanceRules.policyValidation,
+                    decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)]
+                )
+            ),
             clock: Self.now,
             logger: logger
         )
