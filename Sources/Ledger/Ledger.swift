@@ -46,6 +46,7 @@ public actor Ledger {
     private var pending: [PendingWrite] = []
     private var waiters: [RecordID: [CheckedContinuation<Receipt, any Error>]] = [:]
     private var flushing = false
+    private let broadcaster = CommitBroadcaster()
 
     private let appendedCounter = Counter(label: "vmtrust_ledger_entries_appended_total")
     private let batchCounter = Counter(label: "vmtrust_ledger_batches_total")
@@ -296,6 +297,8 @@ public actor Ledger {
         var state = StateView(batchOver: store)
         // Refusals are answered only once the batch is committed: a conflict rebuilds the batch.
         var rejections: [(RecordID, any Error)] = []
+        let notify = !broadcaster.isEmpty
+        var committed: [CommittedEntry] = []
         entries.reserveCapacity(fresh.count)
         nodes.reserveCapacity(fresh.count * 2 + 64)
         for write in fresh {
@@ -312,6 +315,9 @@ public actor Ledger {
             case .admit(let writes):
                 state.apply(writes)
                 stateWrites.append(contentsOf: writes)
+                if notify {
+                    committed.append(CommittedEntry(index: next.size, recordID: write.recordID, stateWrites: writes))
+                }
             }
             let entry = LedgerEntry(index: next.size, integratedAtMillis: time, envelope: write.envelope)
             entries.append(BatchEntry(entry: entry, recordID: write.recordID))
@@ -334,8 +340,12 @@ public actor Ledger {
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
             )
 
+            let startSize = tree.size
             advance(tree: next, checkpoint: checkpoint)
             for node in nodes { cache.insert(node.id, node.hash) }
+            if notify {
+                broadcaster.publish(CommittedBatch(startSize: startSize, size: checkpoint.size, time: time, entries: committed))
+            }
             appendedCounter.increment(by: entries.count)
             batchCounter.increment()
             batchSizeRecorder.record(entries.count)
@@ -371,6 +381,16 @@ public actor Ledger {
         let body = Checkpoint(origin: origin, size: size, rootHash: root.bytes).text
         let note = try Note.sign(text: body, signers: [signer])
         return StoredCheckpoint(size: size, rootHash: root, note: note.formatted)
+    }
+
+    /// Committed batches from now on, each published once its transaction is durable.
+    ///
+    /// The stream keeps at most `buffer` batches its reader has not taken yet, dropping the oldest: a
+    /// reader notices a loss because a batch's ``CommittedBatch/startSize`` is beyond the size of the
+    /// last batch it saw. Publishing never waits for readers. Only batches this process sequenced are
+    /// published (not those of other replicas sharing the store).
+    public nonisolated func commits(buffer: Int = 256) -> AsyncStream<CommittedBatch> {
+        broadcaster.subscribe(buffer: buffer)
     }
 
     // MARK: - Reading

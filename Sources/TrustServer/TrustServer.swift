@@ -30,6 +30,8 @@ public struct TrustServerConfiguration: Sendable {
     public var decisionKey: SigningKey?
     /// The environment `POST /v1/admission` assumes when the object has no `vmtrust.io/environment` label.
     public var admissionEnvironment: String?
+    /// How often `GET /v1/events` sends a keep-alive comment when nothing happens.
+    public var eventKeepAlive: Duration
 
     /// The default ``maxBlobSize``: 64 GiB.
     public static let defaultMaxBlobSize: UInt64 = 64 << 30
@@ -43,10 +45,12 @@ public struct TrustServerConfiguration: Sendable {
         uploadSessionLifetime: Int64 = 3_600_000,
         maxUploadSessions: Int = 16,
         decisionKey: SigningKey? = nil,
-        admissionEnvironment: String? = nil
+        admissionEnvironment: String? = nil,
+        eventKeepAlive: Duration = .seconds(15)
     ) {
         self.decisionKey = decisionKey
         self.admissionEnvironment = admissionEnvironment
+        self.eventKeepAlive = eventKeepAlive
         self.uploadSessionLifetime = uploadSessionLifetime
         self.maxUploadSessions = maxUploadSessions
         self.adminKeys = adminKeys
@@ -106,6 +110,7 @@ public struct TrustServer: Sendable {
         addBundleRoutes(to: router)
         addAttestationRoutes(to: router)
         addPolicyRoutes(to: router)
+        addReputationRoutes(to: router)
         return router
     }
 

@@ -18,7 +18,8 @@ struct VMTrust: AsyncParsableCommand {
             VerifyCommand.self,
             AttestCommand.self, AuditorCommand.self,
             PolicyCommand.self,
-            ReputationCommand.self,
+            ReputationCommand.self, FeedbackCommand.self, VulnCommand.self, IncidentCommand.self, CertifyCommand.self,
+            CertifierCommand.self,
         ]
     )
 

@@ -271,7 +271,7 @@ struct TrustServerTests {
                     "/openapi.json", "/v1/images/{digest}", "/v1/providers/{id}", "/v1/images", "/v1/blobs/{digest}",
                     "/v1/images/{digest}/bundle", "/v1/blobs/uploads", "/v1/blobs/uploads/{id}",
                     "/v1/images/{digest}/attestations", "/v1/auditors/{id}", "/v1/authorize", "/v1/decisions/{id}",
-                    "/v1/admission",
+                    "/v1/admission", "/v1/providers/{id}/reputation", "/v1/providers/{id}/reputation/history", "/v1/events",
                 ]
             )
             let unknown = try await client.execute(uri: "/nope", method: .get)

@@ -347,9 +347,9 @@ struct FieldReader {
 }
 
 /// Provider and user identifiers.
-enum Identifier {
+public enum Identifier {
     /// 1–64 characters of `a-z 0-9 . _ -`, the first a letter or digit.
-    static func isValid(_ string: String) -> Bool {
+    public static func isValid(_ string: String) -> Bool {
         let bytes = Array(string.utf8)
         guard let first = bytes.first, bytes.count <= RecordLimits.identifier else { return false }
         func alphanumeric(_ byte: UInt8) -> Bool {
