@@ -172,6 +172,15 @@ extension Ledger {
             }
             level = next
         }
+        // Break-glass overrides for the image or its provider, and their users.
+        var users: Set<String> = []
+        for grant in try await state.breakGlassGrants(unexpiredAt: now())
+        where grant.image == subject || (grant.provider != nil && grant.provider == image.provider) {
+            ids.append(grant.record)
+            if users.insert(grant.user).inserted, let user = try await state.user(id: grant.user) {
+                ids.append(user.registeredBy)
+            }
+        }
         return ids
     }
 }
