@@ -6,8 +6,8 @@ import Policy
 struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "Validate policies and run them against fixture cases (docs/POLICY-LANGUAGE.md).",
-        subcommands: [Validate.self, Test.self]
+        abstract: "Validate policies, run them against fixture cases, publish them (docs/POLICY-LANGUAGE.md).",
+        subcommands: [Validate.self, Test.self, Publish.self]
     )
 
     /// Reads and validates a policy file; a refusal is bad input (exit 2) naming the file, line, column and field.
