@@ -153,6 +153,110 @@ struct ReputationRoutesTests {
         }
     }
 
+    @Test("End to end from signed records: initial reputation 80, then a critical vulnerability reported and resolved")
+    func endToEnd() async throws {
+        let clock = Fixtures.clock(startingAt: Self.t0)
+        let harness = try await Harness(admission: ReputationHistoryAdmission(TestKeys.admission), clock: { clock.now() })
+        try await harness.app.test(.router) { client in
+            func post(_ record: Record, by keys: [SigningKey]) async throws -> Receipt {
+                let answer = try await client.post(try record.signed(by: keys).jsonBytes())
+                #expect(answer.status == .created, "\(record.kind): \(answer.text)")
+                return try answer.receipt()
+            }
+            try await Self.onboard(client)
+            // The onboarding's prior is SEC evidence: r = 2·0.8, s = 2·0.2.
+            var view = try await Self.reputation(client)
+            let prior = Self.expectedScore(r: 1.6, s: 0.4)
+            #expect(abs(view.rawScore - prior.score) < 1e-9)
+            #expect(view.score == 56.0)
+            #expect(abs(view.confidence - prior.confidence) < 1e-9)
+            #expect(view.logSize == 2)
+
+            func digest(_ byte: UInt8) -> String { "sha256:" + String(repeating: String(format: "%02x", byte), count: 32) }
+            let register = ImageRegisterRecord(
+                digest: digest(1),
+                provider: "acme",
+                name: "ubuntu-24.04",
+                format: .raw,
+                size: 4096,
+                initialReputation: 80,
+                time: clock.now()
+            )
+            let image = try await post(.imageRegister(register), by: [Self.acme])
+            clock.advance(byMillis: Self.day)
+            let report = try await post(
+                .vulnerabilityReport(
+                    VulnerabilityReportRecord(
+                        provider: "acme",
+                        vulnerability: "CVE-2026-0001",
+                        severity: .critical,
+                        knownExploited: false,
+                        affected: [digest(1)],
+                        time: clock.now()
+                    )
+                ),
+                by: [Self.acme]
+            )
+            // An open obligation within its SLA moves nothing yet (only decay).
+            view = try await Self.reputation(client)
+            let f1 = pow(2, -1.0 / 180)
+            #expect(abs(view.rawScore - Self.expectedScore(r: 1.6 * f1, s: 0.4 * f1).score) < 1e-9)
+            #expect(view.caps.isEmpty)
+
+            clock.advance(byMillis: Self.day)
+            let modify = ImageModifyRecord(
+                digest: digest(2),
+                provider: "acme",
+                previous: image.recordID,
+                change: .patch,
+                description: "fix CVE-2026-0001",
+                time: clock.now()
+            )
+            _ = try await post(.imageModify(modify), by: [Self.acme])
+            let deprecate = try await post(
+                .imageDeprecate(
+                    ImageDeprecateRecord(provider: "acme", target: image.recordID, after: clock.now(), time: clock.now())
+                ),
+                by: [Self.acme]
+            )
+            // Someone else's resolution is refused and changes nothing.
+            let stranger = Record.vulnerabilityResolution(
+                VulnerabilityResolutionRecord(
+                    provider: "acme",
+                    report: report.recordID,
+                    fixed: digest(2),
+                    retired: [deprecate.recordID],
+                    time: clock.now()
+                )
+            )
+            let before = try await Self.reputation(client)
+            let refused = try await client.post(try stranger.signed(by: [TestKeys.stranger]).jsonBytes())
+            #expect(refused.status == .forbidden, "\(refused.text)")
+            #expect(try await Self.reputation(client) == before)
+            let resolution = try await post(stranger, by: [Self.acme])
+            view = try await Self.reputation(client)
+            // Resolved after 1 of 30 days (ρ ≤ 0.25, q = 1): r += w = 3 at the resolution.
+            let f2 = pow(2, -2.0 / 180)
+            let after = Self.expectedScore(r: 1.6 * f2 + 3, s: 0.4 * f2)
+            #expect(abs(view.rawScore - after.score) < 1e-9, "\(view.rawScore) vs \(after.score)")
+            #expect(view.score == (after.score * 10).rounded() / 10)
+            #expect(view.top.first?.record == resolution.recordID.description)
+            #expect(view.logSize == 7)
+
+            // The history shows the three stages, as of the log at each time.
+            let history = try await client.execute(
+                uri: "/v1/providers/acme/reputation/history?from=\(Self.t0 - Self.day)&to=\(clock.now())&step=\(Self.day)",
+                method: .get
+            )
+            let points = try JSONDecoder().decode(ReputationHistoryView.self, from: Data(history.bytes)).points
+            #expect(
+                points.map(\.score) == [
+                    nil, 56.0, (Self.expectedScore(r: 1.6 * f1, s: 0.4 * f1).score * 10).rounded() / 10, view.score,
+                ]
+            )
+        }
+    }
+
     @Test("History: each point is the score as of the log at its time, equal to the score read live then")
     func history() async throws {
         let clock = Fixtures.clock(startingAt: Self.t0)

@@ -178,10 +178,13 @@ struct DataDirectory {
             store: store,
             signer: signer,
             configuration: LedgerConfiguration(origin: origin),
-            admission: ReputationAdmission(
-                rules: ProvenanceRules(
-                    policyValidator: ProvenanceRules.policyValidation,
-                    decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)]
+            // The engine's changes, then the per-provider history copies that the reading API serves.
+            admission: ReputationHistoryAdmission(
+                ReputationAdmission(
+                    rules: ProvenanceRules(
+                        policyValidator: ProvenanceRules.policyValidation,
+                        decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)]
+                    )
                 )
             ),
             clock: Self.now,
