@@ -194,6 +194,17 @@ public struct ReputationEngine: Sendable {
             )
         case .attestation(let facts):
             try await attest(facts, event: event, &provider, parameters, &tx)
+        case .attestationWithdrawn(let attestation, let auditor, let subject, let predicateType):
+            let key = ContributionKey.attestation(
+                provider: providerID,
+                auditor: auditor,
+                subject: subject,
+                predicateType: predicateType
+            )
+            guard let old = try await tx.contribution(key), old.record == attestation else { break }
+            Self.remove(old, from: &provider, at: now, history)
+            tx.setContribution(key, nil)
+            tx.setContributionKey(old.record, nil)
         case .certificationVerified(let facts):
             provider.certifications.removeAll { $0.type == facts.type }
             provider.certifications.append(

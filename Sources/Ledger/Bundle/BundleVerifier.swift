@@ -23,7 +23,7 @@ public struct BundleVerifier: Sendable {
     /// Creates a verifier for the log with keys `verifiers`.
     public init(logKey verifiers: NoteVerifiers, rules: ProvenanceRules = ProvenanceRules()) {
         self.verifiers = verifiers
-        self.rules = rules
+        self.rules = rules.checkingPolicies
     }
 
     private struct Proven {
@@ -384,4 +384,8 @@ private struct FinalRevocations: ProvenanceStateReader {
     func auditorID(keyID: String) async throws -> String? { base.auditorKeys[keyID] }
     func imageRecord(digest: String) async throws -> RecordID? { base.firstImages[digest] }
     func publishedPolicy(name: String) async throws -> PublishedPolicyState? { base.policies[name] }
+    func certifier(id: String) async throws -> CertifierState? { base.certifiers[id] }
+    func lastUse(user: String, provider: String) async throws -> Int64? { base.usage[user]?[provider] }
+    func parametersVersion() async throws -> Int64? { base.reputationParametersVersion }
+    func userID(keyID: String) async throws -> String? { base.userKeys[keyID] }
 }

@@ -60,6 +60,8 @@ public enum Record: Sendable, Hashable {
     case policyPublish(PolicyPublishRecord)
     /// `break-glass`.
     case breakGlass(BreakGlassRecord)
+    /// `policy-decision`.
+    case policyDecision(PolicyDecisionRecord)
 
     /// The record format version written in `"v"`.
     public static let version: Int64 = 1
@@ -119,6 +121,7 @@ public enum Record: Sendable, Hashable {
         case .attestationWithdraw: record = .attestationWithdraw(try AttestationWithdrawRecord(&reader))
         case .policyPublish: record = .policyPublish(try PolicyPublishRecord(&reader))
         case .breakGlass: record = .breakGlass(try BreakGlassRecord(&reader))
+        case .policyDecision: record = .policyDecision(try PolicyDecisionRecord(&reader))
         case .attestation: record = .attestation(try AttestationRecord(payload: payload))
         }
         try reader.finish()
@@ -178,6 +181,7 @@ public enum Record: Sendable, Hashable {
         case .attestationWithdraw: .attestationWithdraw
         case .policyPublish: .policyPublish
         case .breakGlass: .breakGlass
+        case .policyDecision: .policyDecision
         }
     }
 
@@ -215,6 +219,7 @@ public enum Record: Sendable, Hashable {
         case .attestationWithdraw(let r): r.time
         case .policyPublish(let r): r.time
         case .breakGlass(let r): r.time
+        case .policyDecision(let r): r.time
         }
     }
 
@@ -240,6 +245,7 @@ public enum Record: Sendable, Hashable {
         case .userFeedback(let r): r.provider
         case .complianceCertification(let r): r.provider
         case .certificationRevocation(let r): r.provider
+        case .policyDecision(let r): r.provider
         }
     }
 
@@ -294,6 +300,7 @@ public enum Record: Sendable, Hashable {
         case .attestationWithdraw(let r): fields = r.fields
         case .policyPublish(let r): fields = r.fields
         case .breakGlass(let r): fields = r.fields
+        case .policyDecision(let r): fields = r.fields
         }
         return CanonicalJSON.object(fields + [("time", time.map { .integer($0) }), ("v", .integer(Record.version))]).bytes
     }

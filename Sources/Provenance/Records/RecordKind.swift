@@ -54,6 +54,8 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     case policyPublish = "policy-publish"
     /// A time-limited override of the access policy for one user, always on the log.
     case breakGlass = "break-glass"
+    /// The server's decision on a user's use of an image, signed by its decision key.
+    case policyDecision = "policy-decision"
 
     /// `application/vnd.vmtrust.<kind>.v1+json`; attestations use in-toto's `application/vnd.in-toto+json`.
     public var payloadType: String {
@@ -82,11 +84,11 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .certificationRevocation: .certifierOrAdmins
         case .attestation, .attestationWithdraw: .auditor
         case .policyPublish, .breakGlass: .admins
+        case .policyDecision: .decisionKey
         }
     }
 
-    /// Whether the kind is reputation evidence (or its governance: certifiers, parameters), whose admission
-    /// rules are not wired yet: ``ProvenanceRules`` refuses these kinds with `kindNotAdmitted`.
+    /// Whether the kind is reputation evidence (or its governance: certifiers, parameters).
     public var isReputationEvidence: Bool {
         switch self {
         case .vulnerabilityReport, .vulnerabilityResolution, .incidentReport, .incidentResponse, .userFeedback,
@@ -124,4 +126,6 @@ public enum SignerRole: String, Sendable, Hashable {
     /// A key of an onboarded auditor, valid at the integration time (attestations: the key the DSSE `keyid`
     /// names; withdrawals: a key of the auditor the record names).
     case auditor
+    /// A decision key of the server (its log key), from the rules' configuration.
+    case decisionKey
 }
