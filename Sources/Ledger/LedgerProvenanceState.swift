@@ -491,8 +491,8 @@ public struct ProvenanceAdmission: EntryAdmission {
     public var others: any EntryAdmission
 
     /// Creates the policy.
-    public init(rules: ProvenanceRules = .withPolicies, others: any EntryAdmission = AdmitAll()) {
-        self.rules = rules
+    public init(rules: ProvenanceRules = ProvenanceRules(), others: any EntryAdmission = AdmitAll()) {
+        self.rules = rules.checkingPolicies
         self.others = others
     }
 

@@ -14,9 +14,6 @@ public enum TestKeys {
         try! Ed25519NoteSigner(name: origin, seed: Array(repeating: 0x11, count: 32))
     }()
 
-    /// The test log key as a signing key (the same seed as ``logSigner``): the server's decision key.
-    public static let logKey: SigningKey = try! SigningKey(ed25519Seed: Array(repeating: 0x11, count: 32))
-
     /// Verifiers holding the test log key.
     public static var logVerifiers: NoteVerifiers { NoteVerifiers([logSigner.verifier]) }
 
@@ -24,9 +21,7 @@ public enum TestKeys {
     public static let decisionKey: SigningKey = try! SigningKey(ed25519Seed: Array(repeating: 0x11, count: 32))
 
     /// The rules a test server runs: the provenance rules with the test log key as decision key.
-    public static var rules: ProvenanceRules {
-        ProvenanceRules(policyValidator: ProvenanceRules.policyValidation, decisionKeys: [decisionKey.publicKey])
-    }
+    public static var rules: ProvenanceRules { ProvenanceRules(decisionKeys: [decisionKey.publicKey]) }
 
     /// The admission a test server runs: provenance rules, then the reputation engine (as `vmtrust serve`).
     public static var admission: ReputationAdmission { ReputationAdmission(rules: rules) }

@@ -301,7 +301,9 @@ struct PolicyRoutesTests {
             #expect(decision.breakGlass?.missing == [.reputationBelowLow])
             #expect(decision.record)
             #expect(decision.codes.contains(.breakGlassUsed))
-            #expect(body["logged"] != nil)
+            let logged = try #require(body["logged"] as? [String: Any])
+            let loggedID = try #require(logged["record"] as? String)
+            #expect(try await client.execute(uri: "/v1/records/\(loggedID)", method: .get).status == .ok)
             // Not for another environment, another user or after it expires.
             #expect(try await world.authorize(client, image: W.g, environment: "staging").0.effect == .deny)
             #expect(try await world.authorize(client, user: "bob", image: W.g, environment: "prod").0.effect == .deny)
@@ -405,6 +407,45 @@ struct PolicyRoutesTests {
                 let response = try await client.execute(uri: uri, method: .get)
                 #expect(response.status == status, "\(uri)")
             }
+        }
+    }
+
+    @Test("A policy with record_decisions appends each decision for a registered user, signed by the decision key")
+    func recordDecisions() async throws {
+        let world = try await W()
+        try await world.harness.app.test(.router) { client in
+            _ = try await world.setUp(client)
+            try await world.publish(
+                client,
+                Self.openPolicy.replacingOccurrences(of: "version: 1", with: "version: 1\nrecord_decisions: true")
+            )
+            let size = await world.harness.ledger.latestCheckpoint.size
+            let (decision, body) = try await world.authorize(client, image: W.b)
+            #expect(decision.record && decision.effect == .allow)
+            let logged = try #require(body["logged"] as? [String: Any])
+            let id = try #require((logged["record"] as? String).flatMap(RecordID.init))
+            #expect(await world.harness.ledger.latestCheckpoint.size == size + 1)
+            let entry = try #require(try await world.harness.ledger.committedEntry(for: id))
+            let envelope = try DSSEEnvelope(json: entry.envelope)
+            #expect(envelope.verifiedKeys([TestKeys.decisionKey.publicKey]).count == 1)
+            guard case .policyDecision(let record) = try Record.decode(envelope) else {
+                Issue.record("not a policy-decision record")
+                return
+            }
+            #expect(record.user == "alice" && record.image == W.b && record.provider == "acme")
+            #expect(record.decision == "dec_" + decision.decisionID.prefix(32))
+            #expect(
+                record.effect == .allow && record.mode == .enforce && record.logSize == Int64(decision.evidence.checkpoint.size)
+            )
+            #expect(body["log_error"] is NSNull)
+
+            // A user the log does not know: stored, not logged, and the answer says why.
+            let (unknown, unknownBody) = try await world.authorize(client, user: "mallory", image: W.b)
+            #expect(unknown.record)
+            #expect(unknownBody["logged"] is NSNull)
+            #expect((unknownBody["log_error"] as? String)?.contains("unknownUser") == true)
+            let stored = try await client.execute(uri: "/v1/decisions/\(unknown.decisionID)", method: .get)
+            #expect(stored.status == .ok)
         }
     }
 

@@ -6,32 +6,10 @@ import Ledger
 import NIOCore
 import Policy
 import Provenance
-import Reputation
 import Testing
 import TransparencyLog
 import TrustServer
 import VMTrustTesting
-
-/// The provenance rules plus the reputation engine's onboarding event, so that providers onboarded with different
-/// initial reputations (REPUTATION.md: SEC evidence) get different scores in these tests.
-struct OnboardingReputationAdmission: EntryAdmission {
-    let provenance = ProvenanceAdmission()
-
-    func admit(_ request: AdmissionRequest, state: StateView) async throws -> AdmissionDecision {
-        let decision = try await provenance.admit(request, state: state)
-        guard case .admit(let writes) = decision, let envelope = try? DSSEEnvelope(json: request.envelope),
-            case .providerOnboard(let onboard)? = try? Record.decode(envelope)
-        else { return decision }
-        let event = ReputationEvent(
-            time: request.integratedAtMillis,
-            record: request.recordID,
-            provider: onboard.id,
-            kind: .providerOnboarded(initialReputation: Double(onboard.initialReputation))
-        )
-        let changes = try await ReputationEngine().apply(event, state: LedgerReputationState(view: state))
-        return .admit(writes + (try LedgerReputationState.writes(for: changes)))
-    }
-}
 
 /// A log with two providers of different standing, images, a user and three auditors, served in-process.
 ///
@@ -63,9 +41,9 @@ struct PolicyWorld {
         clock = Fixtures.clock(startingAt: Self.t0)
         let clock = clock
         harness = try await Harness(
-            admission: OnboardingReputationAdmission(),
+            admission: TestKeys.admission,
             clock: { clock.now() },
-            decisionKey: TestKeys.logKey
+            decisionKey: TestKeys.decisionKey
         )
     }
 

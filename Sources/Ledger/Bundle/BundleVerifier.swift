@@ -23,7 +23,7 @@ public struct BundleVerifier: Sendable {
     /// Creates a verifier for the log with keys `verifiers`.
     public init(logKey verifiers: NoteVerifiers, rules: ProvenanceRules = ProvenanceRules()) {
         self.verifiers = verifiers
-        self.rules = rules
+        self.rules = rules.checkingPolicies
     }
 
     private struct Proven {

@@ -17,5 +17,14 @@ extension ProvenanceRules {
     }
 
     /// The chain rules with policy documents checked by the `Policy` target: what a ledger admits by default.
-    public static var withPolicies: ProvenanceRules { ProvenanceRules(policyValidator: policyValidation) }
+    public static var withPolicies: ProvenanceRules { ProvenanceRules().checkingPolicies }
+
+    /// These rules, with ``policyValidation`` as the policy validator unless they have one: every ledger
+    /// component that admits records (``ProvenanceAdmission``, ``LedgerReputationReplay``, ``BundleVerifier``)
+    /// checks published policies the same way.
+    public var checkingPolicies: ProvenanceRules {
+        var rules = self
+        if rules.policyValidator == nil { rules.policyValidator = Self.policyValidation }
+        return rules
+    }
 }

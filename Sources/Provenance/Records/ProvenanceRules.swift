@@ -18,12 +18,12 @@ public struct ProvenanceRules: Sendable {
     /// Creates the rules.
     public init(
         skew: Int64 = ProvenanceRules.defaultSkew,
-        policyValidator: PolicyDocumentValidator? = nil,
-        decisionKeys: [PublicKey] = []
+        decisionKeys: [PublicKey] = [],
+        policyValidator: PolicyDocumentValidator? = nil
     ) {
         self.skew = skew
-        self.policyValidator = policyValidator
         self.decisionKeys = decisionKeys
+        self.policyValidator = policyValidator
     }
 
     /// Every rule, in evaluation order; the first failure decides.

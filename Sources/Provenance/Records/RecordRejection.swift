@@ -120,12 +120,12 @@ public struct RecordRejection: Error, Hashable, Sendable, CustomStringConvertibl
         public static let invalidPolicy = Code("invalidPolicy")
         /// A policy-publish version is not above the newest published version of the same policy name.
         public static let policyVersionNotIncreasing = Code("policyVersionNotIncreasing")
-        /// The record names a user that is not registered.
-        public static let unknownUser = Code("unknownUser")
         /// A break-glass record's validity window ends at or before the integration time.
         public static let breakGlassExpired = Code("breakGlassExpired")
         /// A policy decision is not signed by a decision key of the server.
         public static let notSignedByDecisionKey = Code("notSignedByDecisionKey")
+        /// The user a record names is not registered.
+        public static let unknownUser = Code("unknownUser")
         /// An image digest is not a registered image of the provider the record names.
         public static let unknownImage = Code("unknownImage")
         /// A user feedback without proof of use: no logged decision allowed the user to use one of the provider's

@@ -131,7 +131,7 @@ final class PolicyDecisions: Sendable {
         }
         var served = ServedDecision(decision: decision, policyRecord: policyRecord)
         if decision.record, logToLedger {
-            await log(&served)
+            try await log(&served)
         }
         try await recorder.store(
             StoredDecision(
@@ -213,42 +213,46 @@ final class PolicyDecisions: Sendable {
         return policy
     }
 
-    /// Appends the decision to the log as a policy-decision record (contract C1), when the server has a decision key.
-    private func log(_ served: inout ServedDecision) async {
+    /// Appends the decision to the log as a policy-decision record (contract C1) signed by the server's decision key.
+    /// A refusal by the log (the user is not registered, the image unknown) is reported in `log_error`; a store
+    /// failure is thrown, so that a decision that must be logged is never answered unlogged.
+    private func log(_ served: inout ServedDecision) async throws {
         guard let decisionKey else {
             served.logError = "the server has no decision key"
             return
         }
         let decision = served.decision
         guard let provider = decision.evidence.reputation?.provider else {
-            served.logError = "the image is not registered: a decision about it names no provider"
+            served.logError = "the image is not in the log"
             return
         }
         let mode: DecisionMode =
             decision.breakGlass != nil ? .breakGlass : DecisionMode(rawValue: decision.mode.rawValue) ?? .enforce
-        let record = PolicyDecisionRecord(
-            decision: "dec_" + decision.decisionID.prefix(32),
-            user: decision.request.user,
-            image: decision.request.image,
-            provider: provider,
-            effect: DecisionEffect(rawValue: decision.effect.rawValue) ?? .deny,
-            privilege: decision.privilege,
-            mode: mode,
-            policy: served.policyRecord,
-            logSize: Int64(clamping: decision.evidence.checkpoint.size),
-            reasons: Array(decision.codes.map(\.rawValue).prefix(64)),
-            time: ledger.now()
+        let record = Record.policyDecision(
+            PolicyDecisionRecord(
+                decision: "dec_" + decision.decisionID.prefix(32),
+                user: decision.request.user,
+                image: decision.request.image,
+                provider: provider,
+                effect: DecisionEffect(rawValue: decision.effect.rawValue) ?? .deny,
+                privilege: decision.privilege,
+                mode: mode,
+                policy: served.policyRecord,
+                logSize: Int64(clamping: decision.evidence.checkpoint.size),
+                reasons: decision.codes.prefix(64).map(\.rawValue),
+                time: ledger.now()
+            )
         )
+        let envelope = try record.signed(by: [decisionKey])
         do {
-            let envelope = try Record.policyDecision(record).signed(by: [decisionKey])
             let receipt = try await ledger.submit(
                 envelope: envelope.jsonBytes(),
                 recordID: RecordID(payload: envelope.payload),
                 context: envelope
             )
             served.logged = LoggedDecision(record: receipt.recordID.description, index: receipt.index, treeSize: receipt.treeSize)
-        } catch {
-            served.logError = "the policy-decision record was refused: \(error)"
+        } catch let rejection as RecordRejection {
+            served.logError = "the log refused the policy-decision record: \(rejection.code): \(rejection.message)"
         }
     }
 

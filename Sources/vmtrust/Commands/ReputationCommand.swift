@@ -171,7 +171,7 @@ struct ReputationCommand: AsyncParsableCommand {
                 throw CLIError.input("the log key is not an Ed25519 key: \(error)")
             }
             let replay = LedgerReputationReplay(
-                rules: ProvenanceRules(policyValidator: ProvenanceRules.policyValidation, decisionKeys: [decisionKey]),
+                rules: ProvenanceRules(decisionKeys: [decisionKey]),
                 verifySignatures: verifySignatures
             )
             let progress = ProgressBar(label: "replay", total: nil)

@@ -181,10 +181,7 @@ struct DataDirectory {
             // The engine's changes, then the per-provider history copies that the reading API serves.
             admission: ReputationHistoryAdmission(
                 ReputationAdmission(
-                    rules: ProvenanceRules(
-                        policyValidator: ProvenanceRules.policyValidation,
-                        decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)]
-                    )
+                    rules: ProvenanceRules(decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)])
                 )
             ),
             clock: Self.now,
