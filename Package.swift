@@ -81,6 +81,7 @@ let package = Package(
                 "TransparencyLog",
                 "Provenance",
                 "Reputation",
+                "Policy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -129,6 +130,7 @@ let package = Package(
             dependencies: [
                 "BlobStore",
                 "Ledger",
+                "Policy",
                 "Provenance",
                 "Reputation",
                 "TransparencyLog",
@@ -157,6 +159,7 @@ let package = Package(
                 "SQLiteStore",
                 "PostgresStore",
                 "Ledger",
+                "Policy",
                 "Provenance",
                 "Reputation",
                 "TransparencyLog",
@@ -204,7 +207,8 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Provenance", "Reputation", "TransparencyLog",
+                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Policy", "Provenance", "Reputation",
+                "TransparencyLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -222,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "TrustServerTests",
             dependencies: [
-                "TrustServer", "VMTrustTesting", "Ledger", "Provenance", "Reputation", "TransparencyLog",
+                "TrustServer", "VMTrustTesting", "Ledger", "Policy", "Provenance", "Reputation", "TransparencyLog",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

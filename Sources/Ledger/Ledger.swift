@@ -145,6 +145,27 @@ public actor Ledger {
     /// point reads.
     public nonisolated var committedState: StateView { StateView(store: store, committed: stateCache) }
 
+    /// The ledger's store as a ``DecisionStore``, when it is one (SQLite, PostgreSQL): decisions then live in the
+    /// log's database.
+    public nonisolated var decisionStore: (any DecisionStore)? { store as? any DecisionStore }
+
+    /// Runs `body` over the policy facts of the committed state at one checkpoint
+    /// (``LedgerPolicyFactSource/read(store:signers:_:)``).
+    public nonisolated func readPolicyFacts<T: Sendable>(
+        signers: SignerKeyCache,
+        _ body: (LedgerPolicyFactSource) async throws -> T
+    ) async throws -> T {
+        try await LedgerPolicyFactSource.read(store: store, signers: signers, body)
+    }
+
+    /// The log entry holding `recordID`, read from the committed store (no catch-up with other writers).
+    public nonisolated func committedEntry(for recordID: RecordID) async throws -> LedgerEntry? {
+        guard let index = try await store.index(of: recordID),
+            let bytes = try await store.entries(index..<(index + 1)).first
+        else { return nil }
+        return try LedgerEntry(encoded: bytes)
+    }
+
     /// Checks that the store can serve (it answers, its schema is current) and catches up with
     /// checkpoints other writers published: throws when the store cannot answer.
     public func checkStore() async throws {

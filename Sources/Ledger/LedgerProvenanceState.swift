@@ -23,6 +23,9 @@ import Provenance
 /// | `image-digest` | digest | the first image record (any provider) that names the digest |
 /// | `attestations` | `<digest>/<n, 10 digits>` | the n-th attestation (from 0, log order) whose subject is the digest |
 /// | `attestation-count` | digest | decimal count of attestations about the digest |
+/// | `policy` | policy name | ``PublishedPolicyState`` JSON: the newest published version of the name |
+/// | `policy-current` | `current` | ``PublishedPolicyState`` JSON: the newest published policy of any name |
+/// | `break-glass` | `<expiresAt, 13 digits>/<record id>` | ``BreakGlassState`` JSON |
 /// | `certifier` | certifier id | ``CertifierState`` JSON |
 /// | `usage` | `<user>/<provider>` | decimal ms: integration time of the latest decision allowing the user an image of the provider (proof of use) |
 /// | `parameters-version` | `current` | decimal version of the latest reputation parameter set |
@@ -57,6 +60,9 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         static let imageDigest = "image-digest"
         static let attestations = "attestations"
         static let attestationCount = "attestation-count"
+        static let policy = "policy"
+        static let policyCurrent = "policy-current"
+        static let breakGlass = "break-glass"
         static let certifier = "certifier"
         static let usage = "usage"
         static let parametersVersion = "parameters-version"
@@ -163,6 +169,39 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
             first = record
         }
         return first?.id
+    }
+
+    public func publishedPolicy(name: String) async throws -> PublishedPolicyState? {
+        try await document(PublishedPolicyState.self, namespace: Namespace.policy, key: name)
+    }
+
+    /// The newest published policy of any name: the policy in force when a request names none.
+    public func currentPolicy() async throws -> PublishedPolicyState? {
+        try await document(PublishedPolicyState.self, namespace: Namespace.policyCurrent, key: "current")
+    }
+
+    /// The break-glass overrides that have not expired at `time` (ms), in order of expiry: the index is keyed by
+    /// expiry, so the cost grows with the overrides still valid or not yet started (each lives at most 24 h).
+    public func breakGlassGrants(unexpiredAt time: Int64, pageSize: Int = 1000) async throws -> [BreakGlassState] {
+        let start = Self.paddedTime(max(0, time))
+        var out: [BreakGlassState] = []
+        var after: String? = start
+        while true {
+            let keys = try await view.keys(namespace: Namespace.breakGlass, prefix: "", after: after, limit: pageSize)
+            for key in keys {
+                guard let grant = try await document(BreakGlassState.self, namespace: Namespace.breakGlass, key: key) else {
+                    continue
+                }
+                if grant.expiresAt > time { out.append(grant) }
+            }
+            guard keys.count == pageSize, let last = keys.last else { return out }
+            after = last
+        }
+    }
+
+    /// `time` as 13 decimal digits (zero-padded), so that keys sort by time.
+    static func paddedTime(_ time: Int64) -> String {
+        String(repeating: "0", count: max(0, 13 - String(time).count)) + String(time)
     }
 
     /// The attestations whose subject is `digest`, in log order, read in pages: O(their number).
@@ -317,6 +356,8 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
                 attestationSubjects.append((subject, id))
             case .attestationWithdrawn(let id, _), .cleanScanRecorded(let id, _), .reportResolved(let id, _):
                 recordIDs.insert(id)
+            case .policyPublished, .breakGlassGranted:
+                break
             case .certifierUpserted(let certifier):
                 extra.append(
                     StateWrite(namespace: Namespace.certifier, key: certifier.id, value: Array(try encoder.encode(certifier)))
@@ -402,6 +443,17 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
             )
             counts[subject] = count + 1
         }
+        for change in changes {
+            switch change {
+            case .policyPublished(let policy):
+                try put(Namespace.policy, policy.name, policy)
+                try put(Namespace.policyCurrent, "current", policy)
+            case .breakGlassGranted(let grant):
+                try put(Namespace.breakGlass, "\(Self.paddedTime(grant.expiresAt))/\(grant.record)", grant)
+            default:
+                break
+            }
+        }
         for (subject, count) in counts {
             writes.append(StateWrite(namespace: Namespace.attestationCount, key: subject, value: Array(String(count).utf8)))
         }
@@ -453,7 +505,7 @@ public struct ProvenanceAdmission: EntryAdmission {
 
     /// Creates the policy.
     public init(rules: ProvenanceRules = ProvenanceRules(), others: any EntryAdmission = AdmitAll()) {
-        self.rules = rules
+        self.rules = rules.checkingPolicies
         self.others = others
     }
 

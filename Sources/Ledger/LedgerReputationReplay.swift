@@ -30,7 +30,7 @@ public struct LedgerReputationReplay: Sendable {
         pageSize: Int = 2048,
         verifySignatures: Bool = false
     ) {
-        self.rules = rules
+        self.rules = rules.checkingPolicies
         self.engine = engine
         self.pageSize = pageSize
         self.verifySignatures = verifySignatures

@@ -119,6 +119,20 @@ public final class PostgresLedgerStore: LedgerStore {
                 """
             ]
         ),
+        (
+            // Policy decisions, beside the log (issue 6): written by the server, read by id.
+            4, "decisions",
+            [
+                """
+                CREATE TABLE decisions (
+                    id TEXT PRIMARY KEY,
+                    time BIGINT NOT NULL,
+                    log_size BIGINT NOT NULL CHECK (log_size >= 0),
+                    body BYTEA NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 
     /// The schema version this build expects (the last migration's).
@@ -547,5 +561,41 @@ public final class PostgresLedgerStore: LedgerStore {
             ),
             logger: logger
         )
+    }
+}
+
+extension PostgresLedgerStore: DecisionStore {
+    public func storeDecisions(_ decisions: [StoredDecision]) async throws {
+        guard !decisions.isEmpty else { return }
+        var bindings = PostgresBindings(capacity: 4)
+        bindings.append(decisions.map(\.id))
+        bindings.append(decisions.map(\.time))
+        bindings.append(decisions.map { Int64(clamping: $0.logSize) })
+        bindings.append(decisions.map { ByteBuffer(bytes: $0.body) })
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO \(table("decisions")) (id, time, log_size, body)
+                    SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::bytea[])
+                    ON CONFLICT (id) DO NOTHING
+                    """,
+                binds: bindings
+            ),
+            logger: logger
+        )
+    }
+
+    public func decision(id: String) async throws -> StoredDecision? {
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT time, log_size, body FROM \(table("decisions")) WHERE id = $1",
+                binds: try Self.binds(id)
+            ),
+            logger: logger
+        )
+        for try await (time, size, body) in rows.decode((Int64, Int64, ByteBuffer).self) {
+            return StoredDecision(id: id, time: time, logSize: UInt64(max(size, 0)), body: Array(buffer: body))
+        }
+        return nil
     }
 }

@@ -141,7 +141,8 @@ public enum ReputationDerivation {
         case .reputationParameters(let published):
             events.append(event(nil, .parametersPublished(try ReputationParameters(record: published))))
         case .genesis, .providerUpdate, .keyRotation, .keyRevocation, .userRegister, .imageRegister, .imageModify,
-            .imageRevoke, .imageRestore, .imageDeprecate, .certifierOnboard, .auditorUpdate, .policyDecision:
+            .imageRevoke, .imageRestore, .imageDeprecate, .certifierOnboard, .auditorUpdate, .policyDecision,
+            .policyPublish, .breakGlass:
             break
         }
         return events

@@ -73,7 +73,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// The schema versions (GRDB migration identifiers) this build applies, in order.
-    public static let migrationVersions = ["v1", "v2-state"]
+    public static let migrationVersions = ["v1", "v2-state", "v3-decisions"]
 
     /// Checks that the database answers and every migration of this build is applied.
     public func checkReady() async throws {
@@ -119,6 +119,18 @@ public final class SQLiteLedgerStore: LedgerStore {
                         key TEXT NOT NULL,
                         value BLOB NOT NULL,
                         PRIMARY KEY (namespace, key)
+                    ) WITHOUT ROWID;
+                    """
+            )
+        }
+        migrator.registerMigration("v3-decisions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE decisions (
+                        id TEXT PRIMARY KEY,
+                        time INTEGER NOT NULL,
+                        log_size INTEGER NOT NULL,
+                        body BLOB NOT NULL
                     ) WITHOUT ROWID;
                     """
             )
@@ -330,6 +342,30 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func tamperForTesting(index: UInt64, data: [UInt8]) throws {
         try pool.write { db in
             try db.execute(sql: "UPDATE entries SET data = ? WHERE idx = ?", arguments: [Data(data), Int64(index)])
+        }
+    }
+}
+
+extension SQLiteLedgerStore: DecisionStore {
+    public func storeDecisions(_ decisions: [StoredDecision]) async throws {
+        guard !decisions.isEmpty else { return }
+        try await pool.write { db in
+            for decision in decisions {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO decisions (id, time, log_size, body) VALUES (?, ?, ?, ?)",
+                    arguments: [decision.id, decision.time, Int64(bitPattern: decision.logSize), Data(decision.body)]
+                )
+            }
+        }
+    }
+
+    public func decision(id: String) async throws -> StoredDecision? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT time, log_size, body FROM decisions WHERE id = ?", arguments: [id])
+            else { return nil }
+            let size: Int64 = row[1]
+            let body: Data = row[2]
+            return StoredDecision(id: id, time: row[0], logSize: UInt64(bitPattern: size), body: Array(body))
         }
     }
 }

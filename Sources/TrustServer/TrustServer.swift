@@ -25,6 +25,11 @@ public struct TrustServerConfiguration: Sendable {
     public var uploadSessionLifetime: Int64
     /// How many upload sessions may be open at once (receiving or waiting for finalisation).
     public var maxUploadSessions: Int
+    /// The server's decision key: the log's own Ed25519 key (contract C1), which signs the policy-decision records
+    /// of decisions a policy asks to log. `nil`: decisions are stored but never logged.
+    public var decisionKey: SigningKey?
+    /// The environment `POST /v1/admission` assumes when the object has no `vmtrust.io/environment` label.
+    public var admissionEnvironment: String?
     /// How often `GET /v1/events` sends a keep-alive comment when nothing happens.
     public var eventKeepAlive: Duration
 
@@ -39,8 +44,12 @@ public struct TrustServerConfiguration: Sendable {
         maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize,
         uploadSessionLifetime: Int64 = 3_600_000,
         maxUploadSessions: Int = 16,
+        decisionKey: SigningKey? = nil,
+        admissionEnvironment: String? = nil,
         eventKeepAlive: Duration = .seconds(15)
     ) {
+        self.decisionKey = decisionKey
+        self.admissionEnvironment = admissionEnvironment
         self.eventKeepAlive = eventKeepAlive
         self.uploadSessionLifetime = uploadSessionLifetime
         self.maxUploadSessions = maxUploadSessions
@@ -59,6 +68,7 @@ public struct TrustServer: Sendable {
     let registry: PrometheusCollectorRegistry?
     let blobs: FileBlobStore?
     let uploads = BlobUploadSessions()
+    let decisions: PolicyDecisions
 
     /// Creates the API over a ledger.
     ///
@@ -67,12 +77,20 @@ public struct TrustServer: Sendable {
     ///     exposition (the process has not bootstrapped metrics).
     ///   - blobs: the image blob store behind `/v1/blobs/`; `nil` answers those routes with a
     ///     `no-blob-store` problem.
+    ///   - decisionStore: where policy decisions are kept; by default the ledger's database when its store is a
+    ///     ``DecisionStore`` (SQLite, PostgreSQL), else memory.
     public init(
         ledger: Ledger,
         configuration: TrustServerConfiguration,
         registry: PrometheusCollectorRegistry? = nil,
-        blobs: FileBlobStore? = nil
+        blobs: FileBlobStore? = nil,
+        decisionStore: (any DecisionStore)? = nil
     ) {
+        self.decisions = PolicyDecisions(
+            ledger: ledger,
+            store: decisionStore ?? ledger.decisionStore ?? InMemoryDecisionStore(),
+            decisionKey: configuration.decisionKey
+        )
         self.ledger = ledger
         self.configuration = configuration
         self.registry = registry
@@ -91,6 +109,7 @@ public struct TrustServer: Sendable {
         addBlobRoutes(to: router)
         addBundleRoutes(to: router)
         addAttestationRoutes(to: router)
+        addPolicyRoutes(to: router)
         addReputationRoutes(to: router)
         return router
     }

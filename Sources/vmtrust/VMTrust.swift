@@ -17,6 +17,7 @@ struct VMTrust: AsyncParsableCommand {
             BlobCommand.self,
             VerifyCommand.self,
             AttestCommand.self, AuditorCommand.self,
+            PolicyCommand.self, AuthorizeCommand.self, DecisionCommand.self, BreakGlassCommand.self, DemoCommand.self,
             ReputationCommand.self, FeedbackCommand.self, VulnCommand.self, IncidentCommand.self, CertifyCommand.self,
             CertifierCommand.self,
         ]

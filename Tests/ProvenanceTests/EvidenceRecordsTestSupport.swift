@@ -3,8 +3,8 @@ import Provenance
 extension RecordsFixture {
     /// A DER "certificate" for codec tests (a SEQUENCE; the codec checks the encoding, not the certificate).
     static let certificateDER: [UInt8] = [0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x02]
-    /// `core` followed by ``evidenceGolden``.
-    static func withEvidence(_ core: [(String, Record)]) -> [(String, Record)] { core + evidenceGolden }
+    /// `core` followed by ``evidenceGolden`` and ``policyGolden``.
+    static func withEvidence(_ core: [(String, Record)]) -> [(String, Record)] { core + evidenceGolden + policyGolden }
 
     /// A certifier's key.
     static let certifierKey = key(0x31)

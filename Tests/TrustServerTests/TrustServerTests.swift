@@ -16,8 +16,12 @@ struct Harness {
     let ledger: Ledger
     let app: Application<RouterResponder<BasicRequestContext>>
 
-    init(admission: any EntryAdmission = AdmitAll(), clock: @escaping @Sendable () -> Int64 = { 1_790_000_000_000 }) async throws
-    {
+    init(
+        admission: any EntryAdmission = AdmitAll(),
+        clock: @escaping @Sendable () -> Int64 = { 1_790_000_000_000 },
+        decisionKey: SigningKey? = nil,
+        admissionEnvironment: String? = nil
+    ) async throws {
         ledger = try await Ledger(
             store: store,
             signer: TestKeys.logSigner,
@@ -29,7 +33,9 @@ struct Harness {
             ledger: ledger,
             configuration: TrustServerConfiguration(
                 adminKeys: [TestKeys.admin.publicKey, TestKeys.p256Admin.publicKey],
-                logVerifierKey: TestKeys.logSigner.vkey
+                logVerifierKey: TestKeys.logSigner.vkey,
+                decisionKey: decisionKey,
+                admissionEnvironment: admissionEnvironment
             )
         )
         app = Application(router: server.router())
@@ -264,8 +270,8 @@ struct TrustServerTests {
                     "/v1/log/consistency", "/v1/records", "/v1/records/{recordId}", "/healthz", "/readyz", "/metrics",
                     "/openapi.json", "/v1/images/{digest}", "/v1/providers/{id}", "/v1/images", "/v1/blobs/{digest}",
                     "/v1/images/{digest}/bundle", "/v1/blobs/uploads", "/v1/blobs/uploads/{id}",
-                    "/v1/images/{digest}/attestations", "/v1/auditors/{id}",
-                    "/v1/providers/{id}/reputation", "/v1/providers/{id}/reputation/history", "/v1/events",
+                    "/v1/images/{digest}/attestations", "/v1/auditors/{id}", "/v1/authorize", "/v1/decisions/{id}",
+                    "/v1/admission", "/v1/providers/{id}/reputation", "/v1/providers/{id}/reputation/history", "/v1/events",
                 ]
             )
             let unknown = try await client.execute(uri: "/nope", method: .get)

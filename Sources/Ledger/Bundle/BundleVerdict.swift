@@ -57,6 +57,8 @@ public struct BundleFailure: Sendable, Hashable, CustomStringConvertible {
         public static let imageDigestMismatch = Code("image-digest-mismatch")
         /// An attestation of the bundle is not about the bundle's subject.
         public static let attestationSubject = Code("attestation-subject")
+        /// A version 3 bundle's reputation section does not fit the bundle (another log size, another provider).
+        public static let reputationInconsistent = Code("reputation-inconsistent")
 
         /// ``name``.
         public var description: String { name }
@@ -120,6 +122,9 @@ public struct BundleAttestation: Sendable, Hashable {
     public var integratedTime: Int64
     /// Whether it passed every rule at its integration time and under the final key state.
     public var valid: Bool
+    /// Its status among the bundle's attestations at the verdict's status time (`current`, `superseded`,
+    /// `withdrawn`, `expired`): version 3 bundles also hold the attestations that no longer count.
+    public var status: String
 
     /// Creates an entry.
     public init(
@@ -129,7 +134,8 @@ public struct BundleAttestation: Sendable, Hashable {
         signerKeyID: String?,
         summary: AttestationSummary?,
         integratedTime: Int64,
-        valid: Bool
+        valid: Bool,
+        status: String = "current"
     ) {
         self.index = index
         self.recordID = recordID
@@ -138,6 +144,7 @@ public struct BundleAttestation: Sendable, Hashable {
         self.summary = summary
         self.integratedTime = integratedTime
         self.valid = valid
+        self.status = status
     }
 }
 

@@ -23,7 +23,7 @@ public struct BundleVerifier: Sendable {
     /// Creates a verifier for the log with keys `verifiers`.
     public init(logKey verifiers: NoteVerifiers, rules: ProvenanceRules = ProvenanceRules()) {
         self.verifiers = verifiers
-        self.rules = rules
+        self.rules = rules.checkingPolicies
     }
 
     private struct Proven {
@@ -36,6 +36,18 @@ public struct BundleVerifier: Sendable {
     /// Verifies `bundle`; `imageDigest` is the `sha256:<hex>` digest of the image file, computed by the caller,
     /// when there is one to check.
     public func verify(_ bundle: ProvenanceBundle, imageDigest: String? = nil) async -> BundleVerdict {
+        await verifyAndReplay(bundle, imageDigest: imageDigest).verdict
+    }
+
+    /// Verifies `bundle` and also returns the provenance state its proven entries build when replayed as the log
+    /// admitted them (at their integration times, with the key state known then): the state a policy decision
+    /// reads offline (``BundlePolicyFactSource``). Meaningful only when the verdict is valid.
+    public func verifyAndReplay(
+        _ bundle: ProvenanceBundle,
+        imageDigest: String? = nil
+    ) async -> (
+        verdict: BundleVerdict, state: InMemoryProvenanceState, indexes: [RecordID: UInt64], envelopes: [RecordID: DSSEEnvelope]
+    ) {
         var failures: [BundleFailure] = []
         var verdict = BundleVerdict(
             failures: [],
@@ -60,7 +72,7 @@ public struct BundleVerifier: Sendable {
                     message: "checkpoint: the signature does not verify with the log key (\(error))"
                 )
             ]
-            return verdict
+            return (verdict, InMemoryProvenanceState(), [:], [:])
         }
         verdict.checkpoint = checkpoint
         if checkpoint.origin != bundle.origin {
@@ -68,6 +80,14 @@ public struct BundleVerifier: Sendable {
                 BundleFailure(
                     code: .originMismatch,
                     message: "the bundle says origin \(bundle.origin) but the checkpoint is for \(checkpoint.origin)"
+                )
+            )
+        }
+        if let reputation = bundle.reputation, reputation.logSize != checkpoint.size {
+            failures.append(
+                BundleFailure(
+                    code: .reputationInconsistent,
+                    message: "the reputation section is at log size \(reputation.logSize), the checkpoint at \(checkpoint.size)"
                 )
             )
         }
@@ -289,6 +309,16 @@ public struct BundleVerifier: Sendable {
                 )
             )
         }
+        if let reputation = bundle.reputation, let record = byID[bundle.record]?.record, let provider = record.provider,
+            reputation.provider != provider
+        {
+            failures.append(
+                BundleFailure(
+                    code: .reputationInconsistent,
+                    message: "the reputation section is about \(reputation.provider), the image's provider is \(provider)"
+                )
+            )
+        }
         if let imageDigest, imageDigest != bundle.subject {
             failures.append(
                 BundleFailure(
@@ -335,9 +365,22 @@ public struct BundleVerifier: Sendable {
                 )
             )
         }
+        // Their statuses at the status time (a version 3 bundle also holds superseded and withdrawn ones).
+        let attestationStates = verdict.attestations.compactMap { logged.records[$0.recordID] }
+        if attestationStates.count == verdict.attestations.count, let statusTime {
+            for (offset, status) in AttestationStatus.classify(attestationStates, at: statusTime).enumerated() {
+                verdict.attestations[offset].status = status.name
+            }
+        }
         verdict.status = chain.last.flatMap { $0.recordID == bundle.record && failures.isEmpty ? $0.status : nil }
         verdict.failures = failures
-        return verdict
+        var indexes: [RecordID: UInt64] = [:]
+        var envelopes: [RecordID: DSSEEnvelope] = [:]
+        for item in proven where !refused.contains(item.entry.index) {
+            indexes[item.id] = indexes[item.id] ?? item.entry.index
+            envelopes[item.id] = envelopes[item.id] ?? item.envelope
+        }
+        return (verdict, logged, indexes, envelopes)
     }
 
     private static func describe(_ item: Proven) -> String {
@@ -383,6 +426,7 @@ private struct FinalRevocations: ProvenanceStateReader {
     func auditor(id: String) async throws -> AuditorState? { base.auditors[id] }
     func auditorID(keyID: String) async throws -> String? { base.auditorKeys[keyID] }
     func imageRecord(digest: String) async throws -> RecordID? { base.firstImages[digest] }
+    func publishedPolicy(name: String) async throws -> PublishedPolicyState? { base.policies[name] }
     func certifier(id: String) async throws -> CertifierState? { base.certifiers[id] }
     func lastUse(user: String, provider: String) async throws -> Int64? { base.usage[user]?[provider] }
     func parametersVersion() async throws -> Int64? { base.reputationParametersVersion }

@@ -11,6 +11,8 @@ package indirect enum CanonicalJSON: Sendable {
     case decimal(String)
     case bool(Bool)
     case null
+    /// Bytes that already are canonical JSON (a nested document), written as is.
+    case raw([UInt8])
     case array([CanonicalJSON])
     case object([(String, CanonicalJSON?)])
 
@@ -31,6 +33,7 @@ package indirect enum CanonicalJSON: Sendable {
         case .decimal(let value): out += Array(value.utf8)
         case .bool(let value): out += Array((value ? "true" : "false").utf8)
         case .null: out += Array("null".utf8)
+        case .raw(let bytes): out += bytes
         case .array(let elements):
             out.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {

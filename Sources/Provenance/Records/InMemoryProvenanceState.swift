@@ -19,6 +19,12 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public private(set) var firstImages: [String: RecordID] = [:]
     /// Attestations per subject digest, in log order.
     public private(set) var attestations: [String: [RecordID]] = [:]
+    /// The newest published version of each policy name.
+    public private(set) var policies: [String: PublishedPolicyState] = [:]
+    /// The newest published policy of any name.
+    public private(set) var currentPolicy: PublishedPolicyState?
+    /// Break-glass overrides in log order.
+    public private(set) var breakGlass: [BreakGlassState] = []
     /// Certifiers by id.
     public private(set) var certifiers: [String: CertifierState] = [:]
     /// The latest proof of use per user and provider (ms).
@@ -108,6 +114,11 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
             attestations[subject, default: []].append(id)
         case .attestationWithdrawn(let id, let by):
             records[id]?.withdrawnBy = by
+        case .policyPublished(let policy):
+            policies[policy.name] = policy
+            currentPolicy = policy
+        case .breakGlassGranted(let grant):
+            breakGlass.append(grant)
         case .certifierUpserted(let certifier):
             certifiers[certifier.id] = certifier
         case .usageRecorded(let user, let provider, let time):
@@ -147,6 +158,7 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public func auditor(id: String) async throws -> AuditorState? { auditors[id] }
     public func auditorID(keyID: String) async throws -> String? { auditorKeys[keyID] }
     public func imageRecord(digest: String) async throws -> RecordID? { firstImages[digest] }
+    public func publishedPolicy(name: String) async throws -> PublishedPolicyState? { policies[name] }
     public func certifier(id: String) async throws -> CertifierState? { certifiers[id] }
     public func lastUse(user: String, provider: String) async throws -> Int64? { usage[user]?[provider] }
     public func parametersVersion() async throws -> Int64? { reputationParametersVersion }

@@ -12,10 +12,18 @@ public struct ProvenanceRules: Sendable {
     /// The server's decision keys (its log key): the only signers of `policy-decision` records (contract C1).
     public var decisionKeys: [PublicKey]
 
+    /// Checks policy-publish documents (the ledger passes the `Policy` target's check); `nil` refuses them.
+    public var policyValidator: PolicyDocumentValidator?
+
     /// Creates the rules.
-    public init(skew: Int64 = ProvenanceRules.defaultSkew, decisionKeys: [PublicKey] = []) {
+    public init(
+        skew: Int64 = ProvenanceRules.defaultSkew,
+        decisionKeys: [PublicKey] = [],
+        policyValidator: PolicyDocumentValidator? = nil
+    ) {
         self.skew = skew
         self.decisionKeys = decisionKeys
+        self.policyValidator = policyValidator
     }
 
     /// Every rule, in evaluation order; the first failure decides.
@@ -48,6 +56,9 @@ public struct ProvenanceRules: Sendable {
         EffectiveTimeNotBackdated()
         DigestNotRegistered()
         InitialReputationMatches()
+        PolicyDocumentValid(validator: policyValidator)
+        PolicyVersionIncreases()
+        BreakGlassScope()
         ReportSignerAndImages()
         ResolutionTarget()
         FeedbackProofOfUse()
@@ -224,6 +235,36 @@ public struct ProvenanceRules: Sendable {
             changes = try await evidenceChanges(context, added: added)
         case .auditorOnboard, .auditorUpdate, .attestation, .attestationWithdraw:
             changes = try await attestationChanges(context, added: changes[0])
+        case .policyPublish(let publish):
+            changes.append(
+                .policyPublished(
+                    PublishedPolicyState(
+                        name: publish.name,
+                        version: publish.version,
+                        record: id,
+                        digest: publish.digest,
+                        integratedAt: now
+                    )
+                )
+            )
+        case .breakGlass(let grant):
+            let admins = try await context.state.governance().map { context.verifiedKeys($0.adminKeys) } ?? []
+            changes.append(
+                .breakGlassGranted(
+                    BreakGlassState(
+                        record: id,
+                        grantedBy: "admin:" + String((admins.first?.keyID ?? "unknown").prefix(16)),
+                        user: grant.user,
+                        reason: grant.reason,
+                        image: grant.image,
+                        provider: grant.provider,
+                        environment: grant.environment,
+                        privilege: grant.privilege,
+                        notBefore: grant.notBefore,
+                        expiresAt: grant.expiresAt
+                    )
+                )
+            )
         }
         return changes
     }

@@ -304,6 +304,8 @@ public protocol ProvenanceStateReader: Sendable {
     func auditorID(keyID: String) async throws -> String?
     /// The first image record (register or modify, any provider) in log order that names `digest`.
     func imageRecord(digest: String) async throws -> RecordID?
+    /// The newest published version of the policy named `name`.
+    func publishedPolicy(name: String) async throws -> PublishedPolicyState?
     /// The certifier with `id`.
     func certifier(id: String) async throws -> CertifierState?
     /// The integration time (ms) of the latest logged decision allowing `user` to use an image of `provider`
@@ -380,6 +382,10 @@ public enum StateChange: Sendable, Hashable {
     case attestationAdded(subject: String, RecordID)
     /// An attestation was withdrawn by the record `by`.
     case attestationWithdrawn(RecordID, by: RecordID)
+    /// A policy version was published (the newest of its name).
+    case policyPublished(PublishedPolicyState)
+    /// A break-glass override was logged.
+    case breakGlassGranted(BreakGlassState)
     /// A certifier was onboarded.
     case certifierUpserted(CertifierState)
     /// A logged decision allowed `user` to use an image of `provider` at `time` (ms): proof of use.

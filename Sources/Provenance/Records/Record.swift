@@ -56,6 +56,10 @@ public enum Record: Sendable, Hashable {
     case attestation(AttestationRecord)
     /// `attestation-withdraw`.
     case attestationWithdraw(AttestationWithdrawRecord)
+    /// `policy-publish`.
+    case policyPublish(PolicyPublishRecord)
+    /// `break-glass`.
+    case breakGlass(BreakGlassRecord)
     /// `policy-decision`.
     case policyDecision(PolicyDecisionRecord)
 
@@ -115,6 +119,8 @@ public enum Record: Sendable, Hashable {
         case .auditorOnboard: record = .auditorOnboard(try AuditorOnboardRecord(&reader))
         case .auditorUpdate: record = .auditorUpdate(try AuditorUpdateRecord(&reader))
         case .attestationWithdraw: record = .attestationWithdraw(try AttestationWithdrawRecord(&reader))
+        case .policyPublish: record = .policyPublish(try PolicyPublishRecord(&reader))
+        case .breakGlass: record = .breakGlass(try BreakGlassRecord(&reader))
         case .policyDecision: record = .policyDecision(try PolicyDecisionRecord(&reader))
         case .attestation: record = .attestation(try AttestationRecord(payload: payload))
         }
@@ -173,6 +179,8 @@ public enum Record: Sendable, Hashable {
         case .auditorUpdate: .auditorUpdate
         case .attestation: .attestation
         case .attestationWithdraw: .attestationWithdraw
+        case .policyPublish: .policyPublish
+        case .breakGlass: .breakGlass
         case .policyDecision: .policyDecision
         }
     }
@@ -209,6 +217,8 @@ public enum Record: Sendable, Hashable {
         case .auditorUpdate(let r): r.time
         case .attestation: nil
         case .attestationWithdraw(let r): r.time
+        case .policyPublish(let r): r.time
+        case .breakGlass(let r): r.time
         case .policyDecision(let r): r.time
         }
     }
@@ -217,7 +227,7 @@ public enum Record: Sendable, Hashable {
     public var provider: String? {
         switch self {
         case .genesis, .userRegister, .feedbackTriage, .certifierOnboard, .reputationParameters, .auditorOnboard,
-            .auditorUpdate, .attestation, .attestationWithdraw:
+            .auditorUpdate, .attestation, .attestationWithdraw, .policyPublish, .breakGlass:
             nil
         case .providerOnboard(let r): r.id
         case .providerUpdate(let r): r.id
@@ -288,6 +298,8 @@ public enum Record: Sendable, Hashable {
         case .auditorOnboard(let r): fields = r.fields
         case .auditorUpdate(let r): fields = r.fields
         case .attestationWithdraw(let r): fields = r.fields
+        case .policyPublish(let r): fields = r.fields
+        case .breakGlass(let r): fields = r.fields
         case .policyDecision(let r): fields = r.fields
         }
         return CanonicalJSON.object(fields + [("time", time.map { .integer($0) }), ("v", .integer(Record.version))]).bytes

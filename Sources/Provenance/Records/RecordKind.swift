@@ -50,6 +50,10 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     case attestation
     /// The issuing auditor retracts an attestation.
     case attestationWithdraw = "attestation-withdraw"
+    /// Publishes a version of an access policy (docs/POLICY-LANGUAGE.md).
+    case policyPublish = "policy-publish"
+    /// A time-limited override of the access policy for one user, always on the log.
+    case breakGlass = "break-glass"
     /// The server's decision on a user's use of an image, signed by its decision key.
     case policyDecision = "policy-decision"
 
@@ -79,6 +83,7 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .complianceCertification: .providerOrCertifier
         case .certificationRevocation: .certifierOrAdmins
         case .attestation, .attestationWithdraw: .auditor
+        case .policyPublish, .breakGlass: .admins
         case .policyDecision: .decisionKey
         }
     }

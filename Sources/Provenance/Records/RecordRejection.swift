@@ -116,6 +116,12 @@ public struct RecordRejection: Error, Hashable, Sendable, CustomStringConvertibl
         public static let alreadyWithdrawn = Code("alreadyWithdrawn")
         /// The key is already granted to another auditor (auditor key ids identify the auditor).
         public static let auditorKeyInUse = Code("auditorKeyInUse")
+        /// A policy-publish document is not a valid policy in canonical form (the message says why).
+        public static let invalidPolicy = Code("invalidPolicy")
+        /// A policy-publish version is not above the newest published version of the same policy name.
+        public static let policyVersionNotIncreasing = Code("policyVersionNotIncreasing")
+        /// A break-glass record's validity window ends at or before the integration time.
+        public static let breakGlassExpired = Code("breakGlassExpired")
         /// A policy decision is not signed by a decision key of the server.
         public static let notSignedByDecisionKey = Code("notSignedByDecisionKey")
         /// The user a record names is not registered.

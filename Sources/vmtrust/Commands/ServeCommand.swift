@@ -34,6 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The largest blob an upload may store, in bytes.")
     var maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize
 
+    @Option(name: .long, help: "The environment POST /v1/admission assumes for objects without a vmtrust.io/environment label.")
+    var admissionEnvironment: String?
+
     @OptionGroup var database: PostgresOptions
 
     @Option(name: .long, help: "With --postgres: most pooled database connections of this replica.")
@@ -88,6 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             blobs: blobs,
             registry: registry,
             maxBlobSize: maxBlobSize,
+            admissionEnvironment: admissionEnvironment,
             logger: logger
         )
 
@@ -156,6 +160,7 @@ private struct Serve: Sendable {
     var blobs: FileBlobStore
     var registry: PrometheusCollectorRegistry
     var maxBlobSize: UInt64
+    var admissionEnvironment: String?
     var logger: Logger
 
     func application(ledger: Ledger) async -> some ApplicationProtocol {
@@ -171,7 +176,9 @@ private struct Serve: Sendable {
             configuration: TrustServerConfiguration(
                 adminKeys: loaded.adminKeys,
                 logVerifierKey: loaded.logSigner.vkey,
-                maxBlobSize: maxBlobSize
+                maxBlobSize: maxBlobSize,
+                decisionKey: loaded.logKey,
+                admissionEnvironment: admissionEnvironment
             ),
             registry: registry,
             blobs: blobs

@@ -90,9 +90,10 @@ struct VerifyCommand: AsyncParsableCommand {
         if let imageDigest {
             print("image file: \(imageDigest == verdict.subject ? "matches the subject" : "does NOT match (\(imageDigest))")")
         }
-        if !verdict.attestations.isEmpty {
+        let current = verdict.attestations.filter { $0.status == "current" }
+        if !current.isEmpty {
             print("attestations (current at bundle time):")
-            for attestation in verdict.attestations {
+            for attestation in current {
                 let mark = attestation.valid ? "✓" : "✗"
                 let summary = attestation.summary
                 let type = summary.map { ImageCommand.Attestations.shortType($0.predicateType) } ?? "?"
@@ -104,6 +105,10 @@ struct VerifyCommand: AsyncParsableCommand {
                         + "at \(formatTime(attestation.integratedTime))"
                 )
             }
+        }
+        let others = verdict.attestations.count - current.count
+        if others > 0 {
+            print("  (and \(others) superseded, withdrawn or expired attestation(s), kept for policy decisions)")
         }
         for failure in verdict.failures {
             print("✗ \(failure)")
@@ -152,6 +157,7 @@ struct VerdictReport: Encodable {
         var summary: AttestationSummary?
         var integratedTime: Int64
         var valid: Bool
+        var status: String
     }
 
     struct Failure: Encodable {
@@ -211,7 +217,8 @@ struct VerdictReport: Encodable {
                 score: attestation.summary?.score,
                 summary: attestation.summary,
                 integratedTime: attestation.integratedTime,
-                valid: attestation.valid
+                valid: attestation.valid,
+                status: attestation.status
             )
         }
         failures = verdict.failures.map { failure in

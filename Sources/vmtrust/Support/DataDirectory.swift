@@ -31,6 +31,8 @@ struct DataDirectory {
         var settings: Settings
         var logSigner: Ed25519NoteSigner
         var adminKeys: [PublicKey]
+        /// The log key, which also signs policy-decision records (the server's decision key).
+        var logKey: SigningKey
     }
 
     static let defaultPath = "./vmtrust-data"
@@ -153,7 +155,7 @@ struct DataDirectory {
                 throw CLIError.input("\(settingsPath) holds an invalid admin key: \(error)")
             }
         }
-        return Loaded(settings: settings, logSigner: signer, adminKeys: admins)
+        return Loaded(settings: settings, logSigner: signer, adminKeys: admins, logKey: logKey)
     }
 
     /// Opens the ledger with the provenance rules: on `store`, or on this directory's SQLite file.

@@ -1,0 +1,263 @@
+import Foundation
+import HTTPTypes
+import Ledger
+import Policy
+import Provenance
+import Synchronization
+
+/// One decision as the server answers and stores it: the engine's ``Decision`` plus the policy-publish record
+/// it was made under and, when it was appended to the log, that record.
+struct ServedDecision: Sendable {
+    /// The engine's decision.
+    var decision: Decision
+    /// The policy-publish record in force.
+    var policyRecord: RecordID
+    /// The policy-decision record appended to the log, if the decision was logged.
+    var logged: LoggedDecision?
+    /// Why a decision the policy asked to log was not logged (the user is not registered, …).
+    var logError: String?
+
+    /// The JSON body: the decision's members (docs/POLICY-LANGUAGE.md §9) plus `policy_record`, `logged` and
+    /// `log_error`.
+    func json() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var body = Array(try encoder.encode(decision))
+        guard body.last == UInt8(ascii: "}") else { return body }
+        body.removeLast()
+        body += Array(",\"policy_record\":".utf8) + Array(try encoder.encode(policyRecord.description))
+        body += Array(",\"logged\":".utf8) + (try logged.map { Array(try encoder.encode($0)) } ?? Array("null".utf8))
+        body += Array(",\"log_error\":".utf8) + (try logError.map { Array(try encoder.encode($0)) } ?? Array("null".utf8))
+        body.append(UInt8(ascii: "}"))
+        return body
+    }
+}
+
+/// The policy-decision record a logged decision became.
+struct LoggedDecision: Codable, Sendable {
+    /// The record id.
+    var record: String
+    /// Its log index.
+    var index: UInt64
+    /// The checkpoint (tree size) of its receipt.
+    var treeSize: UInt64
+}
+
+/// Decides authorisation requests against the log: the policy in force and the facts at one checkpoint, the
+/// pure ``PolicyEngine``, then the decision stored (and logged when the policy or a break-glass grant asks).
+///
+/// Cached: compiled policies by their publish record (a record never changes), the provider key that signed
+/// each image record, and — for the latest checkpoint only — the policy in force, each image's
+/// ``PolicyImageSnapshot`` and the break-glass overrides: the state at a given log size never changes, so
+/// these are exact for decisions at that size, and the cache is dropped when the log grows.
+final class PolicyDecisions: Sendable {
+    let ledger: Ledger
+    let recorder: DecisionRecorder
+    let decisionKey: SigningKey?
+    private let signers = SignerKeyCache()
+    private let policies = Mutex<[RecordID: Policy]>([:])
+    private let cache = Mutex(CheckpointCache())
+
+    /// What is kept for one checkpoint.
+    private struct CheckpointCache {
+        /// The log size it holds values for (`nil`: none yet).
+        var size: UInt64?
+        /// The policy in force by name (`""`: the newest of any name).
+        var policies: [String: PublishedPolicyState] = [:]
+        /// Image snapshots by digest.
+        var snapshots: [String: PolicyImageSnapshot] = [:]
+        /// The overrides not expired at `from`.
+        var grants: (from: Int64, list: [BreakGlassState])?
+
+        /// The most snapshots kept.
+        static let capacity = 100_000
+
+        /// Moves to `size` (dropping everything) when it is newer; whether values for `size` may be stored.
+        mutating func use(_ size: UInt64) -> Bool {
+            if let current = self.size {
+                if size < current { return false }
+                if size == current { return true }
+            }
+            self = CheckpointCache(size: size)
+            return true
+        }
+    }
+
+    init(ledger: Ledger, store: any DecisionStore, decisionKey: SigningKey?) {
+        self.ledger = ledger
+        self.recorder = DecisionRecorder(store: store)
+        self.decisionKey = decisionKey
+    }
+
+    /// Evaluates `request` under the policy named `policyName` (default: the newest published policy of any name),
+    /// stores the decision and, if asked, appends it to the log (unless `sideEffects` is false: Kubernetes dry runs).
+    func decide(_ request: AuthorizationRequest, policyName: String?, logToLedger: Bool = true) async throws -> ServedDecision {
+        // Values read are cached only once the read proved consistent with its checkpoint (no batch committed
+        // while it ran): `fill` collects them, and is applied after `readPolicyFacts` returns.
+        let (decision, policyRecord, fill) = try await ledger.readPolicyFacts(signers: signers) { source in
+            var fill = CacheFill(size: source.checkpoint.size)
+            let key = policyName ?? ""
+            let state = source.ledgerState
+            var published = cache.withLock { $0.size == fill.size ? $0.policies[key] : nil }
+            if published == nil {
+                if let policyName {
+                    published = try await state.publishedPolicy(name: policyName)
+                } else {
+                    published = try await state.currentPolicy()
+                }
+                fill.policy = published.map { (key, $0) }
+            }
+            guard let published else {
+                throw Problem(
+                    .conflict,
+                    code: "no-policy",
+                    title: "No policy is published",
+                    detail: policyName.map { "no policy named \"\($0)\" is published" }
+                        ?? "no policy is published: an admin publishes one with a policy-publish record"
+                )
+            }
+            let policy = try await self.policy(published.record)
+            let facts = try await self.facts(for: request, from: source, fill: &fill)
+            return (PolicyEngine.evaluate(policy, request, facts), published.record, fill)
+        }
+        cache.withLock { cache in
+            guard cache.use(fill.size) else { return }
+            if let (key, published) = fill.policy { cache.policies[key] = published }
+            if let snapshot = fill.snapshot {
+                if cache.snapshots.count >= CheckpointCache.capacity { cache.snapshots.removeAll() }
+                cache.snapshots[snapshot.digest] = snapshot
+            }
+            if let grants = fill.grants, cache.grants.map({ grants.from < $0.from }) ?? true { cache.grants = grants }
+        }
+        var served = ServedDecision(decision: decision, policyRecord: policyRecord)
+        if decision.record, logToLedger {
+            try await log(&served)
+        }
+        try await recorder.store(
+            StoredDecision(
+                id: decision.decisionID,
+                time: request.time,
+                logSize: decision.evidence.checkpoint.size,
+                body: try served.json()
+            )
+        )
+        return served
+    }
+
+    /// Values read for one checkpoint, to cache once the read proved consistent.
+    private struct CacheFill {
+        var size: UInt64
+        var policy: (String, PublishedPolicyState)?
+        var snapshot: PolicyImageSnapshot?
+        var grants: (from: Int64, list: [BreakGlassState])?
+    }
+
+    /// The facts about `request` at the source's checkpoint, from the cache when it holds that checkpoint; what
+    /// had to be read goes into `fill`.
+    private func facts(
+        for request: AuthorizationRequest,
+        from source: LedgerPolicyFactSource,
+        fill: inout CacheFill
+    ) async throws -> PolicyFacts {
+        let size = source.checkpoint.size
+        let (cachedSnapshot, cachedGrants) = cache.withLock { cache in
+            guard cache.size == size else { return (PolicyImageSnapshot?.none, [BreakGlassState]?.none) }
+            let grants = cache.grants.flatMap { $0.from <= request.time ? $0.list : nil }
+            return (cache.snapshots[request.image], grants)
+        }
+        let snapshot: PolicyImageSnapshot
+        if let cachedSnapshot {
+            snapshot = cachedSnapshot
+        } else {
+            snapshot = try await source.snapshot(image: request.image)
+            fill.snapshot = snapshot
+        }
+        let grants: [BreakGlassState]
+        if let cachedGrants {
+            grants = cachedGrants
+        } else {
+            grants = try await source.breakGlassGrants(unexpiredAt: request.time)
+            fill.grants = (request.time, grants)
+        }
+        return snapshot.facts(for: request, grants: grants)
+    }
+
+    /// The mode of the scope of the policy in force that matches `request` (its image is not looked at).
+    func mode(for request: AuthorizationRequest, policyName: String?) async throws -> PolicyMode {
+        let state = ledger.provenanceState
+        let published: PublishedPolicyState?
+        if let policyName {
+            published = try await state.publishedPolicy(name: policyName)
+        } else {
+            published = try await state.currentPolicy()
+        }
+        guard let published else {
+            throw Problem(.conflict, code: "no-policy", title: "No policy is published", detail: "no policy is published")
+        }
+        let policy = try await self.policy(published.record)
+        return policy.document.scopes[policy.scopeIndex(for: request)].mode
+    }
+
+    /// The compiled policy of a policy-publish record (cached: records never change).
+    private func policy(_ record: RecordID) async throws -> Policy {
+        if let known = policies.withLock({ $0[record] }) { return known }
+        guard let entry = try await ledger.committedEntry(for: record) else {
+            throw LedgerError.corruptStore("policy-publish record \(record) is in force but not in the log")
+        }
+        let envelope = try DSSEEnvelope(json: entry.envelope)
+        guard case .policyPublish(let publish) = try Record.decode(envelope) else {
+            throw LedgerError.corruptStore("\(record) is in force as a policy but is not a policy-publish record")
+        }
+        let policy = try Policy.parse(String(decoding: publish.document, as: UTF8.self))
+        policies.withLock { $0[record] = policy }
+        return policy
+    }
+
+    /// Appends the decision to the log as a policy-decision record (contract C1) signed by the server's decision key.
+    /// A refusal by the log (the user is not registered, the image unknown) is reported in `log_error`; a store
+    /// failure is thrown, so that a decision that must be logged is never answered unlogged.
+    private func log(_ served: inout ServedDecision) async throws {
+        guard let decisionKey else {
+            served.logError = "the server has no decision key"
+            return
+        }
+        let decision = served.decision
+        guard let provider = decision.evidence.reputation?.provider else {
+            served.logError = "the image is not in the log"
+            return
+        }
+        let mode: DecisionMode =
+            decision.breakGlass != nil ? .breakGlass : DecisionMode(rawValue: decision.mode.rawValue) ?? .enforce
+        let record = Record.policyDecision(
+            PolicyDecisionRecord(
+                decision: "dec_" + decision.decisionID.prefix(32),
+                user: decision.request.user,
+                image: decision.request.image,
+                provider: provider,
+                effect: DecisionEffect(rawValue: decision.effect.rawValue) ?? .deny,
+                privilege: decision.privilege,
+                mode: mode,
+                policy: served.policyRecord,
+                logSize: Int64(clamping: decision.evidence.checkpoint.size),
+                reasons: decision.codes.prefix(64).map(\.rawValue),
+                time: ledger.now()
+            )
+        )
+        let envelope = try record.signed(by: [decisionKey])
+        do {
+            let receipt = try await ledger.submit(
+                envelope: envelope.jsonBytes(),
+                recordID: RecordID(payload: envelope.payload),
+                context: envelope
+            )
+            served.logged = LoggedDecision(record: receipt.recordID.description, index: receipt.index, treeSize: receipt.treeSize)
+        } catch let rejection as RecordRejection {
+            served.logError = "the log refused the policy-decision record: \(rejection.code): \(rejection.message)"
+        }
+    }
+
+    /// A stored decision's body.
+    func stored(id: String) async throws -> [UInt8]? {
+        try await recorder.decision(id: id)?.body
+    }
+}

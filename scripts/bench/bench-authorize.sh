@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Policy decisions over HTTP: POST /v1/authorize under concurrent load beside a trivial route
+# (GET /healthz) on the same server in the same run, against a release build of `vmtrust serve` on
+# loopback with the SQLite default (every decision stored, group-committed, synchronous=FULL).
+# Server and load generator share this machine's cores.
+#
+#   scripts/bench/bench-authorize.sh [DURATION_SECONDS] [CONNECTIONS]
+#
+# Defaults: 20 s, 64 connections. Environment: SKIP_BUILD=1 uses the existing release binary;
+# VMTRUST_BIN=path uses that binary; OUT=dir keeps the raw output (default bench-out/authorize-<time>,
+# gitignored); IMAGES (default 20 lineages, 40 images) and USERS (default 50) size the request mix.
+#
+# The log: one provider (initial reputation 80), IMAGES lineages of two versions, one audit attestation
+# per image, and a three-scope policy with 21 rules per scope (gen-policy-world.py, signed with python
+# `cryptography`). Requests cycle through USERS x images with environments prod (enforce), staging (warn)
+# and dev (the catch-all), so decisions allow, allow with conditions, warn and deny. The run fails unless
+# every answer was 200.
+#
+# Needs: wrk (apt-get install wrk), python3 with `cryptography`, curl.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+duration=${1:-20}
+connections=${2:-64}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+
+scratch=.build-release
+if [ -n "${VMTRUST_BIN:-}" ]; then
+    bin=$VMTRUST_BIN
+else
+    [ "${SKIP_BUILD:-0}" = 1 ] || swift build -c release --scratch-path "$scratch" --product vmtrust >/dev/null
+    bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)/vmtrust
+fi
+out=${OUT:-bench-out/authorize-$(date -u +%Y%m%dT%H%M%SZ)}
+mkdir -p "$out"
+work=$(mktemp -d)
+server=
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/summary.txt"
+"$bin" init --data "$work/data" >/dev/null
+"$bin" serve --data "$work/data" --listen 127.0.0.1:0 --log-level warning >"$work/server.out" 2>&1 &
+server=$!
+for _ in $(seq 100); do grep -qs "listening on" "$work/server.out" && break; sleep 0.1; done
+url=$(sed -n 's/.*listening on \(http[^ ]*\).*/\1/p' "$work/server.out")
+[ -n "$url" ] || { cat "$work/server.out"; exit 1; }
+
+python3 scripts/bench/gen-policy-world.py --admin-key "$work/data/admin-key.pem" --images "${IMAGES:-20}" \
+    --users "${USERS:-50}" --requests "$work/requests.ndjson" >"$work/records.ndjson"
+n=0
+while IFS= read -r envelope; do
+    status=$(curl -sS -o "$work/answer.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+        --data-binary "$envelope" "$url/v1/records")
+    [ "$status" = 201 ] || { echo "record $n refused ($status): $(cat "$work/answer.json")"; exit 1; }
+    n=$((n + 1))
+done <"$work/records.ndjson"
+echo "log: $n records; $(wc -l <"$work/requests.ndjson") distinct authorize requests" | tee -a "$out/summary.txt"
+# One decision of each kind, for the record.
+head -3 "$work/requests.ndjson" | while IFS= read -r body; do
+    curl -sS -H 'Content-Type: application/json' --data-binary "$body" "$url/v1/authorize" |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print("sample:", d["request"]["environment"], d["effect"], d["privilege"], [r["code"] for r in d["reasons"]])'
+done | tee -a "$out/summary.txt"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+hz=$(getconf CLK_TCK)
+run() { # name, then env for the lua script
+    local name=$1
+    shift
+    echo "== $name: $connections connections, ${duration}s" | tee -a "$out/summary.txt"
+    local before after
+    before=$(cpu_ticks)
+    env "$@" BODIES="$work/requests.ndjson" wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s \
+        -s scripts/bench/post-authorize.lua "$url" >"$out/$name.txt"
+    after=$(cpu_ticks)
+    grep -E '=' "$out/$name.txt" | tee -a "$out/summary.txt"
+    echo "server_cpu_cores=$(awk -v t=$(( after - before )) -v hz="$hz" -v d="$duration" 'BEGIN {printf "%.2f", t / hz / d}')" | tee -a "$out/summary.txt"
+}
+run trivial METHOD=GET ROUTE=/healthz
+run authorize
+run trivial-again METHOD=GET ROUTE=/healthz
+
+rate() { sed -n 's/.*throughput_rps=\([0-9.]*\).*/\1/p' "$out/$1.txt"; }
+awk -v a="$(rate authorize)" -v t1="$(rate trivial)" -v t2="$(rate trivial-again)" \
+    'BEGIN {printf "ratio authorize / trivial (mean of the runs before and after) = %.2f\n", a / ((t1 + t2) / 2)}' |
+    tee -a "$out/summary.txt"
+bad=0
+for f in "$out"/trivial.txt "$out"/authorize.txt "$out"/trivial-again.txt; do
+    grep -qE '^ok=[0-9]+ other=0$' "$f" || bad=1
+    grep -qE '^errors connect=0 read=0 write=0 timeout=0 ' "$f" || bad=1
+done
+[ "$bad" = 0 ] || { echo "FAIL: some answers were not 200 (see $out)" | tee -a "$out/summary.txt"; exit 1; }
+echo "all answers 200; raw output in $out" | tee -a "$out/summary.txt"
