@@ -203,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Provenance", "Reputation", "TransparencyLog",
+                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Policy", "Provenance", "Reputation",
+                "TransparencyLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
