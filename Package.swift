@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.25.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.1.0"),
     ],
     targets: [
         // Pure: RFC 6962 trees, C2SP signed notes, checkpoints, tiles, tlog-proof. No I/O.
@@ -51,6 +53,8 @@ let package = Package(
             dependencies: [
                 "TransparencyLog",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: strictSettings
         ),
@@ -176,7 +180,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ProvenanceTests",
-            dependencies: ["Provenance", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "Provenance", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
@@ -193,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Provenance", "TransparencyLog",
+                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Provenance", "Reputation", "TransparencyLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -23,6 +23,10 @@ import Provenance
 /// | `image-digest` | digest | the first image record (any provider) that names the digest |
 /// | `attestations` | `<digest>/<n, 10 digits>` | the n-th attestation (from 0, log order) whose subject is the digest |
 /// | `attestation-count` | digest | decimal count of attestations about the digest |
+/// | `certifier` | certifier id | ``CertifierState`` JSON |
+/// | `usage` | `<user>/<provider>` | decimal ms: integration time of the latest decision allowing the user an image of the provider (proof of use) |
+/// | `parameters-version` | `current` | decimal version of the latest reputation parameter set |
+/// | `user-key` | key id | the user id registered with that key |
 ///
 /// Every value is a function of the entries alone, written in the transaction of the entry that
 /// caused it.
@@ -53,6 +57,10 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         static let imageDigest = "image-digest"
         static let attestations = "attestations"
         static let attestationCount = "attestation-count"
+        static let certifier = "certifier"
+        static let usage = "usage"
+        static let parametersVersion = "parameters-version"
+        static let userKey = "user-key"
     }
 
     private let view: StateView
@@ -103,6 +111,30 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
 
     public func auditorID(keyID: String) async throws -> String? {
         try await view.value(namespace: Namespace.auditorKey, key: keyID).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    public func certifier(id: String) async throws -> CertifierState? {
+        try await document(CertifierState.self, namespace: Namespace.certifier, key: id)
+    }
+
+    public func lastUse(user: String, provider: String) async throws -> Int64? {
+        try await decimal(namespace: Namespace.usage, key: "\(user)/\(provider)")
+    }
+
+    public func parametersVersion() async throws -> Int64? {
+        try await decimal(namespace: Namespace.parametersVersion, key: "current")
+    }
+
+    public func userID(keyID: String) async throws -> String? {
+        try await view.value(namespace: Namespace.userKey, key: keyID).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    private func decimal(namespace: String, key: String) async throws -> Int64? {
+        guard let bytes = try await view.value(namespace: namespace, key: key) else { return nil }
+        guard let value = Int64(String(decoding: bytes, as: UTF8.self)) else {
+            throw LedgerError.corruptStore("derived state \(namespace)/\(key) is not a decimal")
+        }
+        return value
     }
 
     public func imageRecord(digest: String) async throws -> RecordID? {
@@ -248,6 +280,9 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         var added: [RecordState] = []
         var auditorsUpserted: [AuditorState] = []
         var attestationSubjects: [(String, RecordID)] = []
+        var extra: [StateWrite] = []
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         for change in changes {
             switch change {
             case .governanceSet:
@@ -267,8 +302,20 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
                 auditorsUpserted.append(auditor)
             case .attestationAdded(let subject, let id):
                 attestationSubjects.append((subject, id))
-            case .attestationWithdrawn(let id, _):
+            case .attestationWithdrawn(let id, _), .cleanScanRecorded(let id, _), .reportResolved(let id, _):
                 recordIDs.insert(id)
+            case .certifierUpserted(let certifier):
+                extra.append(
+                    StateWrite(namespace: Namespace.certifier, key: certifier.id, value: Array(try encoder.encode(certifier)))
+                )
+            case .usageRecorded(let user, let provider, let time):
+                let key = "\(user)/\(provider)"
+                let latest = max(try await lastUse(user: user, provider: provider) ?? time, time)
+                extra.append(StateWrite(namespace: Namespace.usage, key: key, value: Array(String(latest).utf8)))
+            case .parametersPublished(let version):
+                extra.append(
+                    StateWrite(namespace: Namespace.parametersVersion, key: "current", value: Array(String(version).utf8))
+                )
             }
         }
         // Their current values.
@@ -292,9 +339,7 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         var after = before
         after.apply(changes)
 
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        var writes: [StateWrite] = []
+        var writes: [StateWrite] = extra
         func put(_ namespace: String, _ key: String, _ value: some Encodable) throws {
             writes.append(StateWrite(namespace: namespace, key: key, value: Array(try encoder.encode(value))))
         }
@@ -306,6 +351,9 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         }
         for (id, user) in after.users where before.users[id] != user {
             try put(Namespace.user, id, user)
+            if before.users[id]?.key != user.key {
+                writes.append(StateWrite(namespace: Namespace.userKey, key: user.key.keyID, value: Array(id.utf8)))
+            }
         }
         for (id, record) in after.records where before.records[id] != record {
             try put(Namespace.record, id.description, record)
@@ -397,6 +445,31 @@ public struct ProvenanceAdmission: EntryAdmission {
     }
 
     public func admit(_ request: AdmissionRequest, state: StateView) async throws -> AdmissionDecision {
+        switch try await admitRecord(request, state: state) {
+        case .decided(let decision): decision
+        case .accepted(let accepted): .admit(accepted.writes)
+        }
+    }
+
+    /// A record the chain rules accepted: what it is, the provenance changes it makes and their writes.
+    struct AcceptedRecord {
+        var record: Record
+        var recordID: RecordID
+        var changes: [StateChange]
+        var writes: [StateWrite]
+    }
+
+    /// The outcome of ``admitRecord(_:state:)``.
+    enum Outcome {
+        /// Refused, or not a vmtrust record (decided by `others`).
+        case decided(AdmissionDecision)
+        /// An accepted vmtrust record.
+        case accepted(AcceptedRecord)
+    }
+
+    /// Admits a write like ``admit(_:state:)`` and, for an accepted vmtrust record, returns the record and its
+    /// changes as well (for admissions composed after this one).
+    func admitRecord(_ request: AdmissionRequest, state: StateView) async throws -> Outcome {
         let envelope: DSSEEnvelope
         var prepared: PreparedRecord?
         if let context = request.context as? PreparedRecord {
@@ -408,11 +481,11 @@ public struct ProvenanceAdmission: EntryAdmission {
             do {
                 envelope = try DSSEEnvelope(json: request.envelope)
             } catch {
-                return .reject(error)
+                return .decided(.reject(error))
             }
         }
         guard RecordKind(payloadType: envelope.payloadType) != nil else {
-            return try await others.admit(request, state: state)
+            return .decided(try await others.admit(request, state: state))
         }
         let record: Record
         if let decoded = prepared?.record {
@@ -421,7 +494,7 @@ public struct ProvenanceAdmission: EntryAdmission {
             do {
                 record = try Record.decode(envelope)
             } catch {
-                return .reject(RecordRejection(code: .invalidRecord, message: error.message))
+                return .decided(.reject(RecordRejection(code: .invalidRecord, message: error.message)))
             }
         }
         let reader = LedgerProvenanceState(view: state)
@@ -434,19 +507,20 @@ public struct ProvenanceAdmission: EntryAdmission {
         )
         switch admission {
         case .rejected(let rejection):
-            return .reject(rejection)
+            return .decided(.reject(rejection))
         case .accepted(let changes):
+            let recordID = RecordID(payload: envelope.payload)
             var writes = try await reader.writes(for: changes)
             if case .imageRegister(let image) = record {
                 writes.append(
                     StateWrite(
                         namespace: LedgerProvenanceState.Namespace.imageName,
-                        key: "\(image.name)/\(image.provider)/\(RecordID(payload: envelope.payload))",
+                        key: "\(image.name)/\(image.provider)/\(recordID)",
                         value: Array(image.digest.utf8)
                     )
                 )
             }
-            return .admit(writes)
+            return .accepted(AcceptedRecord(record: record, recordID: recordID, changes: changes, writes: writes))
         }
     }
 }

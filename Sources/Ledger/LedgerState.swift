@@ -68,7 +68,8 @@ public struct AdmitAll: EntryAdmission {
 /// entries admitted earlier in the same batch.
 public struct StateView: Sendable {
     private let store: any LedgerStore
-    private var overlay: [StateKey: [UInt8]?] = [:]
+    /// Pending writes by namespace, then key (per namespace, so that a range read scans its namespace only).
+    private var overlay: [String: [String: [UInt8]?]] = [:]
 
     private struct StateKey: Hashable {
         var namespace: String
@@ -100,8 +101,8 @@ public struct StateView: Sendable {
 
     /// The value at (`namespace`, `key`), or `nil`.
     public func value(namespace: String, key: String) async throws -> [UInt8]? {
+        if let pending = overlay[namespace]?[key] { return pending }
         let stateKey = StateKey(namespace: namespace, key: key)
-        if let pending = overlay[stateKey] { return pending }
         guard let reads else { return try await store.stateValue(namespace: namespace, key: key) }
         if let known = reads.values.withLock({ $0[stateKey] }) { return known }
         let value = try await store.stateValue(namespace: namespace, key: key)
@@ -112,17 +113,20 @@ public struct StateView: Sendable {
     /// Keys in `namespace` that start with `prefix` (and sort after `after`, when given), in key order,
     /// at most `limit`.
     public func keys(namespace: String, prefix: String, after: String? = nil, limit: Int) async throws -> [String] {
-        var keys = Set(try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: limit).map(\.key))
-        for (pending, value) in overlay
-        where pending.namespace == namespace && pending.key.hasPrefix(prefix) && after.map({ pending.key > $0 }) ?? true {
-            if value == nil { keys.remove(pending.key) } else { keys.insert(pending.key) }
+        let pending = (overlay[namespace] ?? [:]).filter { key, _ in key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true }
+        // Pending deletions may hide stored keys: read as many more, so that `limit` keys remain when they exist.
+        let deletions = pending.values.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
+        let stored = try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: limit + deletions)
+        var keys = Set(stored.map(\.key))
+        for (key, value) in pending {
+            if value == nil { keys.remove(key) } else { keys.insert(key) }
         }
         return Array(keys.sorted().prefix(limit))
     }
 
     mutating func apply(_ writes: [StateWrite]) {
         for write in writes {
-            overlay[StateKey(namespace: write.namespace, key: write.key)] = .some(write.value)
+            overlay[write.namespace, default: [:]][write.key] = .some(write.value)
         }
     }
 }

@@ -159,6 +159,17 @@ extension ReputationEngine {
             )
         case .attestation(let facts):
             try attest(facts, event: event, &provider, parameters, history, &store)
+        case .attestationWithdrawn(let attestation, let auditor, let subject, let predicateType):
+            let key = ContributionKey.attestation(
+                provider: providerID,
+                auditor: auditor,
+                subject: subject,
+                predicateType: predicateType
+            )
+            guard let old = try store.contribution(key), old.record == attestation else { break }
+            remove(old, from: &provider, at: now, history)
+            store.setContribution(key, nil)
+            store.setContributionKey(old.record, nil)
         case .certificationVerified(let facts):
             provider.certifications.removeAll { $0.type == facts.type }
             provider.certifications.append(

@@ -50,6 +50,9 @@ public struct ReputationEvent: Sendable, Hashable, Codable {
         case auditorPassedCompromised(auditor: String)
         /// An attestation about one of the provider's images or its process.
         case attestation(AttestationFacts)
+        /// The auditor withdrew attestation `attestation` about `subject` (predicate type `predicateType`): its
+        /// contribution is removed, if it is still the active one.
+        case attestationWithdrawn(attestation: RecordID, auditor: String, subject: String, predicateType: String)
         /// A certification verified against its trusted source.
         case certificationVerified(CertificationFacts)
         /// A claimed certification that cannot be verified against its trusted source: s += 1.

@@ -104,6 +104,11 @@ public actor InMemoryLedgerStore: LedgerStore {
         return matching.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.prefix(limit).map { ($0.key, $0.value) }
     }
 
+    /// Overwrites a derived-state value behind the ledger's back (for replay tests).
+    public func setStateForTesting(namespace: String, key: String, value: [UInt8]) {
+        state[namespace, default: [:]][key] = value
+    }
+
     /// Overwrites stored entry bytes, as an attacker with disk access could (for audit tests).
     public func tamper(index: UInt64, _ edit: (inout [UInt8]) -> Void) {
         edit(&entries[Int(index)])

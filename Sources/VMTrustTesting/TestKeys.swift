@@ -17,6 +17,15 @@ public enum TestKeys {
     /// Verifiers holding the test log key.
     public static var logVerifiers: NoteVerifiers { NoteVerifiers([logSigner.verifier]) }
 
+    /// The test log key as a record signing key: the server's decision key (it signs `policy-decision` records).
+    public static let decisionKey: SigningKey = try! SigningKey(ed25519Seed: Array(repeating: 0x11, count: 32))
+
+    /// The rules a test server runs: the provenance rules with the test log key as decision key.
+    public static var rules: ProvenanceRules { ProvenanceRules(decisionKeys: [decisionKey.publicKey]) }
+
+    /// The admission a test server runs: provenance rules, then the reputation engine (as `vmtrust serve`).
+    public static var admission: ReputationAdmission { ReputationAdmission(rules: rules) }
+
     /// The test admin key (Ed25519).
     public static let admin: SigningKey = try! SigningKey(ed25519Seed: Array(repeating: 0x22, count: 32))
 
@@ -62,4 +71,7 @@ public final class TestClock: Sendable {
 
     /// Moves the clock forward.
     public func advance(byMillis millis: Int64) { value.withLock { $0 += millis } }
+
+    /// Sets the time (tests that replay a dated scenario; the ledger expects it not to go back).
+    public func set(_ millis: Int64) { value.withLock { $0 = millis } }
 }

@@ -17,6 +17,7 @@ struct VMTrust: AsyncParsableCommand {
             BlobCommand.self,
             VerifyCommand.self,
             AttestCommand.self, AuditorCommand.self,
+            ReputationCommand.self,
         ]
     )
 

@@ -56,7 +56,7 @@ struct BundleTests {
             store: InMemoryLedgerStore(),
             signer: TestKeys.logSigner,
             configuration: LedgerConfiguration(origin: TestKeys.origin),
-            admission: ProvenanceAdmission(),
+            admission: TestKeys.admission,
             clock: { clock.now() }
         )
         var log = Lineage(ledger: ledger, clock: clock)

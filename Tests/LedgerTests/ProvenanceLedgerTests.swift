@@ -48,7 +48,7 @@ struct ProvenanceLedgerTests {
             store: store,
             signer: TestKeys.logSigner,
             configuration: LedgerConfiguration(origin: TestKeys.origin),
-            admission: ProvenanceAdmission(),
+            admission: TestKeys.admission,
             clock: { clock.now() }
         )
     }

@@ -365,14 +365,31 @@ struct EvidenceRecordsTests {
         #expect(RecordKind.allCases.filter(\.isReputationEvidence).count == F.evidenceGolden.count)
     }
 
-    /// Not admitted yet: refused with `kindNotAdmitted`, nothing changes.
-    @Test(arguments: RecordsFixture.evidenceGolden.map(\.0))
-    func evidenceKindsAreNotAdmittedYet(name: String) async throws {
-        var world = try await RecordsWorld.make()
-        var record = try #require(F.evidenceGolden.first { $0.0 == name }?.1)
-        record = try Record.decode(payloadType: record.payloadType, payload: Array(record.encoded()))
-        let admission = try await world.submit(record, by: [F.admin1, F.acmeKey], at: record.time)
-        #expect(admission.rejection?.code == .kindNotAdmitted, "\(admission)")
-        #expect(try await world.state.record(id: record.id) == nil)
+    /// Optional fields added with issue 5 (`category` of incident reports, `verified` and `organization` of user
+    /// registrations) round-trip canonically; absent, the payload is the one before them.
+    @Test func optionalFieldsRoundTrip() throws {
+        let incident = Record.incidentReport(
+            IncidentReportRecord(
+                provider: "acme",
+                incident: "INC-1",
+                severity: .high,
+                summary: "x",
+                category: .defaultCredentials,
+                time: F.t0
+            )
+        )
+        #expect(String(decoding: incident.encoded(), as: UTF8.self).contains(#""category":"default-credentials""#))
+        #expect(try Record.decode(payloadType: incident.payloadType, payload: incident.encoded()) == incident)
+        let user = Record.userRegister(
+            UserRegisterRecord(id: "bob", key: F.userKey.publicKey, verified: true, organization: "org1", time: F.t0)
+        )
+        #expect(try Record.decode(payloadType: user.payloadType, payload: user.encoded()) == user)
+        let mangled = String(decoding: incident.encoded(), as: UTF8.self).replacingOccurrences(
+            of: "default-credentials",
+            with: "rootkit"
+        )
+        #expect(throws: RecordError.self) { try Record.decode(payloadType: incident.payloadType, payload: Array(mangled.utf8)) }
+        let badOrg = String(decoding: user.encoded(), as: UTF8.self).replacingOccurrences(of: "org1", with: "Org 1")
+        #expect(throws: RecordError.self) { try Record.decode(payloadType: user.payloadType, payload: Array(badOrg.utf8)) }
     }
 }

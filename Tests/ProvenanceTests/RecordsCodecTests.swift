@@ -557,6 +557,49 @@ struct RecordsCodecTests {
             field: "after"
         ),
         Mangle(file: "image-deprecate", from: "\"after\":1790812800000,", to: "", code: .missingField, field: "after"),
+        // policy-decision
+        Mangle(file: "policy-decision", from: "dec_0123", to: "dec_0A23", code: .invalidValue, field: "decision"),
+        Mangle(file: "policy-decision", from: "dec_0123", to: "dec_123", code: .invalidValue, field: "decision"),
+        Mangle(file: "policy-decision", from: "dec_0123", to: "dx_0123", code: .invalidValue, field: "decision"),
+        Mangle(
+            file: "policy-decision",
+            from: "allow_with_conditions",
+            to: "allow-with-conditions",
+            code: .invalidValue,
+            field: "effect"
+        ),
+        Mangle(file: "policy-decision", from: "\"enforce\"", to: "\"audit\"", code: .invalidValue, field: "mode"),
+        Mangle(file: "policy-decision", from: "\"logSize\":42", to: "\"logSize\":-1", code: .outOfRange, field: "logSize"),
+        Mangle(file: "policy-decision", from: "\"logSize\":42,", to: "", code: .missingField, field: "logSize"),
+        Mangle(
+            file: "policy-decision",
+            from: "\"attestation.stale\"",
+            to: "\"Attestation Stale\"",
+            code: .invalidValue,
+            field: "reasons[0]"
+        ),
+        Mangle(file: "policy-decision", from: "\"user\":\"alice\"", to: "\"user\":null", code: .wrongType, field: "user"),
+        Mangle(
+            file: "policy-decision",
+            from: "\"image\":\"sha256:0a",
+            to: "\"image\":\"sha256:0A",
+            code: .invalidValue,
+            field: "image"
+        ),
+        Mangle(
+            file: "policy-decision",
+            from: "\"policy\":\"sha256:ab",
+            to: "\"policy\":\"sha1:ab",
+            code: .invalidValue,
+            field: "policy"
+        ),
+        Mangle(
+            file: "policy-decision",
+            from: "\"privilege\":\"standard\",",
+            to: "\"privilege\":\"standard\",\"extra\":1,",
+            code: .unknownField,
+            field: "extra"
+        ),
     ]
 
     @Test(arguments: mangles)

@@ -192,6 +192,24 @@ enum RecordsFixture {
                 )
             )
         ),
+        (
+            "policy-decision",
+            .policyDecision(
+                PolicyDecisionRecord(
+                    decision: "dec_0123456789abcdef0123456789abcdef",
+                    user: "alice",
+                    image: digest(0x0A),
+                    provider: "acme",
+                    effect: .allowWithConditions,
+                    privilege: "standard",
+                    mode: .enforce,
+                    policy: sampleID,
+                    logSize: 42,
+                    reasons: ["attestation.stale", "reputation.tier"],
+                    time: t0 + 15
+                )
+            )
+        ),
     ])
 
     /// A vulnerability scan of image 0x0A with one finding of each severity band.

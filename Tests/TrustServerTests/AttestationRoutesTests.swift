@@ -40,7 +40,7 @@ struct AttestationRoutesTests {
     @Test("Attestations are admitted through POST /v1/records and listed per image with status and proofs")
     func attestations() async throws {
         let clock = Fixtures.clock(startingAt: Self.t0)
-        let harness = try await Harness(admission: ProvenanceAdmission(), clock: { clock.now() })
+        let harness = try await Harness(admission: TestKeys.admission, clock: { clock.now() })
         try await harness.app.test(.router) { client in
             let admin = TestKeys.admin
             func post(_ envelope: DSSEEnvelope) async throws -> TestResponse {

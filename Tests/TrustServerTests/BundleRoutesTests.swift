@@ -19,7 +19,7 @@ struct BundleRoutesTests {
     @Test("GET /v1/images/{digest}/bundle answers a bundle that verifies offline")
     func bundle() async throws {
         let clock = Fixtures.clock(startingAt: Self.t0)
-        let harness = try await Harness(admission: ProvenanceAdmission(), clock: { clock.now() })
+        let harness = try await Harness(admission: TestKeys.admission, clock: { clock.now() })
         try await harness.app.test(.router) { client in
             let admin = TestKeys.admin
             func post(_ record: Record, by keys: [SigningKey]) async throws -> Receipt {

@@ -25,7 +25,7 @@ struct ProvenanceRoutesTests {
     @Test("Records are admitted by the chain rules; images and providers read back with proofs and status")
     func lineage() async throws {
         let clock = Fixtures.clock(startingAt: Self.t0)
-        let harness = try await Harness(admission: ProvenanceAdmission(), clock: { clock.now() })
+        let harness = try await Harness(admission: TestKeys.admission, clock: { clock.now() })
         try await harness.app.test(.router) { client in
             let admin = TestKeys.admin
             let genesis = GenesisRecord(adminKeys: [admin.publicKey], threshold: 1, origin: TestKeys.origin, time: Self.t0)

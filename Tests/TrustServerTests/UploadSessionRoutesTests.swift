@@ -30,7 +30,7 @@ private struct SessionHarness {
             store: InMemoryLedgerStore(),
             signer: TestKeys.logSigner,
             configuration: LedgerConfiguration(origin: TestKeys.origin),
-            admission: ProvenanceAdmission(),
+            admission: TestKeys.admission,
             clock: { clock.now() }
         )
         let server = TrustServer(

@@ -383,4 +383,8 @@ private struct FinalRevocations: ProvenanceStateReader {
     func auditor(id: String) async throws -> AuditorState? { base.auditors[id] }
     func auditorID(keyID: String) async throws -> String? { base.auditorKeys[keyID] }
     func imageRecord(digest: String) async throws -> RecordID? { base.firstImages[digest] }
+    func certifier(id: String) async throws -> CertifierState? { base.certifiers[id] }
+    func lastUse(user: String, provider: String) async throws -> Int64? { base.usage[user]?[provider] }
+    func parametersVersion() async throws -> Int64? { base.reputationParametersVersion }
+    func userID(keyID: String) async throws -> String? { base.userKeys[keyID] }
 }

@@ -428,15 +428,3 @@ public struct InitialReputationMatches: AdmissionPolicy {
         )
     }
 }
-
-/// Reputation-evidence kinds are decoded and validated but not admitted until their rules (signers, proof of
-/// use, certifier trust) are wired: they are refused with `kindNotAdmitted` and change nothing.
-public struct KindAdmitted: AdmissionPolicy {
-    /// Creates the policy.
-    public init() {}
-
-    public func evaluate(_ context: AdmissionContext) async throws -> PolicyResult {
-        guard context.record.kind.isReputationEvidence else { return .meetsPolicy }
-        return .fails(.kindNotAdmitted, "\(context.record.kind.rawValue) records are not admitted yet")
-    }
-}

@@ -291,7 +291,20 @@ extension ProvenanceRules {
             state.subjects = subjects
             state.attestation = (try? attestation.predicate())?.summary
             if let first = subjects.first { state.linked = try await context.state.imageRecord(digest: first) }
-            return [.recordAdded(state)] + subjects.map { .attestationAdded(subject: $0, id) }
+            var clean: [StateChange] = []
+            if let summary = state.attestation, summary.predicateType == AttestationPredicate.vulnsType,
+                let severities = summary.severities, severities.critical + severities.high == 0
+            {
+                // The first scan without critical or high findings of each image record (REPUTATION.md: a release
+                // with provenance and a clean scan earns SEC credit).
+                for subject in subjects {
+                    guard let image = try await context.state.imageRecord(digest: subject),
+                        let imageState = try await context.state.record(id: image), imageState.cleanScan == nil
+                    else { continue }
+                    clean.append(.cleanScanRecorded(image: image, by: id))
+                }
+            }
+            return [.recordAdded(state)] + subjects.map { .attestationAdded(subject: $0, id) } + clean
         case .attestationWithdraw(let withdrawal):
             state.linked = withdrawal.attestation
             return [.recordAdded(state), .attestationWithdrawn(withdrawal.attestation, by: id)]

@@ -2,8 +2,7 @@ import TransparencyLog
 
 // Reputation evidence records (REPUTATION.md, issue 5): vulnerabilities, incidents, user feedback and its
 // triage, certifiers and compliance certifications, and the reputation parameters. Decoding, encoding and
-// field validation only; their admission rules are not wired yet (the rules refuse them with
-// `kindNotAdmitted`).
+// field validation; their admission rules are in EvidencePolicies.swift.
 
 /// A vulnerability or incident severity (CVSS v3/v4 qualitative bands).
 public enum EvidenceSeverity: String, Sendable, Hashable, CaseIterable, Codable {
@@ -44,6 +43,23 @@ public enum ComplianceType: String, Sendable, Hashable, CaseIterable, Codable {
     case fedRAMPLow = "fedramp-low"
     /// CIS-hardened image.
     case cisHardened = "cis-hardened"
+}
+
+/// What kind of incident a report states (reputation: a confirmed compromise or a flaw the provider introduced).
+public enum IncidentCategory: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The provider's systems or keys were compromised.
+    case compromise
+    /// An image was tampered with.
+    case tampering
+    /// Secrets shipped in an image.
+    case secrets
+    /// Default credentials shipped in an image.
+    case defaultCredentials = "default-credentials"
+    /// Malware shipped in an image.
+    case malware
+
+    /// Whether the category is a compromise or tampering (else a flaw introduced by the provider).
+    public var isCompromise: Bool { self == .compromise || self == .tampering }
 }
 
 /// A triage verdict.
@@ -260,6 +276,9 @@ public struct IncidentReportRecord: Sendable, Hashable {
     public var summary: String
     /// The affected image digests, if known (1–64, distinct).
     public var affected: [String]?
+    /// What kind of incident it is, if stated (compromise, tampering, or a flaw: secrets, default credentials,
+    /// malware).
+    public var category: IncidentCategory?
     /// The signer's time claim, ms.
     public var time: Int64
 
@@ -270,6 +289,7 @@ public struct IncidentReportRecord: Sendable, Hashable {
         severity: EvidenceSeverity,
         summary: String,
         affected: [String]? = nil,
+        category: IncidentCategory? = nil,
         time: Int64
     ) {
         self.provider = provider
@@ -277,6 +297,7 @@ public struct IncidentReportRecord: Sendable, Hashable {
         self.severity = severity
         self.summary = summary
         self.affected = affected
+        self.category = category
         self.time = time
     }
 
@@ -286,12 +307,15 @@ public struct IncidentReportRecord: Sendable, Hashable {
         severity = try reader.enumeration("severity", EvidenceSeverity.self)
         summary = try reader.string("summary", .text(limit: RecordLimits.description))
         affected = try reader.digests("affected", limit: EvidenceLimits.affected, required: false)
+        category =
+            try reader.optionalValue("category") == nil ? nil : try reader.enumeration("category", IncidentCategory.self)
         time = try reader.time("time")
     }
 
     var fields: [(String, CanonicalJSON?)] {
         [
             ("affected", affected.map { .array($0.map { .string($0) }) }),
+            ("category", category.map { .string($0.rawValue) }),
             ("incident", .string(incident)),
             ("provider", .string(provider)),
             ("severity", .string(severity.rawValue)),

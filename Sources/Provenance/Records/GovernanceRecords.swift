@@ -288,24 +288,36 @@ public struct UserRegisterRecord: Sendable, Hashable {
     public var id: String
     /// The user's key.
     public var key: PublicKey
+    /// Whether the admins verified the user's identity (reputation: prior credibility 0.5 instead of 0.1);
+    /// absent = unverified.
+    public var verified: Bool?
+    /// The user's organisation (identifier syntax), a cluster for feedback damping; absent = a cluster of one.
+    public var organization: String?
     /// The signer's time claim, ms.
     public var time: Int64
 
     /// Creates a user registration.
-    public init(id: String, key: PublicKey, time: Int64) {
+    public init(id: String, key: PublicKey, verified: Bool? = nil, organization: String? = nil, time: Int64) {
         self.id = id
         self.key = key
+        self.verified = verified
+        self.organization = organization
         self.time = time
     }
 
     init(_ reader: inout FieldReader) throws(RecordError) {
         id = try reader.string("id", .identifier)
         key = try reader.publicKey("key")
+        verified = try reader.optionalBool("verified")
+        organization = try reader.optionalString("organization", .identifier)
         time = try reader.time("time")
     }
 
     var fields: [(String, CanonicalJSON?)] {
-        [("id", .string(id)), ("key", .string(Base64.encode(key.spkiDER)))]
+        [
+            ("id", .string(id)), ("key", .string(Base64.encode(key.spkiDER))),
+            ("organization", organization.map { .string($0) }), ("verified", verified.map { .bool($0) }),
+        ]
     }
 }
 

@@ -19,6 +19,14 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public private(set) var firstImages: [String: RecordID] = [:]
     /// Attestations per subject digest, in log order.
     public private(set) var attestations: [String: [RecordID]] = [:]
+    /// Certifiers by id.
+    public private(set) var certifiers: [String: CertifierState] = [:]
+    /// The latest proof of use per user and provider (ms).
+    public private(set) var usage: [String: [String: Int64]] = [:]
+    /// The latest published reputation parameters version.
+    public private(set) var reputationParametersVersion: Int64?
+    /// User ids by key id.
+    public private(set) var userKeys: [String: String] = [:]
 
     /// An empty state (before genesis).
     public init() {}
@@ -34,8 +42,15 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
         auditors: [String: AuditorState] = [:],
         auditorKeys: [String: String] = [:],
         firstImages: [String: RecordID] = [:],
-        attestations: [String: [RecordID]] = [:]
+        attestations: [String: [RecordID]] = [:],
+        certifiers: [String: CertifierState] = [:],
+        usage: [String: [String: Int64]] = [:],
+        parametersVersion: Int64? = nil
     ) {
+        self.certifiers = certifiers
+        for user in users.values { self.userKeys[user.key.keyID] = user.id }
+        self.usage = usage
+        self.reputationParametersVersion = parametersVersion
         self.governanceState = governance
         self.providers = providers
         self.records = records
@@ -83,6 +98,7 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
             records[id]?.deprecation = deprecation
         case .userRegistered(let user):
             users[user.id] = user
+            userKeys[user.key.keyID] = user.id
         case .auditorUpserted(let auditor):
             auditors[auditor.id] = auditor
             for key in auditor.keys {
@@ -92,6 +108,16 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
             attestations[subject, default: []].append(id)
         case .attestationWithdrawn(let id, let by):
             records[id]?.withdrawnBy = by
+        case .certifierUpserted(let certifier):
+            certifiers[certifier.id] = certifier
+        case .usageRecorded(let user, let provider, let time):
+            usage[user, default: [:]][provider] = max(usage[user]?[provider] ?? time, time)
+        case .parametersPublished(let version):
+            reputationParametersVersion = version
+        case .cleanScanRecorded(let image, let by):
+            if records[image]?.cleanScan == nil { records[image]?.cleanScan = by }
+        case .reportResolved(let report, let by):
+            records[report]?.resolvedBy = by
         }
     }
 
@@ -121,4 +147,8 @@ public struct InMemoryProvenanceState: ProvenanceStateReader, Sendable {
     public func auditor(id: String) async throws -> AuditorState? { auditors[id] }
     public func auditorID(keyID: String) async throws -> String? { auditorKeys[keyID] }
     public func imageRecord(digest: String) async throws -> RecordID? { firstImages[digest] }
+    public func certifier(id: String) async throws -> CertifierState? { certifiers[id] }
+    public func lastUse(user: String, provider: String) async throws -> Int64? { usage[user]?[provider] }
+    public func parametersVersion() async throws -> Int64? { reputationParametersVersion }
+    public func userID(keyID: String) async throws -> String? { userKeys[keyID] }
 }

@@ -9,10 +9,13 @@ public struct ProvenanceRules: Sendable {
 
     /// The allowed difference between a record's time claim and its integration time, ms.
     public var skew: Int64
+    /// The server's decision keys (its log key): the only signers of `policy-decision` records (contract C1).
+    public var decisionKeys: [PublicKey]
 
     /// Creates the rules.
-    public init(skew: Int64 = ProvenanceRules.defaultSkew) {
+    public init(skew: Int64 = ProvenanceRules.defaultSkew, decisionKeys: [PublicKey] = []) {
         self.skew = skew
+        self.decisionKeys = decisionKeys
     }
 
     /// Every rule, in evaluation order; the first failure decides.
@@ -22,7 +25,6 @@ public struct ProvenanceRules: Sendable {
         NotAlreadyRecorded()
         TimeWithinSkew(skew: skew)
         GovernanceOrder()
-        KindAdmitted()
         ProviderPresence()
         AuditorPresence()
         GenesisSignatures()
@@ -46,6 +48,15 @@ public struct ProvenanceRules: Sendable {
         EffectiveTimeNotBackdated()
         DigestNotRegistered()
         InitialReputationMatches()
+        ReportSignerAndImages()
+        ResolutionTarget()
+        FeedbackProofOfUse()
+        TriageSignerAndTarget()
+        CertifierOnboarding()
+        CertificationIssuer()
+        CertificationRevocationTarget()
+        ParametersVersionIncreases()
+        DecisionSignerAndSubjects(keys: decisionKeys)
     }
 
     /// Decides whether `record`, the decoded payload of `envelope`, may be integrated at `integrationTime` (ms)
@@ -168,9 +179,32 @@ public struct ProvenanceRules: Sendable {
                 .keyRevoked(provider: revocation.provider, keyID: revocation.keyID, effectiveAt: revocation.effectiveAt)
             )
         case .userRegister(let user):
-            changes.append(.userRegistered(UserState(id: user.id, key: user.key, registeredBy: id)))
-        case .imageRegister, .imageModify:
-            break
+            changes.append(
+                .userRegistered(
+                    UserState(
+                        id: user.id,
+                        key: user.key,
+                        registeredBy: id,
+                        verified: user.verified,
+                        organization: user.organization
+                    )
+                )
+            )
+        case .imageRegister:
+            if case .recordAdded(var added) = changes[0] {
+                added.root = id
+                changes[0] = .recordAdded(added)
+            }
+        case .imageModify(let modify):
+            if case .recordAdded(var added) = changes[0], let previous = try await context.state.record(id: modify.previous) {
+                if let root = previous.root {
+                    added.root = root
+                } else {
+                    // A lineage recorded before roots were kept: walk up to it.
+                    added.root = try await context.state.ancestors(of: previous).last?.id ?? previous.id
+                }
+                changes[0] = .recordAdded(added)
+            }
         case .imageRevoke(let revoke):
             let revocation = RevocationState(
                 record: id,
@@ -184,9 +218,10 @@ public struct ProvenanceRules: Sendable {
         case .imageDeprecate(let deprecate):
             changes.append(.recordDeprecated(deprecate.target, DeprecationState(record: id, after: deprecate.after)))
         case .vulnerabilityReport, .vulnerabilityResolution, .incidentReport, .incidentResponse, .userFeedback,
-            .feedbackTriage, .certifierOnboard, .complianceCertification, .certificationRevocation, .reputationParameters:
-            // Refused by `KindAdmitted` until their rules are wired.
-            break
+            .feedbackTriage, .certifierOnboard, .complianceCertification, .certificationRevocation, .reputationParameters,
+            .policyDecision:
+            guard case .recordAdded(let added) = changes[0] else { break }
+            changes = try await evidenceChanges(context, added: added)
         case .auditorOnboard, .auditorUpdate, .attestation, .attestationWithdraw:
             changes = try await attestationChanges(context, added: changes[0])
         }

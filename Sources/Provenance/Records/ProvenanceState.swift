@@ -120,12 +120,51 @@ public struct UserState: Sendable, Hashable, Codable {
     public var key: PublicKey
     /// The registration record.
     public var registeredBy: RecordID
+    /// Whether the admins verified the user's identity (`nil` = not stated: unverified).
+    public var verified: Bool?
+    /// The user's organisation (a cluster for feedback damping), if stated.
+    public var organization: String?
 
     /// Creates a user state.
-    public init(id: String, key: PublicKey, registeredBy: RecordID) {
+    public init(id: String, key: PublicKey, registeredBy: RecordID, verified: Bool? = nil, organization: String? = nil) {
         self.id = id
         self.key = key
         self.registeredBy = registeredBy
+        self.verified = verified
+        self.organization = organization
+    }
+}
+
+/// An onboarded certifier: a trusted source of compliance certifications.
+public struct CertifierState: Sendable, Hashable, Codable {
+    /// The certifier id.
+    public var id: String
+    /// The display name.
+    public var displayName: String
+    /// Keys that sign its statements.
+    public var keys: [PublicKey]
+    /// DER trust-anchor certificates its chains lead to.
+    public var trustAnchors: [[UInt8]]
+    /// The certification types it may issue.
+    public var types: [ComplianceType]
+    /// The onboarding record.
+    public var onboardedBy: RecordID
+
+    /// Creates a certifier state.
+    public init(
+        id: String,
+        displayName: String,
+        keys: [PublicKey],
+        trustAnchors: [[UInt8]],
+        types: [ComplianceType],
+        onboardedBy: RecordID
+    ) {
+        self.id = id
+        self.displayName = displayName
+        self.keys = keys
+        self.trustAnchors = trustAnchors
+        self.types = types
+        self.onboardedBy = onboardedBy
     }
 }
 
@@ -181,7 +220,8 @@ public struct RecordState: Sendable, Hashable, Codable {
     public var revocation: RevocationState?
     /// The deprecation (image records only).
     public var deprecation: DeprecationState?
-    /// The auditor who issued it (attestations) or speaks (auditor records, withdrawals).
+    /// The auditor who issued it (attestations) or speaks (auditor records, withdrawals, reports signed by an
+    /// auditor); the certifier of a certification or certification revocation.
     public var auditor: String?
     /// The subjects' image digests (attestations).
     public var subjects: [String]?
@@ -189,6 +229,18 @@ public struct RecordState: Sendable, Hashable, Codable {
     public var attestation: AttestationSummary?
     /// The withdrawal (attestations withdrawn by their auditor).
     public var withdrawnBy: RecordID?
+    /// The lineage root (image records; the record itself for an image-register).
+    public var root: RecordID?
+    /// The first vulnerability scan without critical or high findings about this image record (image records).
+    public var cleanScan: RecordID?
+    /// The affected image digests (vulnerability and incident reports).
+    public var affected: [String]?
+    /// The user who speaks (user feedback, policy decisions).
+    public var user: String?
+    /// How a compliance certification's claim checked out against its trusted source (certifications).
+    public var certification: CertificationCheck?
+    /// The resolution or response of a report.
+    public var resolvedBy: RecordID?
 
     /// Creates a record state.
     public init(
@@ -203,7 +255,11 @@ public struct RecordState: Sendable, Hashable, Codable {
         auditor: String? = nil,
         subjects: [String]? = nil,
         attestation: AttestationSummary? = nil,
-        withdrawnBy: RecordID? = nil
+        withdrawnBy: RecordID? = nil,
+        root: RecordID? = nil,
+        affected: [String]? = nil,
+        user: String? = nil,
+        certification: CertificationCheck? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -217,6 +273,10 @@ public struct RecordState: Sendable, Hashable, Codable {
         self.subjects = subjects
         self.attestation = attestation
         self.withdrawnBy = withdrawnBy
+        self.root = root
+        self.affected = affected
+        self.user = user
+        self.certification = certification
     }
 
     /// The parent in the lineage: `linked` of an image-modify, else `nil`.
@@ -244,6 +304,15 @@ public protocol ProvenanceStateReader: Sendable {
     func auditorID(keyID: String) async throws -> String?
     /// The first image record (register or modify, any provider) in log order that names `digest`.
     func imageRecord(digest: String) async throws -> RecordID?
+    /// The certifier with `id`.
+    func certifier(id: String) async throws -> CertifierState?
+    /// The integration time (ms) of the latest logged decision allowing `user` to use an image of `provider`
+    /// (the `usage` index, proof of use).
+    func lastUse(user: String, provider: String) async throws -> Int64?
+    /// The version of the latest published reputation parameter set, or `nil` before any.
+    func parametersVersion() async throws -> Int64?
+    /// The id of the user registered with the key whose key id is `keyID`.
+    func userID(keyID: String) async throws -> String?
 }
 
 extension ProvenanceStateReader {
@@ -311,4 +380,14 @@ public enum StateChange: Sendable, Hashable {
     case attestationAdded(subject: String, RecordID)
     /// An attestation was withdrawn by the record `by`.
     case attestationWithdrawn(RecordID, by: RecordID)
+    /// A certifier was onboarded.
+    case certifierUpserted(CertifierState)
+    /// A logged decision allowed `user` to use an image of `provider` at `time` (ms): proof of use.
+    case usageRecorded(user: String, provider: String, time: Int64)
+    /// A reputation parameter set of `version` was published.
+    case parametersPublished(version: Int64)
+    /// The first clean vulnerability scan `by` of the image record `image`.
+    case cleanScanRecorded(image: RecordID, by: RecordID)
+    /// The report was resolved (vulnerability) or answered (incident) by the record `by`.
+    case reportResolved(RecordID, by: RecordID)
 }

@@ -56,6 +56,8 @@ public enum Record: Sendable, Hashable {
     case attestation(AttestationRecord)
     /// `attestation-withdraw`.
     case attestationWithdraw(AttestationWithdrawRecord)
+    /// `policy-decision`.
+    case policyDecision(PolicyDecisionRecord)
 
     /// The record format version written in `"v"`.
     public static let version: Int64 = 1
@@ -113,6 +115,7 @@ public enum Record: Sendable, Hashable {
         case .auditorOnboard: record = .auditorOnboard(try AuditorOnboardRecord(&reader))
         case .auditorUpdate: record = .auditorUpdate(try AuditorUpdateRecord(&reader))
         case .attestationWithdraw: record = .attestationWithdraw(try AttestationWithdrawRecord(&reader))
+        case .policyDecision: record = .policyDecision(try PolicyDecisionRecord(&reader))
         case .attestation: record = .attestation(try AttestationRecord(payload: payload))
         }
         try reader.finish()
@@ -170,6 +173,7 @@ public enum Record: Sendable, Hashable {
         case .auditorUpdate: .auditorUpdate
         case .attestation: .attestation
         case .attestationWithdraw: .attestationWithdraw
+        case .policyDecision: .policyDecision
         }
     }
 
@@ -205,6 +209,7 @@ public enum Record: Sendable, Hashable {
         case .auditorUpdate(let r): r.time
         case .attestation: nil
         case .attestationWithdraw(let r): r.time
+        case .policyDecision(let r): r.time
         }
     }
 
@@ -230,6 +235,7 @@ public enum Record: Sendable, Hashable {
         case .userFeedback(let r): r.provider
         case .complianceCertification(let r): r.provider
         case .certificationRevocation(let r): r.provider
+        case .policyDecision(let r): r.provider
         }
     }
 
@@ -282,6 +288,7 @@ public enum Record: Sendable, Hashable {
         case .auditorOnboard(let r): fields = r.fields
         case .auditorUpdate(let r): fields = r.fields
         case .attestationWithdraw(let r): fields = r.fields
+        case .policyDecision(let r): fields = r.fields
         }
         return CanonicalJSON.object(fields + [("time", time.map { .integer($0) }), ("v", .integer(Record.version))]).bytes
     }

@@ -50,6 +50,8 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
     case attestation
     /// The issuing auditor retracts an attestation.
     case attestationWithdraw = "attestation-withdraw"
+    /// The server's decision on a user's use of an image, signed by its decision key.
+    case policyDecision = "policy-decision"
 
     /// `application/vnd.vmtrust.<kind>.v1+json`; attestations use in-toto's `application/vnd.in-toto+json`.
     public var payloadType: String {
@@ -77,11 +79,11 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .complianceCertification: .providerOrCertifier
         case .certificationRevocation: .certifierOrAdmins
         case .attestation, .attestationWithdraw: .auditor
+        case .policyDecision: .decisionKey
         }
     }
 
-    /// Whether the kind is reputation evidence (or its governance: certifiers, parameters), whose admission
-    /// rules are not wired yet: ``ProvenanceRules`` refuses these kinds with `kindNotAdmitted`.
+    /// Whether the kind is reputation evidence (or its governance: certifiers, parameters).
     public var isReputationEvidence: Bool {
         switch self {
         case .vulnerabilityReport, .vulnerabilityResolution, .incidentReport, .incidentResponse, .userFeedback,
@@ -119,4 +121,6 @@ public enum SignerRole: String, Sendable, Hashable {
     /// A key of an onboarded auditor, valid at the integration time (attestations: the key the DSSE `keyid`
     /// names; withdrawals: a key of the auditor the record names).
     case auditor
+    /// A decision key of the server (its log key), from the rules' configuration.
+    case decisionKey
 }

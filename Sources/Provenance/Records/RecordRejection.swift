@@ -87,7 +87,7 @@ public struct RecordRejection: Error, Hashable, Sendable, CustomStringConvertibl
         public static let alreadyRevoked = Code("alreadyRevoked")
         /// The target has no direct revocation to lift.
         public static let notRevoked = Code("notRevoked")
-        /// The record's kind is defined but not admitted to the log yet (reputation evidence before its rules).
+        /// The record's kind is defined but not admitted to the log (no kind uses it since issue 5; kept stable).
         public static let kindNotAdmitted = Code("kindNotAdmitted")
         /// No signature's `keyid` names a key of an onboarded auditor (attestations), or the auditor a record
         /// names is not onboarded.
@@ -116,6 +116,47 @@ public struct RecordRejection: Error, Hashable, Sendable, CustomStringConvertibl
         public static let alreadyWithdrawn = Code("alreadyWithdrawn")
         /// The key is already granted to another auditor (auditor key ids identify the auditor).
         public static let auditorKeyInUse = Code("auditorKeyInUse")
+        /// A policy decision is not signed by a decision key of the server.
+        public static let notSignedByDecisionKey = Code("notSignedByDecisionKey")
+        /// The user a record names is not registered.
+        public static let unknownUser = Code("unknownUser")
+        /// An image digest is not a registered image of the provider the record names.
+        public static let unknownImage = Code("unknownImage")
+        /// A user feedback without proof of use: no logged decision allowed the user to use one of the provider's
+        /// images within 180 days before the feedback.
+        public static let noProofOfUse = Code("noProofOfUse")
+        /// A report is signed by none of: the provider, an onboarded auditor, a registered user.
+        public static let notSignedByReporter = Code("notSignedByReporter")
+        /// A record that must be signed by the user it names is not.
+        public static let notSignedByUser = Code("notSignedByUser")
+        /// A triage is signed neither by the admins (threshold) nor by an onboarded auditor.
+        public static let notSignedByAdminsOrAuditor = Code("notSignedByAdminsOrAuditor")
+        /// A resolution or response names a record that is not a report of the right kind about the provider.
+        public static let notAReport = Code("notAReport")
+        /// The report is already resolved (or answered).
+        public static let alreadyResolved = Code("alreadyResolved")
+        /// A resolution's `retired` records do not retire every affected version (or are not the provider's
+        /// revocations or deprecations in effect).
+        public static let affectedNotRetired = Code("affectedNotRetired")
+        /// A triage's target is not a user-feedback record.
+        public static let notFeedback = Code("notFeedback")
+        /// The certifier is onboarded already.
+        public static let certifierExists = Code("certifierExists")
+        /// A trust anchor does not parse as an X.509 certificate.
+        public static let invalidTrustAnchor = Code("invalidTrustAnchor")
+        /// The certifier a record names is not onboarded.
+        public static let unknownCertifier = Code("unknownCertifier")
+        /// The certifier may not certify that type.
+        public static let certificationTypeNotAllowed = Code("certificationTypeNotAllowed")
+        /// A certification is signed neither by the provider nor by the certifier; a revocation neither by the
+        /// certifier nor by the admins.
+        public static let notSignedByCertifier = Code("notSignedByCertifier")
+        /// A revocation names a record that is not a compliance certification of that provider and certifier.
+        public static let notACertification = Code("notACertification")
+        /// A reputation parameter set's version is not greater than the version in force.
+        public static let parametersVersionNotIncreasing = Code("parametersVersionNotIncreasing")
+        /// A reputation parameter set names an unknown parameter or an invalid value.
+        public static let invalidParameters = Code("invalidParameters")
     }
 }
 

@@ -176,7 +176,9 @@ struct DataDirectory {
             store: store,
             signer: signer,
             configuration: LedgerConfiguration(origin: origin),
-            admission: ProvenanceAdmission(),
+            admission: ReputationAdmission(
+                rules: ProvenanceRules(decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)])
+            ),
             clock: Self.now,
             logger: logger
         )

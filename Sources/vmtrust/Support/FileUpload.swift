@@ -4,6 +4,10 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
+
 /// A one-pass upload of a file as the body of an HTTP/1.1 `POST` over a plain TCP
 /// connection (SwiftNIO), hashing every byte as it is sent.
 ///

@@ -1,0 +1,190 @@
+import Provenance
+import Reputation
+
+/// Rebuilds the reputation state from a ledger's entries alone and compares it with the stored (incremental)
+/// state (`vmtrust reputation replay`, REPUTATION.md "Explanation").
+///
+/// Entries are read in pages, in log order, each decoded with its integration time and admitted again by the
+/// provenance rules against a fresh in-memory provenance state; the events of each admitted record are derived
+/// and applied to a fresh in-memory reputation state, exactly as ``ReputationAdmission`` did when the record was
+/// written. Memory grows with the derived state (records, providers, contributions), not with entry bytes.
+///
+/// Signatures are not checked again by default (``VerifiedSignatures/init(trustingKeyIDs:)``): the log's
+/// admission verified every entry before it was written, and `vmtrust log audit` checks that the entries are the
+/// logged ones. Compliance certifications are the exception: whether the certifier signed decides how the claim
+/// counts, so their signatures are verified. `verifySignatures` verifies every signature.
+public struct LedgerReputationReplay: Sendable {
+    /// The rules the ledger runs (with its decision keys).
+    public var rules: ProvenanceRules
+    /// The engine.
+    public var engine: ReputationEngine
+    /// Entries read per store read.
+    public var pageSize: Int
+    /// Whether every signature is verified again.
+    public var verifySignatures: Bool
+
+    /// Creates a replay.
+    public init(
+        rules: ProvenanceRules = ProvenanceRules(),
+        engine: ReputationEngine = ReputationEngine(),
+        pageSize: Int = 2048,
+        verifySignatures: Bool = false
+    ) {
+        self.rules = rules
+        self.engine = engine
+        self.pageSize = pageSize
+        self.verifySignatures = verifySignatures
+    }
+
+    /// What a replay found.
+    public struct Report: Sendable {
+        /// Entries read.
+        public var entries: Int = 0
+        /// vmtrust records among them.
+        public var records: Int = 0
+        /// Reputation events derived.
+        public var events: Int = 0
+        /// Providers compared.
+        public var providers: Int = 0
+        /// The log size replayed.
+        public var logSize: Int = 0
+        /// The time the scores were compared at (ms).
+        public var time: Int64 = 0
+        /// Entries the rules refuse on replay (index and reason): the stored state was built from a log the
+        /// rules would not accept.
+        public var refused: [(index: UInt64, reason: String)] = []
+        /// Figures on which the stored and replayed states differ.
+        public var differences: [ReputationDifference] = []
+        /// Seconds spent reading entries, admitting records, deriving and applying events, comparing.
+        public var seconds: (read: Double, admit: Double, reputation: Double, compare: Double) = (0, 0, 0, 0)
+
+        /// Whether the stored state equals the replayed one.
+        public var matches: Bool { refused.isEmpty && differences.isEmpty }
+    }
+
+    /// Replays `store`'s log up to its latest checkpoint and compares every provider at `time` (default: the last
+    /// entry's integration time) with `tolerance`.
+    public func run(
+        store: any LedgerStore,
+        at time: Int64? = nil,
+        tolerance: Double = ReputationReplay.tolerance,
+        progress: (@Sendable (UInt64) -> Void)? = nil
+    ) async throws -> Report {
+        let (provenance, reputation, partial) = try await replay(store: store, progress: progress)
+        _ = provenance
+        var report = partial
+        let clock = ContinuousClock()
+        let started = clock.now
+        report.time = time ?? report.time
+        var providers = Set(reputation.providerIDs)
+        var after: String?
+        while true {
+            let page = try await store.stateEntries(
+                namespace: ReputationChange.Namespace.provider,
+                prefix: "",
+                after: after,
+                limit: 1000
+            )
+            providers.formUnion(page.map(\.key))
+            guard page.count == 1000, let last = page.last else { break }
+            after = last.key
+        }
+        report.providers = providers.count
+        report.differences = try await ReputationReplay.differences(
+            stored: LedgerReputationState(store: store),
+            replayed: reputation,
+            providers: providers.sorted(),
+            at: report.time,
+            logSize: report.logSize,
+            tolerance: tolerance,
+            engine: engine
+        )
+        report.seconds.compare = Self.seconds(started.duration(to: clock.now))
+        return report
+    }
+
+    /// The provenance and reputation states rebuilt from `store`'s entries (up to its latest checkpoint).
+    public func replay(
+        store: any LedgerStore,
+        progress: (@Sendable (UInt64) -> Void)? = nil
+    ) async throws -> (InMemoryProvenanceState, InMemoryReputationState, Report) {
+        var report = Report()
+        var provenance = InMemoryProvenanceState()
+        var reputation = InMemoryReputationState()
+        let size = try await store.latestCheckpoint()?.size ?? 0
+        report.logSize = Int(size)
+        let clock = ContinuousClock()
+        var start: UInt64 = 0
+        while start < size {
+            let end = min(size, start + UInt64(pageSize))
+            var mark = clock.now
+            let page = try await store.entries(start..<end)
+            guard page.count == Int(end - start) else {
+                throw LedgerError.corruptStore("entries \(start)..<\(end) are missing from the store")
+            }
+            report.seconds.read += Self.seconds(mark.duration(to: clock.now))
+            for (offset, bytes) in page.enumerated() {
+                let index = start + UInt64(offset)
+                report.entries += 1
+                mark = clock.now
+                let entry = try LedgerEntry(encoded: bytes)
+                report.time = entry.integratedAtMillis
+                guard let envelope = try? DSSEEnvelope(json: entry.envelope),
+                    RecordKind(payloadType: envelope.payloadType) != nil
+                else { continue }
+                let record: Record
+                do {
+                    record = try Record.decode(envelope)
+                } catch {
+                    report.refused.append((index, "invalidRecord: \(error.message)"))
+                    continue
+                }
+                report.records += 1
+                let trusted = !verifySignatures && record.kind != .complianceCertification
+                let admission = try await rules.admit(
+                    envelope,
+                    record: record,
+                    integrationTime: entry.integratedAtMillis,
+                    state: provenance,
+                    signatures: trusted ? VerifiedSignatures(trustingKeyIDs: true) : VerifiedSignatures()
+                )
+                let changes: [StateChange]
+                switch admission {
+                case .rejected(let rejection):
+                    report.refused.append((index, rejection.description))
+                    continue
+                case .accepted(let accepted):
+                    changes = accepted
+                }
+                provenance.apply(changes)
+                report.seconds.admit += Self.seconds(mark.duration(to: clock.now))
+                mark = clock.now
+                let events: [ReputationEvent]
+                do {
+                    events = try await ReputationDerivation.events(
+                        record: record,
+                        id: RecordID(payload: envelope.payload),
+                        time: entry.integratedAtMillis,
+                        changes: changes,
+                        state: provenance
+                    )
+                } catch let error as ParameterRecordError {
+                    report.refused.append((index, "invalidParameters: \(error.description)"))
+                    continue
+                }
+                // The in-place path: the same rules as the admission's, without change lists.
+                for event in events { engine.apply(event, to: &reputation) }
+                report.events += events.count
+                report.seconds.reputation += Self.seconds(mark.duration(to: clock.now))
+            }
+            start = end
+            progress?(start)
+        }
+        return (provenance, reputation, report)
+    }
+
+    /// `duration` in seconds.
+    public static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
