@@ -453,7 +453,9 @@ extension ReputationEngine {
         at now: Int64,
         _ history: ParameterHistory
     ) {
-        provider.top.removeAll { $0.dimension == contribution.dimension && $0.record == contribution.record }
+        let record = contribution.record
+        let dimension = contribution.dimension
+        provider.top.removeAll { $0.dimension == dimension && $0.record == record }
         guard contribution.r != 0 || contribution.s != 0 else { return }
         switch contribution.dimension {
         case .att:
