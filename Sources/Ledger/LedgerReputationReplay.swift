@@ -172,9 +172,8 @@ public struct LedgerReputationReplay: Sendable {
                     report.refused.append((index, "invalidParameters: \(error.description)"))
                     continue
                 }
-                for event in events {
-                    reputation.apply(try await engine.apply(event, state: reputation))
-                }
+                // The in-place path: the same rules as the admission's, without change lists.
+                for event in events { engine.apply(event, to: &reputation) }
                 report.events += events.count
                 report.seconds.reputation += Self.seconds(mark.duration(to: clock.now))
             }

@@ -29,6 +29,14 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible,
 
     public static func < (lhs: RecordID, rhs: RecordID) -> Bool { lhs.digest.lexicographicallyPrecedes(rhs.digest) }
 
+    /// Hashes the digest bytes in one call (the synthesized hash combines them one by one, which dominated
+    /// dictionary work keyed by record ids).
+    public func hash(into hasher: inout Hasher) {
+        digest.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    public static func == (lhs: RecordID, rhs: RecordID) -> Bool { lhs.digest == rhs.digest }
+
     public init(from decoder: any Decoder) throws {
         let string = try decoder.singleValueContainer().decode(String.self)
         guard let id = RecordID(string) else {

@@ -1,21 +1,21 @@
 import Foundation
 import Provenance
 
-/// The reputation state in memory: the reference implementation of ``ReputationStateReader``, for tests and
-/// replay.
+/// The reputation state in memory: the reference implementation of ``ReputationStateReader``, and the state that
+/// replay and bulk application change in place (``ReputationEngine/apply(_:to:)``).
 ///
 /// With `roundTripJSON`, every document is stored as the bytes ``ReputationChange/value()`` gives and decoded
-/// on read, exactly as a ledger store keeps it.
-public struct InMemoryReputationState: ReputationStateReader {
+/// on read, exactly as a ledger store keeps it. Two states are equal when they hold the same documents and queue.
+public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var documents: [String: [String: [UInt8]]] = [:]
-    private var history: ParameterHistory?
+    private var storedHistory: ParameterHistory?
     private var providers: [String: ProviderReputation] = [:]
     private var contributions: [String: Contribution] = [:]
     private var recordIndex: [RecordID: String] = [:]
     private var auditors: [String: AuditorTrust] = [:]
     private var users: [String: UserCredibility] = [:]
     private var obligations: [RecordID: Obligation] = [:]
-    private var queue: [DueEntry] = []
+    private var queue = DueQueue()
     private var clusters: [String: ClusterWindow] = [:]
     private var windows: [String: FeedbackWindow] = [:]
     private var lineages: [String: LineageCredit] = [:]
@@ -43,10 +43,7 @@ public struct InMemoryReputationState: ReputationStateReader {
 
     private mutating func apply(_ change: ReputationChange) {
         if case .due(let entry, let present) = change {
-            let index = queue.partitioningIndex { $0 >= entry }
-            let found = index < queue.count && queue[index] == entry
-            if present, !found { queue.insert(entry, at: index) }
-            if !present, found { queue.remove(at: index) }
+            if present { queue.insert(entry) } else { queue.remove(entry) }
             return
         }
         if roundTripJSON {
@@ -54,7 +51,7 @@ public struct InMemoryReputationState: ReputationStateReader {
             return
         }
         switch change {
-        case .parameters(let value): history = value
+        case .parameters(let value): storedHistory = value
         case .provider(let value): providers[value.id] = value
         case .contribution(let key, let value): contributions[key] = value
         case .recordIndex(let record, let key): recordIndex[record] = key
@@ -68,62 +65,196 @@ public struct InMemoryReputationState: ReputationStateReader {
         }
     }
 
-    private func decoded<T: Decodable>(_ namespace: String, _ key: String, _ direct: T?) throws -> T? {
-        guard roundTripJSON else { return direct }
+    /// The provider's score at `time`, computed at log size `logSize`; `nil` for a provider with no document.
+    public func score(provider id: String, at time: Int64, logSize: Int) -> ReputationScore? {
+        guard let document = provider(id) else { return nil }
+        return ReputationScore(document, history: history, at: time, logSize: logSize)
+    }
+
+    // MARK: - Synchronous reads
+
+    private func decoded<T: Decodable>(_ namespace: String, _ key: String) -> T? {
         guard let bytes = documents[namespace]?[key] else { return nil }
-        return try JSONDecoder().decode(T.self, from: Data(bytes))
+        // The bytes were written by `apply` from a document of this type.
+        return try! JSONDecoder().decode(T.self, from: Data(bytes))
     }
 
-    public func parameterHistory() async throws -> ParameterHistory? {
-        try decoded(ReputationChange.Namespace.parameters, "history", history)
+    private mutating func encode(_ change: ReputationChange) {
+        documents[change.namespace, default: [:]][change.key] = try! change.value()
     }
 
-    public func provider(id: String) async throws -> ProviderReputation? {
-        try decoded(ReputationChange.Namespace.provider, id, providers[id])
+    var history: ParameterHistory {
+        (roundTripJSON ? decoded(ReputationChange.Namespace.parameters, "history") : storedHistory) ?? ParameterHistory()
     }
 
-    public func contribution(key: String) async throws -> Contribution? {
-        try decoded(ReputationChange.Namespace.contribution, key, contributions[key])
+    func provider(_ id: String) -> ProviderReputation? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.provider, id) : providers[id]
     }
 
-    public func contributionKey(record: RecordID) async throws -> String? {
+    func contributionDocument(_ key: String) -> Contribution? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.contribution, key) : contributions[key]
+    }
+
+    func contributionKeyDocument(_ record: RecordID) -> String? {
         guard roundTripJSON else { return recordIndex[record] }
         return documents[ReputationChange.Namespace.recordIndex]?[record.description].map { String(decoding: $0, as: UTF8.self) }
     }
 
-    public func auditor(id: String) async throws -> AuditorTrust? {
-        try decoded(ReputationChange.Namespace.auditor, id, auditors[id])
+    func auditorDocument(_ id: String) -> AuditorTrust? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.auditor, id) : auditors[id]
     }
 
-    public func user(id: String) async throws -> UserCredibility? {
-        try decoded(ReputationChange.Namespace.user, id, users[id])
+    func userDocument(_ id: String) -> UserCredibility? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.user, id) : users[id]
     }
 
-    public func obligation(report: RecordID) async throws -> Obligation? {
-        try decoded(ReputationChange.Namespace.obligation, report.description, obligations[report])
+    func obligationDocument(_ report: RecordID) -> Obligation? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.obligation, report.description) : obligations[report]
     }
+
+    func clusterDocument(_ id: String) -> ClusterWindow? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.cluster, id) : clusters[id]
+    }
+
+    func windowDocument(_ provider: String) -> FeedbackWindow? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.feedbackWindow, provider) : windows[provider]
+    }
+
+    func lineageDocument(_ key: String) -> LineageCredit? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.lineage, key) : lineages[key]
+    }
+
+    // MARK: - ReputationStateReader
+
+    public func parameterHistory() async throws -> ParameterHistory? {
+        roundTripJSON ? decoded(ReputationChange.Namespace.parameters, "history") : storedHistory
+    }
+
+    public func provider(id: String) async throws -> ProviderReputation? { provider(id) }
+
+    public func contribution(key: String) async throws -> Contribution? { contributionDocument(key) }
+
+    public func contributionKey(record: RecordID) async throws -> String? { contributionKeyDocument(record) }
+
+    public func auditor(id: String) async throws -> AuditorTrust? { auditorDocument(id) }
+
+    public func user(id: String) async throws -> UserCredibility? { userDocument(id) }
+
+    public func obligation(report: RecordID) async throws -> Obligation? { obligationDocument(report) }
 
     public func dueObligations(before: Int64, after: DueEntry?, limit: Int) async throws -> [DueEntry] {
-        var index = after.map { entry in queue.partitioningIndex { $0 > entry } } ?? 0
-        var out: [DueEntry] = []
-        while index < queue.count, out.count < limit, queue[index].due < before {
-            out.append(queue[index])
-            index += 1
-        }
-        return out
+        queue.entries(before: before, after: after, limit: limit)
     }
 
-    public func cluster(id: String) async throws -> ClusterWindow? {
-        try decoded(ReputationChange.Namespace.cluster, id, clusters[id])
+    public func cluster(id: String) async throws -> ClusterWindow? { clusterDocument(id) }
+
+    public func feedbackWindow(provider: String) async throws -> FeedbackWindow? { windowDocument(provider) }
+
+    public func lineage(key: String) async throws -> LineageCredit? { lineageDocument(key) }
+}
+
+// MARK: - In-place application
+
+/// The replay path: documents are changed where they are kept. Taken documents (providers, clusters, windows) are
+/// moved out of their dictionary slot and back, so growing their arrays never copies them.
+extension InMemoryReputationState: ReputationDocumentStore {
+    typealias Failure = Never
+
+    mutating func setHistory(_ value: ParameterHistory) {
+        if roundTripJSON { encode(.parameters(value)) } else { storedHistory = value }
     }
 
-    public func feedbackWindow(provider: String) async throws -> FeedbackWindow? {
-        try decoded(ReputationChange.Namespace.feedbackWindow, provider, windows[provider])
+    mutating func takeProvider(_ id: String) -> ProviderReputation? {
+        guard !roundTripJSON else { return provider(id) }
+        guard let index = providers.index(forKey: id) else { return nil }
+        var value = ProviderReputation.taken
+        swap(&value, &providers.values[index])
+        return value
     }
 
-    public func lineage(key: String) async throws -> LineageCredit? {
-        try decoded(ReputationChange.Namespace.lineage, key, lineages[key])
+    mutating func setProvider(_ value: consuming ProviderReputation) {
+        if roundTripJSON { encode(.provider(value)) } else { providers[value.id] = value }
     }
+
+    mutating func restoreProvider(_ value: consuming ProviderReputation) {
+        if !roundTripJSON { providers[value.id] = value }
+    }
+
+    mutating func contribution(_ key: String) -> Contribution? { contributionDocument(key) }
+
+    mutating func setContribution(_ key: String, _ value: Contribution?) {
+        if roundTripJSON { encode(.contribution(key: key, value)) } else { contributions[key] = value }
+    }
+
+    mutating func prefetchContributions(_ keys: [String]) {}
+
+    mutating func contributionKey(_ record: RecordID) -> String? { contributionKeyDocument(record) }
+
+    mutating func setContributionKey(_ record: RecordID, _ key: String?) {
+        if roundTripJSON { encode(.recordIndex(record, contributionKey: key)) } else { recordIndex[record] = key }
+    }
+
+    mutating func auditor(_ id: String) -> AuditorTrust? { auditorDocument(id) }
+
+    mutating func setAuditor(_ value: AuditorTrust) {
+        if roundTripJSON { encode(.auditor(value)) } else { auditors[value.id] = value }
+    }
+
+    mutating func user(_ id: String) -> UserCredibility? { userDocument(id) }
+
+    mutating func setUser(_ value: UserCredibility) {
+        if roundTripJSON { encode(.user(value)) } else { users[value.id] = value }
+    }
+
+    mutating func obligation(_ report: RecordID) -> Obligation? { obligationDocument(report) }
+
+    mutating func setObligation(_ value: Obligation) {
+        if roundTripJSON { encode(.obligation(value)) } else { obligations[value.report] = value }
+    }
+
+    mutating func takeCluster(_ id: String) -> ClusterWindow? {
+        guard !roundTripJSON else { return clusterDocument(id) }
+        guard let index = clusters.index(forKey: id) else { return nil }
+        var value = ClusterWindow(id: "")
+        swap(&value, &clusters.values[index])
+        return value
+    }
+
+    mutating func setCluster(_ value: consuming ClusterWindow) {
+        if roundTripJSON { encode(.cluster(value)) } else { clusters[value.id] = value }
+    }
+
+    mutating func takeWindow(_ provider: String) -> FeedbackWindow? {
+        guard !roundTripJSON else { return windowDocument(provider) }
+        guard let index = windows.index(forKey: provider) else { return nil }
+        var value = FeedbackWindow(provider: "")
+        swap(&value, &windows.values[index])
+        return value
+    }
+
+    mutating func setWindow(_ value: consuming FeedbackWindow) {
+        if roundTripJSON { encode(.feedbackWindow(value)) } else { windows[value.provider] = value }
+    }
+
+    mutating func lineage(_ key: String) -> LineageCredit? { lineageDocument(key) }
+
+    mutating func setLineage(_ value: LineageCredit) {
+        if roundTripJSON { encode(.lineage(value)) } else { lineages[value.key] = value }
+    }
+
+    mutating func nextDue(before: Int64, after: DueEntry?) -> DueEntry? {
+        // Entries fired by this event are already removed, so the first remaining one is next.
+        queue.first(before: before, after: after)
+    }
+
+    mutating func setQueued(_ entry: DueEntry, _ present: Bool) {
+        if present { queue.insert(entry) } else { queue.remove(entry) }
+    }
+}
+
+extension ProviderReputation {
+    /// What a provider's slot holds while the rules own its document.
+    static let taken = ProviderReputation(id: "")
 }
 
 extension Array {

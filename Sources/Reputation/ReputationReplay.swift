@@ -3,15 +3,21 @@ public enum ReputationReplay {
     /// The default tolerance on every figure, before rounding.
     public static let tolerance = 1e-9
 
-    /// The state obtained by applying `events` in order to an empty state.
+    /// The state obtained by applying `events` in order to an empty state (in place: ``ReputationEngine/apply(_:to:)``).
     public static func replay(
         _ events: some Sequence<ReputationEvent>,
         engine: ReputationEngine = ReputationEngine()
     ) async throws -> InMemoryReputationState {
+        replayed(events, engine: engine)
+    }
+
+    /// The state obtained by applying `events` in order to an empty state, without suspending.
+    public static func replayed(
+        _ events: some Sequence<ReputationEvent>,
+        engine: ReputationEngine = ReputationEngine()
+    ) -> InMemoryReputationState {
         var state = InMemoryReputationState()
-        for event in events {
-            state.apply(try await engine.apply(event, state: state))
-        }
+        for event in events { engine.apply(event, to: &state) }
         return state
     }
 

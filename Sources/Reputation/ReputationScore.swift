@@ -120,8 +120,10 @@ public struct ReputationScore: Sendable, Hashable, Codable {
             caps.append(ActiveCap(reason: cap.reason, level: cap.level, record: cap.record))
         }
 
-        // ATT: each auditor counts at most `share` of the dimension's evidence, prior weight W included.
-        let auditors = provider.attestations.values.map { $0.decayed(to: time, .attestation, history) }
+        // ATT: each auditor counts at most `share` of the dimension's evidence, prior weight W included. Auditors
+        // are summed in id order, so that equal documents give bit-for-bit equal scores (a dictionary's order is
+        // not part of its value).
+        let auditors = provider.attestations.sorted { $0.key < $1.key }.map { $0.value.decayed(to: time, .attestation, history) }
         let total = auditors.reduce(0) { $0 + max(0, $1.total) }
         let share = parameters.attestation.maxAuditorShare
         var attestation = Mass(r: 0, s: 0, t: time)

@@ -1,23 +1,23 @@
 import Provenance
 
-/// The documents one event reads and writes: loaded once from the reader, changed in place, emitted as
+/// The documents one event reads and writes on the ledger path: a ``ReputationDocumentStore`` over the documents
+/// loaded so far from a ``ReputationStateReader``, with the event's writes on top, emitted as
 /// ``ReputationChange``s in the order they were first written.
-struct ReputationTransaction<Reader: ReputationStateReader> {
-    let reader: Reader
-    private(set) var history: ParameterHistory
-    private var historyDirty = false
+///
+/// The rules are synchronous: reading a document that is not loaded yet throws ``Missing``; ``changes(reading:
+/// dueBefore:pageSize:_:)`` then loads it (and whatever else the run asked for) and runs the rules again from the
+/// start, with the writes of the failed run dropped. A run that completes has seen every document it read, so
+/// its changes are those of applying the rules to the reader's state. Each document is loaded at most once per
+/// event; the number of runs is bounded by the longest chain of reads that depend on earlier reads (four, for a
+/// triage), whatever the log size.
+struct ReputationTransaction: ReputationDocumentStore {
+    /// The documents a run needed and did not find loaded.
+    struct Missing: Error {
+        var refs: [Ref]
+    }
 
-    private var providers: [String: ProviderReputation?] = [:]
-    private var contributions: [String: Contribution?] = [:]
-    private var recordIndex: [RecordID: String?] = [:]
-    private var auditors: [String: AuditorTrust?] = [:]
-    private var users: [String: UserCredibility?] = [:]
-    private var obligations: [RecordID: Obligation?] = [:]
-    private var clusters: [String: ClusterWindow?] = [:]
-    private var windows: [String: FeedbackWindow?] = [:]
-    private var lineages: [String: LineageCredit?] = [:]
-
-    private enum Ref: Hashable {
+    /// A document (or a page of the due-date queue).
+    enum Ref: Hashable {
         case provider(String)
         case contribution(String)
         case recordIndex(RecordID)
@@ -28,19 +28,121 @@ struct ReputationTransaction<Reader: ReputationStateReader> {
         case window(String)
         case lineage(String)
         case due(DueEntry)
+        /// The next page of the queue after the entries loaded so far.
+        case duePage
     }
 
-    private var order: [Ref] = []
-    private var written: Set<Ref> = []
-    private var queue: [DueEntry: Bool] = [:]
+    /// One document type: the committed values loaded so far, and this run's writes.
+    struct Table<Key: Hashable, Value> {
+        var loaded: [Key: Value?] = [:]
+        var written: [Key: Value?] = [:]
 
-    init(reader: Reader) async throws {
-        self.reader = reader
-        self.history = try await reader.parameterHistory() ?? ParameterHistory()
+        func value(_ key: Key, missing: (Key) -> Ref) throws(Missing) -> Value? {
+            if let value = written[key] { return value }
+            if let value = loaded[key] { return value }
+            throw Missing(refs: [missing(key)])
+        }
+
+        /// The value as it stands after this run's writes (`nil` when absent or not loaded).
+        func current(_ key: Key) -> Value? { (written[key] ?? loaded[key]) ?? nil }
+    }
+
+    private let loadedHistory: ParameterHistory
+    private(set) var history: ParameterHistory
+    private var historyDirty = false
+
+    private var providers = Table<String, ProviderReputation>()
+    private var contributions = Table<String, Contribution>()
+    private var recordIndex = Table<RecordID, String>()
+    private var auditors = Table<String, AuditorTrust>()
+    private var users = Table<String, UserCredibility>()
+    private var obligations = Table<RecordID, Obligation>()
+    private var clusters = Table<String, ClusterWindow>()
+    private var windows = Table<String, FeedbackWindow>()
+    private var lineages = Table<String, LineageCredit>()
+
+    /// The start of the committed queue with `due < dueBefore`, in order, as loaded so far.
+    private let dueBefore: Int64
+    private var dueLoaded: [DueEntry] = []
+    private var dueComplete = false
+    private var queued: [DueEntry: Bool] = [:]
+
+    private var order: [Ref] = []
+    private var touched: Set<Ref> = []
+
+    init(history: ParameterHistory, dueBefore: Int64) {
+        self.loadedHistory = history
+        self.history = history
+        self.dueBefore = dueBefore
+    }
+
+    /// Runs `rules` until they complete, loading from `reader` what each run was missing, and returns the
+    /// changes of the completed run.
+    static func changes<Reader: ReputationStateReader>(
+        reading reader: Reader,
+        dueBefore: Int64,
+        pageSize: Int,
+        _ rules: (inout ReputationTransaction) throws(Missing) -> Void
+    ) async throws -> [ReputationChange] {
+        var tx = ReputationTransaction(
+            history: try await reader.parameterHistory() ?? ParameterHistory(),
+            dueBefore: dueBefore
+        )
+        while true {
+            do {
+                try rules(&tx)
+                return tx.changes()
+            } catch {
+                tx.restart()
+                for ref in error.refs { try await tx.load(ref, from: reader, pageSize: pageSize) }
+            }
+        }
+    }
+
+    /// Drops the writes of a run (the loaded documents stay).
+    private mutating func restart() {
+        history = loadedHistory
+        historyDirty = false
+        providers.written = [:]
+        contributions.written = [:]
+        recordIndex.written = [:]
+        auditors.written = [:]
+        users.written = [:]
+        obligations.written = [:]
+        clusters.written = [:]
+        windows.written = [:]
+        lineages.written = [:]
+        queued = [:]
+        order = []
+        touched = []
+    }
+
+    private mutating func load<Reader: ReputationStateReader>(
+        _ ref: Ref,
+        from reader: Reader,
+        pageSize: Int
+    ) async throws {
+        switch ref {
+        case .provider(let id): providers.loaded[id] = .some(try await reader.provider(id: id))
+        case .contribution(let key): contributions.loaded[key] = .some(try await reader.contribution(key: key))
+        case .recordIndex(let id): recordIndex.loaded[id] = .some(try await reader.contributionKey(record: id))
+        case .auditor(let id): auditors.loaded[id] = .some(try await reader.auditor(id: id))
+        case .user(let id): users.loaded[id] = .some(try await reader.user(id: id))
+        case .obligation(let id): obligations.loaded[id] = .some(try await reader.obligation(report: id))
+        case .cluster(let id): clusters.loaded[id] = .some(try await reader.cluster(id: id))
+        case .window(let id): windows.loaded[id] = .some(try await reader.feedbackWindow(provider: id))
+        case .lineage(let key): lineages.loaded[key] = .some(try await reader.lineage(key: key))
+        case .due: break
+        case .duePage:
+            guard !dueComplete else { return }
+            let page = try await reader.dueObligations(before: dueBefore, after: dueLoaded.last, limit: pageSize)
+            dueLoaded += page
+            if page.count < pageSize { dueComplete = true }
+        }
     }
 
     private mutating func touch(_ ref: Ref) {
-        if written.insert(ref).inserted { order.append(ref) }
+        if touched.insert(ref).inserted { order.append(ref) }
     }
 
     /// The changes, in first-write order (parameters first).
@@ -48,140 +150,132 @@ struct ReputationTransaction<Reader: ReputationStateReader> {
         var out: [ReputationChange] = historyDirty ? [.parameters(history)] : []
         for ref in order {
             switch ref {
-            case .provider(let id): if let value = providers[id] ?? nil { out.append(.provider(value)) }
-            case .contribution(let key): out.append(.contribution(key: key, contributions[key] ?? nil))
-            case .recordIndex(let id): out.append(.recordIndex(id, contributionKey: recordIndex[id] ?? nil))
-            case .auditor(let id): if let value = auditors[id] ?? nil { out.append(.auditor(value)) }
-            case .user(let id): if let value = users[id] ?? nil { out.append(.user(value)) }
-            case .obligation(let id): if let value = obligations[id] ?? nil { out.append(.obligation(value)) }
-            case .cluster(let id): if let value = clusters[id] ?? nil { out.append(.cluster(value)) }
-            case .window(let id): if let value = windows[id] ?? nil { out.append(.feedbackWindow(value)) }
-            case .lineage(let id): if let value = lineages[id] ?? nil { out.append(.lineage(value)) }
-            case .due(let entry): out.append(.due(entry, present: queue[entry] ?? false))
+            case .provider(let id): if let value = providers.current(id) { out.append(.provider(value)) }
+            case .contribution(let key): out.append(.contribution(key: key, contributions.current(key)))
+            case .recordIndex(let id): out.append(.recordIndex(id, contributionKey: recordIndex.current(id)))
+            case .auditor(let id): if let value = auditors.current(id) { out.append(.auditor(value)) }
+            case .user(let id): if let value = users.current(id) { out.append(.user(value)) }
+            case .obligation(let id): if let value = obligations.current(id) { out.append(.obligation(value)) }
+            case .cluster(let id): if let value = clusters.current(id) { out.append(.cluster(value)) }
+            case .window(let id): if let value = windows.current(id) { out.append(.feedbackWindow(value)) }
+            case .lineage(let key): if let value = lineages.current(key) { out.append(.lineage(value)) }
+            case .due(let entry): out.append(.due(entry, present: queued[entry] ?? false))
+            case .duePage: break
             }
         }
         return out
     }
 
-    // MARK: Parameters
+    // MARK: - ReputationDocumentStore
 
     mutating func setHistory(_ value: ParameterHistory) {
         history = value
         historyDirty = true
     }
 
-    // MARK: Documents
+    // The transaction keeps its own copies, so taking a document is reading it and restoring one changes nothing.
 
-    mutating func provider(_ id: String) async throws -> ProviderReputation? {
-        if let cached = providers[id] { return cached }
-        let value = try await reader.provider(id: id)
-        providers[id] = .some(value)
-        return value
+    mutating func takeProvider(_ id: String) throws(Missing) -> ProviderReputation? {
+        try providers.value(id, missing: Ref.provider)
     }
 
-    mutating func setProvider(_ value: ProviderReputation) {
-        providers[value.id] = .some(value)
-        touch(.provider(value.id))
+    mutating func setProvider(_ value: consuming ProviderReputation) {
+        let id = value.id
+        providers.written[id] = .some(value)
+        touch(.provider(id))
     }
 
-    mutating func contribution(_ key: String) async throws -> Contribution? {
-        if let cached = contributions[key] { return cached }
-        let value = try await reader.contribution(key: key)
-        contributions[key] = .some(value)
-        return value
+    mutating func restoreProvider(_ value: consuming ProviderReputation) {}
+
+    mutating func contribution(_ key: String) throws(Missing) -> Contribution? {
+        try contributions.value(key, missing: Ref.contribution)
     }
 
     mutating func setContribution(_ key: String, _ value: Contribution?) {
-        contributions[key] = .some(value)
+        contributions.written[key] = .some(value)
         touch(.contribution(key))
     }
 
-    mutating func contributionKey(_ record: RecordID) async throws -> String? {
-        if let cached = recordIndex[record] { return cached }
-        let value = try await reader.contributionKey(record: record)
-        recordIndex[record] = .some(value)
-        return value
+    mutating func prefetchContributions(_ keys: [String]) throws(Missing) {
+        let missing = keys.filter { contributions.written[$0] == nil && contributions.loaded[$0] == nil }
+        if !missing.isEmpty { throw Missing(refs: missing.map(Ref.contribution)) }
+    }
+
+    mutating func contributionKey(_ record: RecordID) throws(Missing) -> String? {
+        try recordIndex.value(record, missing: Ref.recordIndex)
     }
 
     mutating func setContributionKey(_ record: RecordID, _ key: String?) {
-        recordIndex[record] = .some(key)
+        recordIndex.written[record] = .some(key)
         touch(.recordIndex(record))
     }
 
-    mutating func auditor(_ id: String) async throws -> AuditorTrust? {
-        if let cached = auditors[id] { return cached }
-        let value = try await reader.auditor(id: id)
-        auditors[id] = .some(value)
-        return value
+    mutating func auditor(_ id: String) throws(Missing) -> AuditorTrust? {
+        try auditors.value(id, missing: Ref.auditor)
     }
 
     mutating func setAuditor(_ value: AuditorTrust) {
-        auditors[value.id] = .some(value)
+        auditors.written[value.id] = .some(value)
         touch(.auditor(value.id))
     }
 
-    mutating func user(_ id: String) async throws -> UserCredibility? {
-        if let cached = users[id] { return cached }
-        let value = try await reader.user(id: id)
-        users[id] = .some(value)
-        return value
+    mutating func user(_ id: String) throws(Missing) -> UserCredibility? {
+        try users.value(id, missing: Ref.user)
     }
 
     mutating func setUser(_ value: UserCredibility) {
-        users[value.id] = .some(value)
+        users.written[value.id] = .some(value)
         touch(.user(value.id))
     }
 
-    mutating func obligation(_ report: RecordID) async throws -> Obligation? {
-        if let cached = obligations[report] { return cached }
-        let value = try await reader.obligation(report: report)
-        obligations[report] = .some(value)
-        return value
+    mutating func obligation(_ report: RecordID) throws(Missing) -> Obligation? {
+        try obligations.value(report, missing: Ref.obligation)
     }
 
     mutating func setObligation(_ value: Obligation) {
-        obligations[value.report] = .some(value)
+        obligations.written[value.report] = .some(value)
         touch(.obligation(value.report))
     }
 
-    mutating func cluster(_ id: String) async throws -> ClusterWindow? {
-        if let cached = clusters[id] { return cached }
-        let value = try await reader.cluster(id: id)
-        clusters[id] = .some(value)
-        return value
+    mutating func takeCluster(_ id: String) throws(Missing) -> ClusterWindow? {
+        try clusters.value(id, missing: Ref.cluster)
     }
 
-    mutating func setCluster(_ value: ClusterWindow) {
-        clusters[value.id] = .some(value)
-        touch(.cluster(value.id))
+    mutating func setCluster(_ value: consuming ClusterWindow) {
+        let id = value.id
+        clusters.written[id] = .some(value)
+        touch(.cluster(id))
     }
 
-    mutating func window(_ provider: String) async throws -> FeedbackWindow? {
-        if let cached = windows[provider] { return cached }
-        let value = try await reader.feedbackWindow(provider: provider)
-        windows[provider] = .some(value)
-        return value
+    mutating func takeWindow(_ provider: String) throws(Missing) -> FeedbackWindow? {
+        try windows.value(provider, missing: Ref.window)
     }
 
-    mutating func setWindow(_ value: FeedbackWindow) {
-        windows[value.provider] = .some(value)
-        touch(.window(value.provider))
+    mutating func setWindow(_ value: consuming FeedbackWindow) {
+        let id = value.provider
+        windows.written[id] = .some(value)
+        touch(.window(id))
     }
 
-    mutating func lineage(_ key: String) async throws -> LineageCredit? {
-        if let cached = lineages[key] { return cached }
-        let value = try await reader.lineage(key: key)
-        lineages[key] = .some(value)
-        return value
+    mutating func lineage(_ key: String) throws(Missing) -> LineageCredit? {
+        try lineages.value(key, missing: Ref.lineage)
     }
 
     mutating func setLineage(_ value: LineageCredit) {
-        lineages[value.key] = .some(value)
+        lineages.written[value.key] = .some(value)
         touch(.lineage(value.key))
     }
 
+    mutating func nextDue(before: Int64, after: DueEntry?) throws(Missing) -> DueEntry? {
+        precondition(before == dueBefore, "a transaction reads the queue before one time")
+        let index = after.map { entry in dueLoaded.partitioningIndex { $0 > entry } } ?? 0
+        if index < dueLoaded.count { return dueLoaded[index] }
+        if dueComplete { return nil }
+        throw Missing(refs: [.duePage])
+    }
+
     mutating func setQueued(_ entry: DueEntry, _ present: Bool) {
-        queue[entry] = present
+        queued[entry] = present
         touch(.due(entry))
     }
 }

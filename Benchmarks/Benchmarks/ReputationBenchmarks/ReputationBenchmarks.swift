@@ -1,17 +1,19 @@
-// Issue 5: the pure reputation engine's cost per event and per score read, after 1,000 and after
-// 1,000,000 prior events (in-memory state, documents kept as values). Flat cost = O(1) per event.
-// One iteration = one event applied (engine.apply + state.apply), or one score read.
+// Issue 5: the pure reputation engine.
+// - apply: events per second on the in-place path (ReputationEngine.apply(_:to:), what replay uses) and on the ledger
+//   path (ReputationEngine.apply(_:state:) + InMemoryReputationState.apply(changes)), after 1,000 and after
+//   1,000,000 prior events. One iteration = 1,000 events (scaling factor kilo: figures are per event); the events
+//   are generated before the measured part of each iteration.
+// - read: a score read of a provider with 10 and with 10,000 contributions (O(1): the same cost).
 import Benchmark
 import Provenance
 import Reputation
 
-/// A state with `prior` events applied, and a deterministic stream of further events: one provider per 100
-/// prior events (so every provider has the same history depth at both sizes), 100,000 users, 10 auditors; releases, ratings, issue reports and their triage, attestations, vulnerability
-/// reports (most resolved a few events later, every tenth left to breach), certifications. 30 s between events.
-final class ReputationFixture: @unchecked Sendable {
-    let engine = ReputationEngine()
+/// A deterministic stream of events: one provider per 100 prior events (so every provider has the same history
+/// depth at both sizes), 100,000 users in 5,000 organisations, 10 auditors; releases, ratings, issue reports and
+/// their triage, attestations, vulnerability reports (most resolved a few events later, every tenth left to breach
+/// through the due-date queue), certifications. 30 s between events. Record ids are SHA-256 digests, as in a log.
+struct EventStream {
     let providers: Int
-    var state = InMemoryReputationState()
     var serial = 0
     var time: Int64 = 20_000 * millisecondsPerDay
     var openReports: [(RecordID, String)] = []
@@ -19,14 +21,18 @@ final class ReputationFixture: @unchecked Sendable {
 
     init(prior: Int) { providers = max(10, prior / 100) }
 
-    func id() -> RecordID {
+    mutating func id() -> RecordID {
         serial += 1
-        var bytes = [UInt8](repeating: 0, count: 32)
-        withUnsafeBytes(of: UInt64(serial).bigEndian) { bytes.replaceSubrange(24..<32, with: $0) }
-        return RecordID(digest: bytes)!
+        return withUnsafeBytes(of: UInt64(serial).bigEndian) { RecordID(payload: $0) }
     }
 
-    func next() -> ReputationEvent {
+    mutating func onboardings() -> [ReputationEvent] {
+        (0..<10).map { index in
+            ReputationEvent(time: time, record: id(), provider: nil, kind: .auditorOnboarded(auditor: "a\(index)", seed: nil))
+        }
+    }
+
+    mutating func next() -> ReputationEvent {
         time += 30_000
         let n = serial
         let provider = "p\(n % providers)"
@@ -89,50 +95,179 @@ final class ReputationFixture: @unchecked Sendable {
         return ReputationEvent(time: time, record: record, provider: provider, kind: kind)
     }
 
-    func step() async throws {
-        let event = next()
-        state.apply(try await engine.apply(event, state: state))
+    mutating func batch(_ count: Int) -> [ReputationEvent] { (0..<count).map { _ in next() } }
+}
+
+/// A state after `prior` events of the stream, applied on the in-place path; the stream continues from there.
+final class InPlaceFixture: @unchecked Sendable {
+    let engine = ReputationEngine()
+    var stream: EventStream
+    var state = InMemoryReputationState()
+    let prior: Int
+
+    init(prior: Int) {
+        self.prior = prior
+        stream = EventStream(prior: prior)
     }
 
-    func populate(_ count: Int) async throws {
-        for index in 0..<10 {
-            let event = ReputationEvent(time: time, record: id(), provider: nil, kind: .auditorOnboarded(auditor: "a\(index)", seed: nil))
-            state.apply(try await engine.apply(event, state: state))
-        }
-        for _ in 0..<count { try await step() }
+    func populate() {
+        for event in stream.onboardings() { engine.apply(event, to: &state) }
+        for _ in 0..<prior { engine.apply(stream.next(), to: &state) }
     }
 
-    func read() async throws -> ReputationScore? {
+    func apply(_ events: [ReputationEvent]) {
+        for event in events { engine.apply(event, to: &state) }
+    }
+}
+
+/// The same on the ledger path: the engine reads the documents through `ReputationStateReader` and returns the
+/// changes, which the state then applies.
+final class LedgerPathFixture: @unchecked Sendable {
+    let engine = ReputationEngine()
+    var stream: EventStream
+    var state = InMemoryReputationState()
+    let prior: Int
+
+    init(prior: Int) {
+        self.prior = prior
+        stream = EventStream(prior: prior)
+    }
+
+    func populate() async throws {
+        for event in stream.onboardings() { state.apply(try await engine.apply(event, state: state)) }
+        // Prior history on the in-place path (same documents, faster); measured events use the ledger path.
+        for _ in 0..<prior { engine.apply(stream.next(), to: &state) }
+    }
+
+    func apply(_ events: [ReputationEvent]) async throws {
+        for event in events { state.apply(try await engine.apply(event, state: state)) }
+    }
+}
+
+/// Two providers with attestations by the same 10 auditors, two certifications and a full list of top contributions:
+/// `small` with 10 contributions (attestations), `large` with 10,000 (ratings by distinct established users and
+/// attestations of distinct images), plus their releases.
+final class ReadFixture: @unchecked Sendable {
+    let engine = ReputationEngine()
+    var state = InMemoryReputationState()
+    var time: Int64 = 20_000 * millisecondsPerDay
+    var serial = 0
+
+    func id() -> RecordID {
         serial += 1
-        return try await engine.score(provider: "p\(serial % providers)", at: time, logSize: serial, state: state)
+        return withUnsafeBytes(of: UInt64(serial).bigEndian) { RecordID(payload: $0) }
+    }
+
+    func add(_ provider: String?, _ kind: ReputationEvent.Kind) {
+        engine.apply(ReputationEvent(time: time, record: id(), provider: provider, kind: kind), to: &state)
+    }
+
+    func populate() {
+        for index in 0..<10 { add(nil, .auditorOnboarded(auditor: "a\(index)", seed: nil)) }
+        for (provider, contributions) in [("small", 10), ("large", 10_000)] {
+            add(provider, .providerOnboarded(initialReputation: 60))
+            for type in [CertificationType.soc2Type2, .iso27001] {
+                add(
+                    provider,
+                    .certificationVerified(
+                        CertificationFacts(type: type, validFrom: time, validUntil: time + 400 * millisecondsPerDay)
+                    )
+                )
+            }
+            for index in 0..<contributions {
+                time += 60_000
+                if index % 2 == 0 && contributions > 10 {
+                    let facts = FeedbackFacts(
+                        user: "\(provider)-u\(index)",
+                        content: .stars(index % 5 + 1),
+                        verifiedIdentity: true,
+                        userRegisteredAt: 0
+                    )
+                    add(provider, .feedback(facts))
+                } else {
+                    let facts = AttestationFacts(
+                        auditor: "a\((contributions > 10 ? index / 2 : index) % 10)",
+                        subject: "\(provider)-img\(index)",
+                        predicateType: "audit",
+                        passFraction: 0.9,
+                        scope: .image
+                    )
+                    add(provider, .attestation(facts))
+                }
+                if index % 100 == 0 {
+                    add(provider, .releasePublished(lineage: RecordID(payload: Array("\(provider)-l\(index)".utf8)), clean: true))
+                }
+            }
+        }
+    }
+
+    func read(_ provider: String) -> ReputationScore? {
+        engine.score(provider: provider, at: time + 1_000, logSize: serial, in: state)
+    }
+
+    func readAsync(_ provider: String) async throws -> ReputationScore? {
+        try await engine.score(provider: provider, at: time + 1_000, logSize: serial, state: state)
     }
 }
 
 let benchmarks: @Sendable () -> Void = {
-    let configuration = Benchmark.Configuration(
-        metrics: [.wallClock, .throughput, .mallocCountTotal],
-        warmupIterations: 1_000,
+    let batch = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
+        warmupIterations: 5,
+        scalingFactor: .kilo,
         maxDuration: .seconds(5),
-        maxIterations: 1_000_000
+        maxIterations: 5_000
     )
     for prior in [1_000, 1_000_000] {
-        let fixture = ReputationFixture(prior: prior)
+        let inPlace = InPlaceFixture(prior: prior)
         Benchmark(
-            "reputation apply event (\(prior) prior events)",
-            configuration: configuration,
+            "apply in place, per event (\(prior) prior events)",
+            configuration: batch,
             closure: { benchmark in
-                for _ in benchmark.scaledIterations { try! await fixture.step() }
+                let events = inPlace.stream.batch(benchmark.scaledIterations.count)
+                benchmark.startMeasurement()
+                inPlace.apply(events)
+                benchmark.stopMeasurement()
             },
-            setup: { try await fixture.populate(prior) }
+            setup: { inPlace.populate() }
         )
-        let readFixture = ReputationFixture(prior: prior)
+        let ledger = LedgerPathFixture(prior: prior)
         Benchmark(
-            "reputation score read (\(prior) prior events)",
-            configuration: configuration,
+            "apply ledger path, per event (\(prior) prior events)",
+            configuration: batch,
             closure: { benchmark in
-                for _ in benchmark.scaledIterations { blackHole(try! await readFixture.read()) }
+                let events = ledger.stream.batch(benchmark.scaledIterations.count)
+                benchmark.startMeasurement()
+                try! await ledger.apply(events)
+                benchmark.stopMeasurement()
             },
-            setup: { try await readFixture.populate(prior) }
+            setup: { try await ledger.populate() }
+        )
+    }
+
+    let read = Benchmark.Configuration(
+        metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal],
+        warmupIterations: 1_000,
+        maxDuration: .seconds(3),
+        maxIterations: 1_000_000
+    )
+    let reads = ReadFixture()
+    for (provider, contributions) in [("small", 10), ("large", 10_000)] {
+        Benchmark(
+            "score read, \(contributions) contributions",
+            configuration: read,
+            closure: { benchmark in
+                for _ in benchmark.scaledIterations { blackHole(reads.read(provider)) }
+            },
+            setup: { if reads.state.providerIDs.isEmpty { reads.populate() } }
+        )
+        Benchmark(
+            "score read through ReputationStateReader (async), \(contributions) contributions",
+            configuration: read,
+            closure: { benchmark in
+                for _ in benchmark.scaledIterations { blackHole(try! await reads.readAsync(provider)) }
+            },
+            setup: { if reads.state.providerIDs.isEmpty { reads.populate() } }
         )
     }
 }

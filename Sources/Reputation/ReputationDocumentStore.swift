@@ -1,0 +1,79 @@
+import Provenance
+
+/// Synchronous access to the documents the rules read and write: the one seam between the rules
+/// (`ReputationEngine+Rules.swift`) and the two ways of applying them.
+///
+/// - ``ReputationTransaction`` (the ledger path, ``ReputationEngine/apply(_:state:)``) holds the documents it has
+///   loaded from a ``ReputationStateReader``; reading one it has not loaded throws
+///   ``ReputationTransaction/Missing``, the caller loads it and runs the rules again from the start, so the rules
+///   never suspend.
+/// - ``InMemoryReputationState`` (replay and bulk application, ``ReputationEngine/apply(_:to:)``) holds every
+///   document and changes them in place; it never throws.
+///
+/// Providers, clusters and feedback windows (the documents with arrays that events grow) are *taken*: the rules
+/// own the value until they give it back with `set…` (changed) or ``restoreProvider(_:)`` (unchanged), so a
+/// store that keeps documents in place can move them out and back without copying their arrays. Other
+/// documents are read as copies and replaced by `set…`.
+///
+/// The due-date queue read by ``nextDue(before:after:)`` is the queue as it was before the current event
+/// (entries fired by the event are past the cursor `after`).
+protocol ReputationDocumentStore {
+    /// What reading a document can throw (``Never`` for a store that holds everything).
+    associatedtype Failure: Error
+
+    /// The parameter history.
+    var history: ParameterHistory { get }
+    /// Replaces the parameter history.
+    mutating func setHistory(_ value: ParameterHistory)
+
+    /// Takes the provider's document (to be given back with ``setProvider(_:)`` or ``restoreProvider(_:)``).
+    mutating func takeProvider(_ id: String) throws(Failure) -> ProviderReputation?
+    /// Gives back (or creates) a provider's document, changed.
+    mutating func setProvider(_ value: consuming ProviderReputation)
+    /// Gives back a provider's document taken and not changed.
+    mutating func restoreProvider(_ value: consuming ProviderReputation)
+
+    /// The active contribution with `key`.
+    mutating func contribution(_ key: String) throws(Failure) -> Contribution?
+    /// Sets (or deletes, `nil`) a contribution.
+    mutating func setContribution(_ key: String, _ value: Contribution?)
+    /// Loads the contributions of `keys` at once when the store loads lazily (a hint; no effect otherwise).
+    mutating func prefetchContributions(_ keys: [String]) throws(Failure)
+    /// The contribution key of the contribution made by `record`.
+    mutating func contributionKey(_ record: RecordID) throws(Failure) -> String?
+    /// Sets (or deletes, `nil`) the contribution key of `record`.
+    mutating func setContributionKey(_ record: RecordID, _ key: String?)
+
+    /// An auditor's trust.
+    mutating func auditor(_ id: String) throws(Failure) -> AuditorTrust?
+    /// Sets an auditor's trust.
+    mutating func setAuditor(_ value: AuditorTrust)
+    /// A user's credibility evidence.
+    mutating func user(_ id: String) throws(Failure) -> UserCredibility?
+    /// Sets a user's credibility evidence.
+    mutating func setUser(_ value: UserCredibility)
+    /// The obligation opened by `report`.
+    mutating func obligation(_ report: RecordID) throws(Failure) -> Obligation?
+    /// Sets an obligation.
+    mutating func setObligation(_ value: Obligation)
+
+    /// Takes a cluster's window (to be given back with ``setCluster(_:)``).
+    mutating func takeCluster(_ id: String) throws(Failure) -> ClusterWindow?
+    /// Gives back (or creates) a cluster's window.
+    mutating func setCluster(_ value: consuming ClusterWindow)
+    /// Takes a provider's feedback window (to be given back with ``setWindow(_:)``).
+    mutating func takeWindow(_ provider: String) throws(Failure) -> FeedbackWindow?
+    /// Gives back (or creates) a provider's feedback window.
+    mutating func setWindow(_ value: consuming FeedbackWindow)
+
+    /// A lineage's last release credit.
+    mutating func lineage(_ key: String) throws(Failure) -> LineageCredit?
+    /// Sets a lineage's last release credit.
+    mutating func setLineage(_ value: LineageCredit)
+
+    /// The first entry of the queue (as it was before this event) after `after` (all when `nil`) with
+    /// `due < before`.
+    mutating func nextDue(before: Int64, after: DueEntry?) throws(Failure) -> DueEntry?
+    /// Adds (`present`) or removes an entry of the due-date queue.
+    mutating func setQueued(_ entry: DueEntry, _ present: Bool)
+}

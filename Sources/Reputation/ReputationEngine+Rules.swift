@@ -1,0 +1,502 @@
+import Provenance
+
+// The rules of REPUTATION.md, written once, synchronously, over a ``ReputationDocumentStore``. Both ways of
+// applying an event run exactly this code: ``ReputationEngine/apply(_:state:)`` over a ``ReputationTransaction``
+// (the ledger path) and ``ReputationEngine/apply(_:to:)`` over an ``InMemoryReputationState`` (replay).
+extension ReputationEngine {
+    /// Fires the obligations due before the event's time, then applies the event.
+    static func run<S: ReputationDocumentStore>(_ event: ReputationEvent, _ store: inout S) throws(S.Failure) {
+        try fireDue(before: event.time, &store)
+        try handle(event, &store)
+    }
+
+    // MARK: - Due-date queue
+
+    /// Fires every queue entry with `due < time`, in queue order.
+    static func fireDue<S: ReputationDocumentStore>(before time: Int64, _ store: inout S) throws(S.Failure) {
+        var after: DueEntry?
+        while let entry = try store.nextDue(before: time, after: after) {
+            try fire(entry, &store)
+            after = entry
+        }
+    }
+
+    /// The SLA breach of the obligation `entry`: s += w·m at the due time, and the obligation stays open
+    /// (capping the score if its severity has a cap) until resolved.
+    static func fire<S: ReputationDocumentStore>(_ entry: DueEntry, _ store: inout S) throws(S.Failure) {
+        store.setQueued(entry, false)
+        guard var obligation = try store.obligation(entry.report), obligation.state == .open else { return }
+        obligation.state = .breached
+        store.setObligation(obligation)
+        guard var provider = try store.takeProvider(obligation.provider) else { return }
+        guard let index = provider.obligations.firstIndex(where: { $0.report == entry.report }) else {
+            store.restoreProvider(provider)
+            return
+        }
+        let history = store.history
+        let penalty = provider.obligations[index].penalty
+        provider.obligations[index].breached = true
+        provider.security.add(r: 0, s: penalty, at: entry.due, .security, history)
+        addTop(&provider, entry.report, .sec, r: 0, s: penalty, at: entry.due, history)
+        store.setProvider(provider)
+    }
+
+    // MARK: - Events
+
+    static func handle<S: ReputationDocumentStore>(_ event: ReputationEvent, _ store: inout S) throws(S.Failure) {
+        let now = event.time
+        let history = store.history
+        let parameters = history.parameters(at: now)
+        switch event.kind {
+        case .parametersPublished(let published):
+            var history = history
+            if history.publish(published, at: now) { store.setHistory(history) }
+            return
+        case .auditorOnboarded(let id, let seed):
+            guard try store.auditor(id) == nil else { return }
+            let mass = Mass(r: seed ?? parameters.attestation.auditorSeed, s: 0, t: now)
+            store.setAuditor(AuditorTrust(id: id, mass: mass))
+            return
+        case .auditorAgreed(let id):
+            guard var auditor = try store.auditor(id) else { return }
+            auditor.mass.add(r: parameters.attestation.agreementReward, s: 0, at: now, .auditor, history)
+            store.setAuditor(auditor)
+            return
+        case .auditorPassedCompromised(let id):
+            guard var auditor = try store.auditor(id) else { return }
+            auditor.mass.add(r: 0, s: parameters.attestation.compromisedPassPenalty, at: now, .auditor, history)
+            store.setAuditor(auditor)
+            return
+        case .feedbackTriage(let target, let verdict):
+            try triage(target, verdict, at: now, parameters, history, &store)
+            return
+        default:
+            break
+        }
+        guard let providerID = event.provider else { return }
+        var provider = try store.takeProvider(providerID) ?? ProviderReputation(id: providerID)
+        provider.events += 1
+        let security = parameters.security
+        switch event.kind {
+        case .providerOnboarded(let initial):
+            if let initial {
+                let i = min(100, max(0, initial)) / 100
+                let weight = security.initialReputationWeight
+                provider.security.add(r: weight * i, s: weight * (1 - i), at: now, .security, history)
+                addTop(&provider, event.record, .sec, r: weight * i, s: weight * (1 - i), at: now, history)
+            }
+        case .releasePublished(let lineage, let clean):
+            guard clean else { break }
+            let key = "\(providerID)/\(lineage)"
+            let interval = security.releaseCreditIntervalDays * millisecondsPerDay
+            if let last = try store.lineage(key), now - last.lastCredit < interval { break }
+            store.setLineage(LineageCredit(key: key, lastCredit: now))
+            provider.security.add(r: security.releaseCredit, s: 0, at: now, .security, history)
+            addTop(&provider, event.record, .sec, r: security.releaseCredit, s: 0, at: now, history)
+        case .obligationOpened(let facts):
+            guard facts.affectsActiveVersion, try store.obligation(event.record) == nil else { break }
+            let obligation = Obligation(
+                report: event.record,
+                provider: providerID,
+                facts: facts,
+                reportedAt: now,
+                sla: security.sla(facts.severity, knownExploited: facts.knownExploited),
+                weight: security.severityWeights[facts.severity],
+                multiplier: security.multiplier(knownExploited: facts.knownExploited, epss: facts.epss),
+                state: .open
+            )
+            store.setObligation(obligation)
+            store.setQueued(DueEntry(due: obligation.due, report: event.record), true)
+            let cap = security.overdueCap(facts.severity, knownExploited: facts.knownExploited)
+            let reason: CapReason? =
+                cap == nil ? nil : (facts.knownExploited || facts.severity == .critical ? .overdueCritical : .overdueHigh)
+            provider.obligations.append(
+                OpenObligation(
+                    report: event.record,
+                    due: obligation.due,
+                    penalty: obligation.weight * obligation.multiplier,
+                    cap: cap,
+                    capReason: reason
+                )
+            )
+        case .obligationResolved(let report):
+            guard var obligation = try store.obligation(report), obligation.provider == providerID else { break }
+            switch obligation.state {
+            case .open:
+                // Not fired, so now <= due: resolved within the SLA.
+                let rho = obligation.sla > 0 ? Double(now - obligation.reportedAt) / Double(obligation.sla) : 1
+                let q = security.q(rho)
+                let r = obligation.weight * q
+                let s = obligation.weight * (1 - q)
+                provider.security.add(r: r, s: s, at: now, .security, history)
+                addTop(&provider, event.record, .sec, r: r, s: s, at: now, history)
+                obligation.state = .resolved
+                store.setQueued(DueEntry(due: obligation.due, report: report), false)
+            case .breached:
+                // A late fix only lifts the cap.
+                obligation.state = .resolvedLate
+            case .resolved, .resolvedLate:
+                break
+            }
+            store.setObligation(obligation)
+            provider.obligations.removeAll { $0.report == report }
+        case .flawIntroduced(let severity):
+            let s = security.flawMultiplier * security.severityWeights[severity]
+            provider.security.add(r: 0, s: s, at: now, .security, history)
+            addTop(&provider, event.record, .sec, r: 0, s: s, at: now, history)
+        case .compromiseConfirmed:
+            provider.security.add(r: 0, s: security.compromisePenalty, at: now, .security, history)
+            addTop(&provider, event.record, .sec, r: 0, s: security.compromisePenalty, at: now, history)
+            provider.timedCaps.removeAll { $0.until <= now }
+            provider.timedCaps.append(
+                TimedCap(
+                    reason: .compromise,
+                    level: security.compromiseCap,
+                    from: now,
+                    until: now + security.compromiseCapDays * millisecondsPerDay,
+                    record: event.record
+                )
+            )
+        case .attestation(let facts):
+            try attest(facts, event: event, &provider, parameters, history, &store)
+        case .attestationWithdrawn(let attestation, let auditor, let subject, let predicateType):
+            let key = ContributionKey.attestation(
+                provider: providerID,
+                auditor: auditor,
+                subject: subject,
+                predicateType: predicateType
+            )
+            guard let old = try store.contribution(key), old.record == attestation else { break }
+            remove(old, from: &provider, at: now, history)
+            store.setContribution(key, nil)
+            store.setContributionKey(old.record, nil)
+        case .certificationVerified(let facts):
+            provider.certifications.removeAll { $0.type == facts.type }
+            provider.certifications.append(
+                ActiveCertification(
+                    record: event.record,
+                    type: facts.type,
+                    weight: parameters.compliance.certificationWeights[facts.type] ?? 0,
+                    validFrom: facts.validFrom,
+                    validUntil: facts.validUntil
+                )
+            )
+        case .certificationUnverifiable:
+            let s = parameters.compliance.unverifiablePenalty
+            provider.complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
+            addTop(&provider, event.record, .cmp, r: 0, s: s, at: now, history)
+        case .certificationForged:
+            let compliance = parameters.compliance
+            provider.complianceNegative.add(r: 0, s: compliance.forgedPenalty, at: now, .complianceNegative, history)
+            addTop(&provider, event.record, .cmp, r: 0, s: compliance.forgedPenalty, at: now, history)
+            provider.timedCaps.removeAll { $0.until <= now }
+            provider.timedCaps.append(
+                TimedCap(
+                    reason: .forgedCertification,
+                    level: compliance.forgedCap,
+                    from: now,
+                    until: now + compliance.forgedCapDays * millisecondsPerDay,
+                    record: event.record
+                )
+            )
+        case .certificationRevoked(let certification):
+            guard provider.certifications.contains(where: { $0.record == certification }) else { break }
+            provider.certifications.removeAll { $0.record == certification }
+            let s = parameters.compliance.revokedPenalty
+            provider.complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
+            addTop(&provider, event.record, .cmp, r: 0, s: s, at: now, history)
+        case .feedback(let facts):
+            try feedback(facts, event: event, &provider, parameters, history, &store)
+        case .parametersPublished, .auditorOnboarded, .auditorAgreed, .auditorPassedCompromised, .feedbackTriage:
+            break
+        }
+        store.setProvider(provider)
+    }
+
+    // MARK: - ATT
+
+    /// r += b_A·v·x, s += b_A·v·(1 − x), replacing the auditor's earlier attestation of the same subject and
+    /// predicate type.
+    static func attest<S: ReputationDocumentStore>(
+        _ facts: AttestationFacts,
+        event: ReputationEvent,
+        _ provider: inout ProviderReputation,
+        _ parameters: ReputationParameters,
+        _ history: ParameterHistory,
+        _ store: inout S
+    ) throws(S.Failure) {
+        let now = event.time
+        let key = ContributionKey.attestation(
+            provider: provider.id,
+            auditor: facts.auditor,
+            subject: facts.subject,
+            predicateType: facts.predicateType
+        )
+        if let old = try store.contribution(key) {
+            remove(old, from: &provider, at: now, history)
+            store.setContributionKey(old.record, nil)
+        }
+        let trust = try store.auditor(facts.auditor)?.trust(at: now, history) ?? 0
+        let x = min(1, max(0, facts.passFraction))
+        let weight = trust * parameters.attestation.scopeWeight(facts.scope)
+        let r = weight * x
+        let s = weight * (1 - x)
+        provider.attestations[facts.auditor, default: Mass()].add(r: r, s: s, at: now, .attestation, history)
+        addTop(&provider, event.record, .att, r: r, s: s, at: now, history)
+        let contribution = Contribution(
+            key: key,
+            provider: provider.id,
+            record: event.record,
+            dimension: .att,
+            r: r,
+            s: s,
+            t: now,
+            auditor: facts.auditor
+        )
+        store.setContribution(key, contribution)
+        store.setContributionKey(event.record, key)
+    }
+
+    // MARK: - FB
+
+    static func feedback<S: ReputationDocumentStore>(
+        _ facts: FeedbackFacts,
+        event: ReputationEvent,
+        _ provider: inout ProviderReputation,
+        _ parameters: ReputationParameters,
+        _ history: ParameterHistory,
+        _ store: inout S
+    ) throws(S.Failure) {
+        guard facts.proofOfUse else { return }
+        let now = event.time
+        let fb = parameters.feedback
+        let key: String
+        let old: Contribution?
+        switch facts.content {
+        case .rating:
+            key = ContributionKey.rating(provider: provider.id, user: facts.user)
+            old = try store.contribution(key)
+            // At most one change per 30 days.
+            if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay { return }
+        case .issue:
+            key = ContributionKey.issue(event.record)
+            old = nil
+        }
+        let newAccount = now - facts.userRegisteredAt < fb.newAccountDays * millisecondsPerDay
+
+        // Burst detection over the provider's feedback rates (this feedback included).
+        var window = try store.takeWindow(provider.id) ?? FeedbackWindow(provider: provider.id)
+        let burst = recordFeedback(&window, at: now, newAccount: newAccount, fb)
+        let held = burst && newAccount
+        if burst {
+            // Hold the counted feedback from new accounts of the window, retroactively (each at most once).
+            try store.prefetchContributions(window.recentFromNewAccounts.map(\.key))
+            for recent in window.recentFromNewAccounts {
+                guard var contribution = try store.contribution(recent.key), var details = contribution.feedback,
+                    details.state == .counted || details.state == .untriaged
+                else { continue }
+                remove(contribution, from: &provider, at: now, history)
+                contribution.r = 0
+                contribution.s = 0
+                contribution.t = now
+                details.state = .held
+                contribution.feedback = details
+                store.setContribution(recent.key, contribution)
+            }
+            window.recentFromNewAccounts = []
+        }
+
+        // Credibility, capped per cluster per 30 days.
+        let user = try store.user(facts.user) ?? UserCredibility(id: facts.user)
+        var credibility = user.credibility(verified: facts.verifiedIdentity, parameters)
+        if !held {
+            let clusterID = facts.cluster.map { "org/\($0)" } ?? "user/\(facts.user)"
+            var cluster = try store.takeCluster(clusterID) ?? ClusterWindow(id: clusterID)
+            let start = now - fb.clusterWindowDays * millisecondsPerDay
+            cluster.grants.removeAll { $0.t <= start }
+            let used = cluster.grants.reduce(0) { $0 + $1.units }
+            credibility = max(0, min(credibility, fb.clusterUnits - used))
+            if credibility > 0 { cluster.grants.append(ClusterWindow.Grant(t: now, units: credibility)) }
+            store.setCluster(cluster)
+        }
+
+        if let old {
+            remove(old, from: &provider, at: now, history)
+            store.setContributionKey(old.record, nil)
+        }
+        let state: FeedbackState =
+            held ? .held : (facts.content == .issue ? .untriaged : .counted)
+        let details = FeedbackContribution(
+            user: facts.user,
+            content: facts.content,
+            credibility: credibility,
+            state: state,
+            madeAt: now
+        )
+        let (r, s) = feedbackValue(details, fb)
+        provider.feedback.add(r: r, s: s, at: now, .feedback, history)
+        if r != 0 || s != 0 { addTop(&provider, event.record, .fb, r: r, s: s, at: now, history) }
+        let contribution = Contribution(
+            key: key,
+            provider: provider.id,
+            record: event.record,
+            dimension: .fb,
+            r: r,
+            s: s,
+            t: now,
+            feedback: details
+        )
+        store.setContribution(key, contribution)
+        store.setContributionKey(event.record, key)
+        if newAccount, !held {
+            let horizon = now - fb.burstWindowHours * 3_600_000
+            window.recentFromNewAccounts.removeAll { $0.t <= horizon }
+            window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: key))
+        }
+        store.setWindow(window)
+    }
+
+    /// The masses of a feedback contribution: a rating v adds r = c(1+v)/2, s = c(1−v)/2; an issue report
+    /// adds s = weight·c (0.25 untriaged, 1 confirmed); held feedback adds nothing.
+    static func feedbackValue(_ details: FeedbackContribution, _ fb: ReputationParameters.Feedback) -> (Double, Double) {
+        let c = details.credibility
+        switch (details.state, details.content) {
+        case (.held, _): return (0, 0)
+        case (_, .rating(let v)):
+            let v = min(1, max(-1, v))
+            return (c * (1 + v) / 2, c * (1 - v) / 2)
+        case (.confirmed, .issue): return (0, fb.confirmedIssueWeight * c)
+        case (_, .issue): return (0, fb.untriagedIssueWeight * c)
+        }
+    }
+
+    /// Counts a feedback in the provider's rates and says whether the burst window is in a burst: more than
+    /// max(10, 5 × the median daily count of the 30 previous days) in the last 24 hourly buckets, more than half
+    /// from new accounts.
+    static func recordFeedback(
+        _ window: inout FeedbackWindow,
+        at time: Int64,
+        newAccount: Bool,
+        _ fb: ReputationParameters.Feedback
+    ) -> Bool {
+        let hour = time / 3_600_000
+        let day = time / millisecondsPerDay
+        window.hours.removeAll { $0.index <= hour - fb.burstWindowHours }
+        window.days.removeAll { $0.index < day - fb.burstMedianDays }
+        if window.hours.last?.index != hour { window.hours.append(FeedbackWindow.Bucket(index: hour)) }
+        window.hours[window.hours.count - 1].count += 1
+        if newAccount { window.hours[window.hours.count - 1].fromNewAccounts += 1 }
+        if window.days.last?.index != day { window.days.append(FeedbackWindow.Bucket(index: day)) }
+        window.days[window.days.count - 1].count += 1
+
+        let count = window.hours.reduce(0) { $0 + $1.count }
+        let fromNew = window.hours.reduce(0) { $0 + $1.fromNewAccounts }
+        var daily = [Int](repeating: 0, count: Int(fb.burstMedianDays))
+        for bucket in window.days where bucket.index < day {
+            daily[Int(bucket.index - (day - fb.burstMedianDays))] = bucket.count
+        }
+        daily.sort()
+        let median =
+            daily.isEmpty
+            ? 0
+            : (daily.count % 2 == 1
+                ? Double(daily[daily.count / 2]) : Double(daily[daily.count / 2 - 1] + daily[daily.count / 2]) / 2)
+        let threshold = max(fb.burstMinimum, fb.burstMedianMultiple * median)
+        return Double(count) > threshold && 2 * fromNew > count
+    }
+
+    static func triage<S: ReputationDocumentStore>(
+        _ target: RecordID,
+        _ verdict: TriageVerdict,
+        at now: Int64,
+        _ parameters: ReputationParameters,
+        _ history: ParameterHistory,
+        _ store: inout S
+    ) throws(S.Failure) {
+        guard let key = try store.contributionKey(target), var contribution = try store.contribution(key),
+            contribution.record == target, var details = contribution.feedback,
+            details.state == .untriaged || details.state == .held
+        else { return }
+        let isIssue = details.content == .issue
+        // The user before the provider: the provider is taken, and must be given back on every path.
+        var user = try store.user(details.user) ?? UserCredibility(id: details.user)
+        guard var provider = try store.takeProvider(contribution.provider) else { return }
+        remove(contribution, from: &provider, at: now, history)
+        provider.events += 1
+        switch verdict {
+        case .confirm:
+            details.state = isIssue ? .confirmed : .counted
+            let (r, s) = feedbackValue(details, parameters.feedback)
+            provider.feedback.add(r: r, s: s, at: now, .feedback, history)
+            addTop(&provider, target, .fb, r: r, s: s, at: now, history)
+            contribution.r = r
+            contribution.s = s
+            contribution.t = now
+            contribution.feedback = details
+            store.setContribution(key, contribution)
+            if isIssue { user.confirmed += 1 }
+        case .reject:
+            store.setContribution(key, nil)
+            store.setContributionKey(target, nil)
+            if isIssue { user.rejected += 1 }
+        }
+        if isIssue { store.setUser(user) }
+        store.setProvider(provider)
+    }
+
+    // MARK: - Contributions
+
+    /// Subtracts the decayed value of `contribution` (replaced or removed) from its dimension, in O(1).
+    static func remove(
+        _ contribution: Contribution,
+        from provider: inout ProviderReputation,
+        at now: Int64,
+        _ history: ParameterHistory
+    ) {
+        let record = contribution.record
+        let dimension = contribution.dimension
+        provider.top.removeAll { $0.dimension == dimension && $0.record == record }
+        guard contribution.r != 0 || contribution.s != 0 else { return }
+        switch contribution.dimension {
+        case .att:
+            guard let auditor = contribution.auditor else { return }
+            let f = history.decay(.attestation, from: contribution.t, to: now)
+            provider.attestations[auditor, default: Mass()].add(
+                r: -contribution.r * f,
+                s: -contribution.s * f,
+                at: now,
+                .attestation,
+                history
+            )
+        case .fb:
+            let f = history.decay(.feedback, from: contribution.t, to: now)
+            provider.feedback.add(r: -contribution.r * f, s: -contribution.s * f, at: now, .feedback, history)
+        case .sec, .cmp:
+            break
+        }
+    }
+
+    /// Keeps the ``ProviderReputation/topCapacity`` largest contributions (by current r + s) for explanations.
+    static func addTop(
+        _ provider: inout ProviderReputation,
+        _ record: RecordID,
+        _ dimension: ReputationDimension,
+        r: Double,
+        s: Double,
+        at time: Int64,
+        _ history: ParameterHistory
+    ) {
+        provider.top.append(TopContribution(record: record, dimension: dimension, r: r, s: s, t: time))
+        guard provider.top.count > ProviderReputation.topCapacity else { return }
+        var smallest = 0
+        var smallestValue = Double.infinity
+        for (index, entry) in provider.top.enumerated() {
+            let value = (entry.r + entry.s) * history.decay(entry.dimension.channel, from: entry.t, to: time)
+            if value < smallestValue {
+                smallest = index
+                smallestValue = value
+            }
+        }
+        provider.top.remove(at: smallest)
+    }
+}
