@@ -121,20 +121,32 @@ struct FileUpload {
         try await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Event.self) { group in
                 group.addTask {
-                    try await outbound.write(.head(head))
-                    let sent = try await Self.stream(fd: fd, file: file, size: size, to: outbound, progress: progress)
-                    try await outbound.write(.end(nil))
-                    return .sent(sent)
+                    do {
+                        try await outbound.write(.head(head))
+                        let sent = try await Self.stream(fd: fd, file: file, size: size, to: outbound, progress: progress)
+                        try await outbound.write(.end(nil))
+                        return .sent(sent)
+                    } catch {
+                        // A server that refuses early answers and closes: its answer, still on its way in,
+                        // says more than the failed write.
+                        return .sendFailed(error)
+                    }
                 }
                 group.addTask {
                     .answered(try await Self.response(from: inbound))
                 }
                 var sent: (digest: SHA256.Digest, size: UInt64)?
+                var sendError: (any Error)?
                 var answer: (status: Int, body: [UInt8])?
                 do {
                     while let event = try await group.next() {
                         switch event {
                         case .sent(let result): sent = result
+                        case .sendFailed(let error):
+                            // Our own failure (the file) ends the exchange; a channel error means the server
+                            // closed, and its answer, if any, is still to be read.
+                            if error is Failure, answer == nil { throw error }
+                            sendError = error
                         case .answered(let result):
                             answer = result
                             // An answer before the whole body: the server refused it; stop sending.
@@ -142,10 +154,13 @@ struct FileUpload {
                         }
                         if answer != nil && (sent != nil || group.isEmpty) { break }
                     }
-                } catch  where answer != nil {
-                    // The write failed because the server answered early and closed: keep its answer.
+                } catch {
+                    // No answer: the failed write (if any) is the better explanation.
+                    if answer == nil { throw sendError ?? error }
                 }
-                guard let answer else { throw Failure.connection("the server closed the connection without answering") }
+                guard let answer else {
+                    throw sendError ?? Failure.connection("the server closed the connection without answering")
+                }
                 group.cancelAll()
                 return Outcome(status: answer.status, body: answer.body, sent: sent)
             }
@@ -154,6 +169,7 @@ struct FileUpload {
 
     private enum Event: Sendable {
         case sent((digest: SHA256.Digest, size: UInt64))
+        case sendFailed(any Error)
         case answered((status: Int, body: [UInt8]))
     }
 
