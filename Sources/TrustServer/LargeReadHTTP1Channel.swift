@@ -11,6 +11,9 @@ import NIOCore
 /// that may grow to 1 MiB cut those hand-offs sixteenfold on a fast connection. The allocator
 /// is adaptive: it starts at 2 KiB and grows only while reads fill the buffer, so the many
 /// small JSON requests keep small buffers.
+///
+/// A connection closes with a short linger (``LingeringCloseHandler``), so that a client still
+/// sending a refused upload reads the refusal.
 struct LargeReadHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
@@ -25,6 +28,10 @@ struct LargeReadHTTP1Channel: ServerChildChannel {
             value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: Self.maximumReadSize)
         ).flatMap {
             http1.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { value in
+            // Closest to the socket, so that it sees every close and every read.
+            try channel.pipeline.syncOperations.addHandler(LingeringCloseHandler(), position: .first)
+            return value
         }
     }
 
