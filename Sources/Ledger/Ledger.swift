@@ -348,6 +348,7 @@ public actor Ledger {
             )
 
             let started = ContinuousClock.now
+            stateCache?.forget(stateWrites)
             try await store.append(batch)
             let elapsed = started.duration(to: .now)
             commitTimer.recordNanoseconds(

@@ -21,13 +21,7 @@ public struct LedgerReputationState: ReputationStateReader {
     }
 
     private func document<T: Decodable & Sendable>(_ type: T.Type, namespace: String, key: String) async throws -> T? {
-        try await view.decoded(T.self, namespace: namespace, key: key) { bytes in
-            do {
-                return try JSONDecoder().decode(T.self, from: Data(bytes))
-            } catch {
-                throw LedgerError.corruptStore("derived state \(namespace)/\(key) does not decode: \(error)")
-            }
-        }
+        try await view.document(T.self, namespace: namespace, key: key)
     }
 
     public func parameterHistory() async throws -> ParameterHistory? {

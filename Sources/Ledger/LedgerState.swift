@@ -1,3 +1,4 @@
+import Foundation
 import Provenance
 import Synchronization
 
@@ -149,6 +150,17 @@ public struct StateView: Sendable {
         return value
     }
 
+    /// The JSON document at (`namespace`, `key`), or `nil`; a value that does not decode is a corrupt store.
+    public func document<T: Decodable & Sendable>(_ type: T.Type, namespace: String, key: String) async throws -> T? {
+        try await decoded(T.self, namespace: namespace, key: key) { bytes in
+            do {
+                return try JSONDecoder().decode(T.self, from: Data(bytes))
+            } catch {
+                throw LedgerError.corruptStore("derived state \(namespace)/\(key) does not decode: \(error)")
+            }
+        }
+    }
+
     /// Keys in `namespace` that start with `prefix` (and sort after `after`, when given), in key order,
     /// at most `limit`.
     public func keys(namespace: String, prefix: String, after: String? = nil, limit: Int) async throws -> [String] {
@@ -180,7 +192,8 @@ struct StateKey: Hashable, Sendable {
 /// admission inside the sequencer and the request handlers' reads (the keys a record's signer is
 /// checked against, the image an attestation names) do not each wait for a store read.
 ///
-/// Coherence: the sequencer calls ``apply(_:)`` with every batch's writes right after the batch
+/// Coherence: the sequencer calls ``forget(_:)`` with a batch's writes before the batch commits, so a
+/// reader never gets a remembered value older than the store's, and ``apply(_:)`` right after the batch
 /// commits, which updates the remembered keys and starts a new generation. A value read from the store
 /// is remembered only if no batch committed while it was being read (``remember(_:_:readAt:)``), so a
 /// read that raced a commit cannot bring back an older value. A store that other writers extend
@@ -234,6 +247,20 @@ final class CommittedStateCache: Sendable {
         contents.withLock { contents in
             guard contents.generation == generation, contents.values[key] != nil else { return }
             contents.decoded[key] = value
+        }
+    }
+
+    /// Forgets the keys a batch is about to write, before its commit: while the commit becomes visible
+    /// to the store's readers, these keys are read from the store like any unremembered key (old or new
+    /// value, as without a cache), and no read that started earlier is remembered.
+    func forget(_ writes: [StateWrite]) {
+        contents.withLock { contents in
+            contents.generation &+= 1
+            for write in writes {
+                let key = StateKey(namespace: write.namespace, key: write.key)
+                contents.values[key] = nil
+                contents.decoded[key] = nil
+            }
         }
     }
 

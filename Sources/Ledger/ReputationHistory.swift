@@ -87,12 +87,9 @@ public struct ReputationHistoryReader: Sendable {
         guard let made = ReputationHistory.time(key: key, provider: provider) else {
             throw LedgerError.corruptStore("derived state \(ReputationHistory.namespace)/\(key) is not a history key")
         }
-        guard let bytes = try await view.value(namespace: ReputationHistory.namespace, key: key) else { return nil }
-        do {
-            return (made, try JSONDecoder().decode(ProviderReputation.self, from: Data(bytes)))
-        } catch {
-            throw LedgerError.corruptStore("derived state \(ReputationHistory.namespace)/\(key) does not decode: \(error)")
-        }
+        guard let document = try await view.document(ProviderReputation.self, namespace: ReputationHistory.namespace, key: key)
+        else { return nil }
+        return (made, document)
     }
 }
 
