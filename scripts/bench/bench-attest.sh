@@ -20,6 +20,7 @@
 #
 # Environment: SKIP_BUILD=1, VMTRUST_BIN=path, OUT=dir, MAX_RATE (default 8000) as in bench-http.sh;
 # PERF=1 records `perf record -g` of the server during the second attestation run ($OUT/attest-2.perf.data).
+# Each run also prints the sequencer's admission time per record (`vmtrust_ledger_admission_seconds` from /metrics).
 # Needs: wrk, python3 with `cryptography`, curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -67,6 +68,8 @@ wait "$p1"; wait "$p2"
 echo "envelopes: plain $(head -1 "$work/plain.ndjson" | wc -c) bytes, attestation $(head -1 "$work/attest.ndjson" | wc -c) bytes (with newline)" | tee -a "$out/summary.txt"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# Seconds the sequencer spent admitting records so far (the `vmtrust_ledger_admission_seconds` histogram's sum).
+admission_seconds() { curl -fsS "$url/metrics" | awk '/^vmtrust_ledger_admission_seconds_sum/ {s += $2} END {printf "%.6f", s}'; }
 run() { # name file offset
     sed -n "$(( $3 + 1 )),$(( $3 + per_run ))p" "$2" >"$work/slice.ndjson"
     perf_pid=
@@ -75,15 +78,20 @@ run() { # name file offset
         perf_pid=$!
     fi
     before=$(cpu_ticks)
+    admitted_before=$(admission_seconds)
     BODIES="$work/slice.ndjson" THREADS=1 \
         wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s -s scripts/bench/post-records.lua "$url" >"$out/$1.txt"
     after=$(cpu_ticks)
+    admitted_after=$(admission_seconds)
     if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
     rate=$(awk '/^Requests\/sec/ {print $2}' "$out/$1.txt")
     created=$(sed -n 's/^created=\([0-9]*\).*/\1/p' "$out/$1.txt")
     cpu_us=$(awk -v t=$(( after - before )) -v hz="$(getconf CLK_TCK)" -v n="$created" \
         'BEGIN {printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0)}')
-    echo "$1: $rate appends/s  server CPU ${cpu_us} us/record  $(grep -E '^created=' "$out/$1.txt")" | tee -a "$out/summary.txt"
+    admission_us=$(awk -v a="$admitted_before" -v b="$admitted_after" -v n="$created" \
+        'BEGIN {printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0)}')
+    echo "$1: $rate appends/s  server CPU ${cpu_us} us/record  admission ${admission_us} us/record  $(grep -E '^created=' "$out/$1.txt")" |
+        tee -a "$out/summary.txt"
 }
 run plain-1 "$work/plain.ndjson" 0
 run attest-1 "$work/attest.ndjson" 0
