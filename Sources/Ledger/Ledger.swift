@@ -322,7 +322,11 @@ public actor Ledger {
             admission: admission,
             state: StateView(batchOver: store, committed: stateCache)
         )
-        let stateWrites = admitted.stateWrites
+        // Only the last write of a key in the batch reaches the store: the batch is one transaction, so its
+        // earlier values are never visible (a key written by several entries of a batch, such as a provider's
+        // reputation document, its history copy at the batch's time or an image's attestation count, is
+        // written once).
+        let stateWrites = StateWrite.lastPerKey(admitted.stateWrites)
         let rejections = admitted.rejections
         let notify = !broadcaster.isEmpty
         var committed: [CommittedEntry] = []

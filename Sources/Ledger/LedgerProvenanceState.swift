@@ -327,8 +327,6 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         var auditorsUpserted: [AuditorState] = []
         var attestationSubjects: [(String, RecordID)] = []
         var extra: [StateWrite] = []
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         for change in changes {
             switch change {
             case .governanceSet:
@@ -354,7 +352,7 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
                 break
             case .certifierUpserted(let certifier):
                 extra.append(
-                    StateWrite(namespace: Namespace.certifier, key: certifier.id, value: Array(try encoder.encode(certifier)))
+                    StateWrite(namespace: Namespace.certifier, key: certifier.id, value: try DocumentJSON.encode(certifier))
                 )
             case .usageRecorded(let user, let provider, let time):
                 let key = "\(user)/\(provider)"
@@ -388,8 +386,11 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         after.apply(changes)
 
         var writes: [StateWrite] = extra
-        func put(_ namespace: String, _ key: String, _ value: some Encodable) throws {
-            writes.append(StateWrite(namespace: namespace, key: key, value: Array(try encoder.encode(value))))
+        func put<T: Encodable & Sendable>(_ namespace: String, _ key: String, _ value: T) throws {
+            let bytes = try DocumentJSON.encode(value)
+            writes.append(StateWrite(namespace: namespace, key: key, value: bytes))
+            // Inside the sequencer, later records of the batch read the document without decoding it.
+            view.rememberPending(value, bytes: bytes, namespace: namespace, key: key)
         }
         if touchesGovernance, let value = after.governanceState, value != before.governanceState {
             try put(Namespace.governance, "current", value)
@@ -557,8 +558,9 @@ public struct ProvenanceAdmission: EntryAdmission {
             }
         }
         // The envelope's payload is the record's id; the sequencer found it in no entry of the log.
+        let recordID = RecordID(payload: envelope.payload)
         let reader =
-            RecordID(payload: envelope.payload) == request.recordID
+            recordID == request.recordID
             ? LedgerProvenanceState(view: state, admitting: request.recordID) : LedgerProvenanceState(view: state)
         let admission = try await rules.admit(
             envelope,
@@ -571,7 +573,6 @@ public struct ProvenanceAdmission: EntryAdmission {
         case .rejected(let rejection):
             return .decided(.reject(rejection))
         case .accepted(let changes):
-            let recordID = RecordID(payload: envelope.payload)
             var writes = try await reader.writes(for: changes)
             if case .imageRegister(let image) = record {
                 writes.append(

@@ -97,4 +97,29 @@ public struct LedgerReputationState: ReputationStateReader {
     public static func writes(for changes: [ReputationChange]) throws -> [StateWrite] {
         try changes.map { StateWrite(namespace: $0.namespace, key: $0.key, value: try $0.value()) }
     }
+
+    /// Applies `changes` to `view` as their derived-state writes (returned, in order), and tells the view the
+    /// documents they encode, so that the next events of the batch read them without decoding their JSON.
+    static func apply(_ changes: [ReputationChange], to view: inout StateView) throws -> [StateWrite] {
+        let writes = try writes(for: changes)
+        view.apply(writes)
+        for (change, write) in zip(changes, writes) {
+            guard let bytes = write.value else { continue }
+            switch change {
+            case .parameters(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .provider(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .contribution(_, let value?):
+                view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .auditor(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .user(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .obligation(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .cluster(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .feedbackWindow(let value):
+                view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .lineage(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
+            case .contribution(_, nil), .recordIndex, .due: break
+            }
+        }
+        return writes
+    }
 }

@@ -24,6 +24,23 @@ public struct StateWrite: Sendable, Hashable {
     }
 }
 
+extension StateWrite {
+    /// The writes that leave the same state as applying `writes` in order: the last write of each key, in the
+    /// order of those last writes.
+    public static func lastPerKey(_ writes: [StateWrite]) -> [StateWrite] {
+        guard writes.count > 1 else { return writes }
+        var seen = Set<StateKey>(minimumCapacity: writes.count)
+        var kept: [StateWrite] = []
+        kept.reserveCapacity(writes.count)
+        for write in writes.reversed() where seen.insert(StateKey(namespace: write.namespace, key: write.key)).inserted {
+            kept.append(write)
+        }
+        if kept.count == writes.count { return writes }
+        kept.reverse()
+        return kept
+    }
+}
+
 /// What the sequencer asks before it integrates a write.
 public struct AdmissionRequest: Sendable {
     /// The DSSE envelope bytes as received.
@@ -72,15 +89,37 @@ public struct StateView: Sendable {
     private let store: any LedgerStore
     /// Pending writes by namespace, then key (per namespace, so that a range read scans its namespace only).
     private var overlay: [String: [String: [UInt8]?]] = [:]
+    /// Pending writes of this copy only, above ``overlay`` (see ``layered()``): applying a record's writes to a
+    /// copy of the batch's view then costs O(the record's writes), not a copy of the batch's overlay.
+    private var layer: [String: [String: [UInt8]?]]?
     /// The ledger's memory of committed point reads, when it is the store's only writer.
     private let committed: CommittedStateCache?
 
     /// Store values read by this view, for a view that lives for one batch (see ``init(batchOver:)``).
     private let reads: ReadCache?
 
-    /// Point reads remembered for the life of one batch.
+    /// Point and range reads remembered for the life of one batch.
     private final class ReadCache: Sendable {
         let values = Mutex<[StateKey: [UInt8]?]>([:])
+        /// Keys of range reads (``keys(namespace:prefix:after:limit:)``): every record of a batch asks the
+        /// reputation engine's due-date queue for the obligations due before the batch's time, for example.
+        let ranges = Mutex<[RangeKey: [String]]>([:])
+    }
+
+    private struct RangeKey: Hashable {
+        var namespace: String
+        var prefix: String
+        var after: String?
+        var limit: Int
+    }
+
+    /// Documents of the batch's pending values, decoded or as written, for a view that lives for one batch.
+    private let pendingDocuments: PendingDocuments?
+
+    /// The decoded document of a pending value, with the bytes it stands for: it answers only while the overlay
+    /// holds those very bytes (a later write of the key, or a copy of the view without that write, decodes anew).
+    private final class PendingDocuments: Sendable {
+        let values = Mutex<[StateKey: (bytes: [UInt8], document: any Sendable)]>([:])
     }
 
     /// A view of the store's state with no pending changes (for reads outside sequencing).
@@ -88,6 +127,7 @@ public struct StateView: Sendable {
         self.store = store
         self.reads = nil
         self.committed = nil
+        self.pendingDocuments = nil
     }
 
     /// A view of the committed state that consults (and feeds) the ledger's cache of point reads.
@@ -95,6 +135,7 @@ public struct StateView: Sendable {
         self.store = store
         self.reads = nil
         self.committed = committed
+        self.pendingDocuments = nil
     }
 
     /// The view the sequencer gives admission for one batch: point reads of the store are remembered
@@ -105,11 +146,12 @@ public struct StateView: Sendable {
         self.store = store
         self.reads = ReadCache()
         self.committed = committed
+        self.pendingDocuments = PendingDocuments()
     }
 
     /// The value at (`namespace`, `key`), or `nil`.
     public func value(namespace: String, key: String) async throws -> [UInt8]? {
-        if let pending = overlay[namespace]?[key] { return pending }
+        if let pending = pendingValue(namespace: namespace, key: key) { return pending }
         let stateKey = StateKey(namespace: namespace, key: key)
         if let known = reads?.values.withLock({ $0[stateKey] }) { return known }
         var generation: UInt64 = 0
@@ -139,7 +181,20 @@ public struct StateView: Sendable {
         decode: ([UInt8]) throws -> T
     ) async throws -> T? {
         let stateKey = StateKey(namespace: namespace, key: key)
-        guard overlay[namespace]?[key] == nil, let committed else {
+        if let pending = pendingValue(namespace: namespace, key: key) {
+            // Written earlier in the batch: the document as written (or as decoded once), while the value is unchanged.
+            guard let bytes = pending else { return nil }
+            guard let pendingDocuments else { return try decode(bytes) }
+            if let known = pendingDocuments.values.withLock({ $0[stateKey] }), known.bytes == bytes,
+                let document = known.document as? T
+            {
+                return document
+            }
+            let document = try decode(bytes)
+            pendingDocuments.values.withLock { $0[stateKey] = (bytes, document) }
+            return document
+        }
+        guard let committed else {
             return try await value(namespace: namespace, key: key).map(decode)
         }
         let generation = committed.generation
@@ -164,21 +219,63 @@ public struct StateView: Sendable {
     /// Keys in `namespace` that start with `prefix` (and sort after `after`, when given), in key order,
     /// at most `limit`.
     public func keys(namespace: String, prefix: String, after: String? = nil, limit: Int) async throws -> [String] {
-        let pending = (overlay[namespace] ?? [:]).filter { key, _ in key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true }
+        var pending = (overlay[namespace] ?? [:]).filter { key, _ in key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true }
+        if let layered = layer?[namespace] {
+            for (key, value) in layered where key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true {
+                pending[key] = .some(value)
+            }
+        }
         // Pending deletions may hide stored keys: read as many more, so that `limit` keys remain when they exist.
         let deletions = pending.values.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
-        let stored = try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: limit + deletions)
-        var keys = Set(stored.map(\.key))
+        let range = RangeKey(namespace: namespace, prefix: prefix, after: after, limit: limit + deletions)
+        let storedKeys: [String]
+        if let known = reads?.ranges.withLock({ $0[range] }) {
+            storedKeys = known
+        } else {
+            storedKeys = try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: range.limit)
+                .map(\.key)
+            reads?.ranges.withLock { $0[range] = storedKeys }
+        }
+        var keys = Set(storedKeys)
         for (key, value) in pending {
             if value == nil { keys.remove(key) } else { keys.insert(key) }
         }
         return Array(keys.sorted().prefix(limit))
     }
 
+    /// Records that the pending value `bytes` at (`namespace`, `key`) is the encoding of `document`, so that a read
+    /// of the document later in the batch does not decode it (a view that lives for one batch only). `bytes` must
+    /// decode to `document`.
+    func rememberPending<T: Sendable>(_ document: T, bytes: [UInt8], namespace: String, key: String) {
+        pendingDocuments?.values.withLock { $0[StateKey(namespace: namespace, key: key)] = (bytes, document) }
+    }
+
     mutating func apply(_ writes: [StateWrite]) {
+        if layer != nil {
+            for write in writes {
+                layer?[write.namespace, default: [:]][write.key] = .some(write.value)
+            }
+            return
+        }
         for write in writes {
             overlay[write.namespace, default: [:]][write.key] = .some(write.value)
         }
+    }
+
+    /// A copy of this view whose ``apply(_:)`` keeps its writes in a layer of its own, above this view's pending
+    /// writes (which it shares without copying them). Reads see the same state as an ordinary copy would.
+    func layered() -> StateView {
+        guard layer == nil else { return self }
+        var copy = self
+        copy.layer = [:]
+        return copy
+    }
+
+    /// The pending value at (`namespace`, `key`): `nil` when the key has no pending write, `.some(nil)` when it is
+    /// pending deletion.
+    private func pendingValue(namespace: String, key: String) -> [UInt8]?? {
+        if let layered = layer?[namespace]?[key] { return layered }
+        return overlay[namespace]?[key]
     }
 }
 

@@ -31,7 +31,7 @@ public struct ReputationAdmission: EntryAdmission {
         case .decided(let decision): return decision
         case .accepted(let record): accepted = record
         }
-        var view = state
+        var view = state.layered()
         view.apply(accepted.writes)
         let events: [ReputationEvent]
         do {
@@ -48,9 +48,7 @@ public struct ReputationAdmission: EntryAdmission {
         var writes = accepted.writes
         for event in events {
             let changes = try await engine.apply(event, state: LedgerReputationState(view: view))
-            let reputationWrites = try LedgerReputationState.writes(for: changes)
-            view.apply(reputationWrites)
-            writes += reputationWrites
+            writes += try LedgerReputationState.apply(changes, to: &view)
         }
         return .admit(writes)
     }

@@ -119,11 +119,10 @@ public enum ReputationChange: Sendable, Hashable {
         }
     }
 
-    /// The document's bytes (JSON with sorted keys), or `nil` for a deletion.
+    /// The document's bytes (JSON with sorted keys, as Foundation's `JSONEncoder` writes them), or `nil` for a
+    /// deletion.
     public func value() throws -> [UInt8]? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        func json(_ value: some Encodable) throws -> [UInt8] { Array(try encoder.encode(value)) }
+        func json(_ value: some Encodable) throws -> [UInt8] { try DocumentJSON.encode(value) }
         switch self {
         case .parameters(let value): return try json(value)
         case .provider(let value): return try json(value)

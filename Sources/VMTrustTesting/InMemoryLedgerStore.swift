@@ -104,6 +104,9 @@ public actor InMemoryLedgerStore: LedgerStore {
         return matching.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.prefix(limit).map { ($0.key, $0.value) }
     }
 
+    /// Every derived-state value, by namespace and key (for tests that compare whole states).
+    public func allStateForTesting() -> [String: [String: [UInt8]]] { state }
+
     /// Overwrites a derived-state value behind the ledger's back (for replay tests).
     public func setStateForTesting(namespace: String, key: String, value: [UInt8]) {
         state[namespace, default: [:]][key] = value
