@@ -98,7 +98,7 @@ struct DecisionJSONTests {
             numbers.append(Double(bitPattern: generator.next()))
         }
         var reputation = try #require(decision.evidence.reputation)
-        for number in numbers where number.isFinite {
+        for number in numbers where number.isFinite && (number * 1e10).isFinite {
             reputation.score = number
             reputation.confidence = number / 3
             reputation.band90Low = -number
@@ -150,6 +150,27 @@ struct DecisionJSONTests {
                     checkpoint: checkpoint
                 )
                 #expect(id == expected)
+            }
+        }
+    }
+
+    /// Figures in reason messages, as the string-building version wrote them.
+    @Test func figuresInMessagesAreUnchanged() {
+        func reference(_ value: Double, places: Int) -> String {
+            var scale = 1.0
+            for _ in 0..<places { scale *= 10 }
+            let scaled = Int64((value * scale).rounded())
+            let whole = scaled / Int64(scale)
+            let fraction = String(abs(scaled % Int64(scale)))
+            let sign = scaled < 0 && whole == 0 ? "-" : ""
+            return "\(sign)\(whole)." + String(repeating: "0", count: places - fraction.count) + fraction
+        }
+        var values: [Double] = [0, -0.0, 0.04, 0.05, -0.04, -0.05, -0.5, 1, 99.95, 100, -12.345, 1e12, 0.0005, 0.001]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 { values.append(Double.random(in: -1_000...1_000, using: &generator)) }
+        for value in values {
+            for places in 1...3 {
+                #expect(AgeText.figure(value, places: places) == reference(value, places: places))
             }
         }
     }

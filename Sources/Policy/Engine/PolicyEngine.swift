@@ -137,8 +137,13 @@ public enum PolicyEngine {
         }
     }
 
+    /// `values` without repeats, first occurrences in order (a policy demands a handful of checks: a linear scan,
+    /// no set).
     private static func unique(_ values: [String]) -> [String] {
-        var seen: Set<String> = []
-        return values.filter { seen.insert($0).inserted }
+        guard values.count > 1 else { return values }
+        var out: [String] = []
+        out.reserveCapacity(values.count)
+        for value in values where !out.contains(value) { out.append(value) }
+        return out
     }
 }

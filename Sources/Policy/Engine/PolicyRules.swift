@@ -341,9 +341,21 @@ enum AgeText {
         for _ in 0..<places { scale *= 10 }
         let scaled = Int64((value * scale).rounded())
         let whole = scaled / Int64(scale)
-        let fraction = String(abs(scaled % Int64(scale)))
-        let sign = scaled < 0 && whole == 0 ? "-" : ""
-        return "\(sign)\(whole)." + String(repeating: "0", count: places - fraction.count) + fraction
+        // "<sign><whole>.<fraction, zero-padded to `places`>", written into one buffer.
+        var out = JSONOutput(capacity: 24)
+        if scaled < 0 && whole == 0 { out.bytes.append(UInt8(ascii: "-")) }
+        out.integer(whole)
+        out.bytes.append(UInt8(ascii: "."))
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: places)
+        var fraction = (scaled % Int64(scale)).magnitude
+        var index = places
+        while fraction > 0, index > 0 {
+            index -= 1
+            digits[index] = UInt8(ascii: "0") + UInt8(fraction % 10)
+            fraction /= 10
+        }
+        out.bytes += digits
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 }
 
