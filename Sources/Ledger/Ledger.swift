@@ -53,6 +53,8 @@ public actor Ledger {
     private var cache: NodeCache
     /// Committed point reads of the derived state; `nil` on a store other writers share.
     private let stateCache: CommittedStateCache?
+    /// The latest checkpoint for policy reads (``readPolicyFacts(signers:_:)``); `nil` on a store other writers share.
+    private let publication: CheckpointPublication?
     private var pending: [PendingWrite] = []
     private var waiters: [RecordID: [CheckedContinuation<Receipt, any Error>]] = [:]
     private var flushing = false
@@ -124,6 +126,7 @@ public actor Ledger {
                 self.latest = latest
             }
         }
+        self.publication = store.isShared ? nil : CheckpointPublication(latest)
         treeSizeGauge.record(Int64(latest.size))
     }
 
@@ -155,7 +158,7 @@ public actor Ledger {
         signers: SignerKeyCache,
         _ body: (LedgerPolicyFactSource) async throws -> T
     ) async throws -> T {
-        try await LedgerPolicyFactSource.read(store: store, signers: signers, body)
+        try await LedgerPolicyFactSource.read(store: store, publication: publication, signers: signers, body)
     }
 
     /// The log entry holding `recordID`, read from the committed store (no catch-up with other writers).
@@ -191,6 +194,7 @@ public actor Ledger {
         // Entries this ledger did not write changed the derived state.
         stateCache?.clear()
         advance(tree: edge, checkpoint: stored)
+        publication?.endCommit(publishing: stored)
     }
 
     /// Moves the published state forward (never back: a refresh and a batch may race).
@@ -353,7 +357,13 @@ public actor Ledger {
 
             let started = ContinuousClock.now
             stateCache?.forget(stateWrites)
-            try await store.append(batch)
+            publication?.beginCommit()
+            do {
+                try await store.append(batch)
+            } catch {
+                publication?.endCommit(publishing: nil)
+                throw error
+            }
             let elapsed = started.duration(to: .now)
             commitTimer.recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
@@ -362,6 +372,7 @@ public actor Ledger {
             stateCache?.apply(stateWrites)
             let startSize = tree.size
             advance(tree: next, checkpoint: checkpoint)
+            publication?.endCommit(publishing: checkpoint)
             for node in nodes { cache.insert(node.id, node.hash) }
             if notify {
                 broadcaster.publish(CommittedBatch(startSize: startSize, size: checkpoint.size, time: time, entries: committed))

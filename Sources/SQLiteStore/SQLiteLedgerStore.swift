@@ -18,6 +18,11 @@ import TransparencyLog
 ///   entries; `nodes(level, idx, hash) WITHOUT ROWID` — every complete-subtree hash (level 0 =
 ///   leaves); `checkpoints(size INTEGER PRIMARY KEY, root BLOB, note TEXT)` — one per batch;
 /// - `v2-state`: `state(namespace, key, value) WITHOUT ROWID` — derived state.
+/// - `v3-decisions`: `decisions(id TEXT PRIMARY KEY, time, log_size, body) WITHOUT ROWID` — policy decisions;
+/// - `v4-decisions-rowid`: the same columns in a rowid table, `decisions(seq INTEGER PRIMARY KEY, id TEXT UNIQUE,
+///   time, log_size, body)`: a decision's KiB-sized body is appended at the end of the table instead of being
+///   inserted at a random place of a tree keyed by its id (which read and rewrote random pages on every batch);
+///   only the small id index takes random inserts.
 ///
 /// A database migrated by a newer build (a migration this build does not know) is refused.
 public final class SQLiteLedgerStore: LedgerStore {
@@ -28,8 +33,10 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
-    /// - Parameter readOnly: open without writing (for audits of a live server's data).
-    public init(path: String, readOnly: Bool = false) throws {
+    /// - Parameters:
+    ///   - readOnly: open without writing (for audits of a live server's data).
+    ///   - migrationsUpTo: apply the migrations only up to this one (tests of migrations; never the server).
+    public init(path: String, readOnly: Bool = false, migrationsUpTo lastMigration: String? = nil) throws {
         var configuration = Configuration()
         configuration.label = "vmtrust.ledger"
         configuration.readonly = readOnly
@@ -51,7 +58,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                     )
                 }
             }
-            try Self.migrator.migrate(pool)
+            if let lastMigration {
+                try Self.migrator.migrate(pool, upTo: lastMigration)
+            } else {
+                try Self.migrator.migrate(pool)
+            }
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 let mode = try Int.fetchOne(db, sql: "PRAGMA synchronous")
@@ -73,7 +84,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// The schema versions (GRDB migration identifiers) this build applies, in order.
-    public static let migrationVersions = ["v1", "v2-state", "v3-decisions"]
+    public static let migrationVersions = ["v1", "v2-state", "v3-decisions", "v4-decisions-rowid"]
 
     /// Checks that the database answers and every migration of this build is applied.
     public func checkReady() async throws {
@@ -132,6 +143,23 @@ public final class SQLiteLedgerStore: LedgerStore {
                         log_size INTEGER NOT NULL,
                         body BLOB NOT NULL
                     ) WITHOUT ROWID;
+                    """
+            )
+        }
+        migrator.registerMigration("v4-decisions-rowid") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE decisions_rowid (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE,
+                        time INTEGER NOT NULL,
+                        log_size INTEGER NOT NULL,
+                        body BLOB NOT NULL
+                    );
+                    INSERT INTO decisions_rowid (id, time, log_size, body)
+                        SELECT id, time, log_size, body FROM decisions ORDER BY time, id;
+                    DROP TABLE decisions;
+                    ALTER TABLE decisions_rowid RENAME TO decisions;
                     """
             )
         }
@@ -350,9 +378,12 @@ extension SQLiteLedgerStore: DecisionStore {
     public func storeDecisions(_ decisions: [StoredDecision]) async throws {
         guard !decisions.isEmpty else { return }
         try await pool.write { db in
+            // One prepared statement for the whole batch (and kept by the connection for the next one).
+            let insert = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO decisions (id, time, log_size, body) VALUES (?, ?, ?, ?)"
+            )
             for decision in decisions {
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO decisions (id, time, log_size, body) VALUES (?, ?, ?, ?)",
+                try insert.execute(
                     arguments: [decision.id, decision.time, Int64(bitPattern: decision.logSize), Data(decision.body)]
                 )
             }

@@ -8,7 +8,12 @@
 #
 # Defaults: 20 s, 64 connections. Environment: SKIP_BUILD=1 uses the existing release binary;
 # VMTRUST_BIN=path uses that binary; OUT=dir keeps the raw output (default bench-out/authorize-<time>,
-# gitignored); IMAGES (default 20 lineages, 40 images) and USERS (default 50) size the request mix.
+# gitignored); IMAGES (default 20 lineages, 40 images) and USERS (default 50) size the request mix;
+# PERF=1 records a CPU profile of the server during the authorize run (perf record -g, into $OUT/perf.data).
+#
+# Requests carry no "time", so each is evaluated at the server's clock (ms): a decision id binds the request
+# time, and a body repeats only every USERS x images requests, so every decision is a distinct decision and is
+# stored (the summary reports the rows in the decisions table after the run against the requests answered).
 #
 # The log: one provider (initial reputation 80), IMAGES lineages of two versions, one audit attestation
 # per image, and a three-scope policy with 21 rules per scope (gen-policy-world.py, signed with python
@@ -53,7 +58,7 @@ while IFS= read -r envelope; do
     [ "$status" = 201 ] || { echo "record $n refused ($status): $(cat "$work/answer.json")"; exit 1; }
     n=$((n + 1))
 done <"$work/records.ndjson"
-echo "log: $n records; $(wc -l <"$work/requests.ndjson") distinct authorize requests" | tee -a "$out/summary.txt"
+echo "log: $n records; $(wc -l <"$work/requests.ndjson") distinct authorize request bodies (USERS=${USERS:-50} users x $(( ${IMAGES:-20} * 2 )) images, one environment each of prod/staging/dev)" | tee -a "$out/summary.txt"
 # One decision of each kind, for the record.
 head -3 "$work/requests.ndjson" | while IFS= read -r body; do
     curl -sS -H 'Content-Type: application/json' --data-binary "$body" "$url/v1/authorize" |
@@ -67,15 +72,28 @@ run() { # name, then env for the lua script
     shift
     echo "== $name: $connections connections, ${duration}s" | tee -a "$out/summary.txt"
     local before after
+    local perf=
+    if [ "${PERF:-0}" = 1 ] && [ "$name" = authorize ]; then
+        perf record -g -p "$server" -o "$out/perf.data" -- sleep "$duration" >/dev/null 2>&1 &
+        perf=$!
+    fi
     before=$(cpu_ticks)
     env "$@" BODIES="$work/requests.ndjson" wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s \
         -s scripts/bench/post-authorize.lua "$url" >"$out/$name.txt"
     after=$(cpu_ticks)
+    [ -z "$perf" ] || wait "$perf" || true
     grep -E '=' "$out/$name.txt" | tee -a "$out/summary.txt"
-    echo "server_cpu_cores=$(awk -v t=$(( after - before )) -v hz="$hz" -v d="$duration" 'BEGIN {printf "%.2f", t / hz / d}')" | tee -a "$out/summary.txt"
+    local answered
+    answered=$(sed -n 's/^ok=\([0-9]*\) other=\([0-9]*\)$/\1 \2/p' "$out/$name.txt" | awk '{print $1 + $2}')
+    awk -v t=$(( after - before )) -v hz="$hz" -v d="$duration" -v n="$answered" \
+        'BEGIN {printf "server_cpu_cores=%.2f server_cpu_us_per_request=%.1f\n", t / hz / d, t / hz / n * 1e6}' |
+        tee -a "$out/summary.txt"
 }
+stored() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM decisions").fetchone()[0])' "$work/data/ledger.sqlite"; }
 run trivial METHOD=GET ROUTE=/healthz
+stored_before=$(stored)
 run authorize
+echo "decisions stored during the authorize run: $(( $(stored) - stored_before ))" | tee -a "$out/summary.txt"
 run trivial-again METHOD=GET ROUTE=/healthz
 
 rate() { sed -n 's/.*throughput_rps=\([0-9.]*\).*/\1/p' "$out/$1.txt"; }

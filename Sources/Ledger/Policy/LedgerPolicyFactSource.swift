@@ -9,7 +9,8 @@ import TransparencyLog
 /// The store's derived state is always the state at its latest checkpoint, and a batch writes its entries, state
 /// and checkpoint in one transaction. ``read(store:signers:_:)`` therefore reads the latest checkpoint, runs
 /// the reads, and reads the latest checkpoint again: when the size did not change, no batch committed in
-/// between and every read answered for that checkpoint; otherwise it reads again.
+/// between and every read answered for that checkpoint; otherwise it reads again. A ledger that is its store's only
+/// writer knows its latest checkpoint without reading it (``CheckpointPublication``).
 public struct LedgerPolicyFactSource: PolicyFactSource {
     public let checkpoint: CheckpointReference
     private let store: any LedgerStore
@@ -72,6 +73,26 @@ public struct LedgerPolicyFactSource: PolicyFactSource {
         signers: SignerKeyCache = SignerKeyCache(),
         _ body: (LedgerPolicyFactSource) async throws -> T
     ) async throws -> T {
+        try await read(store: store, publication: nil, signers: signers, body)
+    }
+
+    /// ``read(store:signers:_:)``, taking the checkpoint from the ledger's `publication` (no store read) when no
+    /// batch commits meanwhile; while one does, from the store.
+    static func read<T: Sendable>(
+        store: any LedgerStore,
+        publication: CheckpointPublication?,
+        signers: SignerKeyCache,
+        _ body: (LedgerPolicyFactSource) async throws -> T
+    ) async throws -> T {
+        if let publication {
+            for _ in 0..<100 {
+                guard let current = publication.current() else { break }
+                let result = try await body(
+                    LedgerPolicyFactSource(store: store, checkpoint: current.checkpoint, signers: signers)
+                )
+                if publication.isCurrent(current.generation) { return result }
+            }
+        }
         for _ in 0..<100 {
             guard let before = try await store.latestCheckpoint() else {
                 throw LedgerError.corruptStore("the store has no checkpoint")

@@ -108,9 +108,11 @@ public struct PolicyImageSnapshot: Sendable {
         /// Whether the ancestors could be walked to a root (no missing link, no loop).
         public var lineageIntact: Bool
         /// The provider key id whose signature verifies on each record of the chain (absent: none verifies).
-        public var signers: [RecordID: String]
+        public var signers: [RecordID: String] { didSet { signerKeys = Self.keys(signers, provider) } }
         /// The provider.
-        public var provider: ProviderState?
+        public var provider: ProviderState? { didSet { signerKeys = Self.keys(signers, provider) } }
+        /// The provider's state of each key in ``signers``, looked up once (a key id is a hash of the key).
+        private(set) var signerKeys: [RecordID: KeyState]
         /// The length of the longest chain of newer versions below the record.
         public var versionsBehind: Int
         /// The attestations about the digest in log order, with their log indexes.
@@ -141,6 +143,14 @@ public struct PolicyImageSnapshot: Sendable {
             self.attestations = attestations
             self.reputation = reputation
             self.parameters = parameters
+            self.signerKeys = Self.keys(signers, provider)
+        }
+
+        private static func keys(_ signers: [RecordID: String], _ provider: ProviderState?) -> [RecordID: KeyState] {
+            guard let provider else { return [:] }
+            var keyStates: [String: KeyState] = [:]
+            for key in provider.keys { keyStates[key.keyID] = keyStates[key.keyID] ?? key }
+            return signers.compactMapValues { keyStates[$0] }
         }
     }
 
@@ -184,12 +194,12 @@ public struct PolicyImageSnapshot: Sendable {
         let links = [record] + image.ancestors
         var chainValid = image.lineageIntact
         for link in links {
-            let key = image.signers[link.id].flatMap { image.provider?.key(id: $0) }
+            let key = image.signerKeys[link.id]
             if link.provider != providerID || !link.kind.isImageRecord || !(key?.isValid(at: link.integratedAt) ?? false) {
                 chainValid = false
             }
         }
-        let signer = image.signers[record.id].flatMap { image.provider?.key(id: $0) }
+        let signer = image.signerKeys[record.id]
 
         var revocation: RevocationFact?
         switch RecordStatus(record: record, ancestors: image.ancestors, at: request.time) {

@@ -58,6 +58,32 @@ public struct AuthorizationRequest: Sendable, Hashable, Codable {
         return out
     }
 
+    /// ``canonical``, written into `out`.
+    func writeCanonical(into out: inout JSONOutput) {
+        out.beginObject()
+        if let environment {
+            out.key("environment")
+            out.string(environment)
+        }
+        out.key("groups")
+        if groups.count < 2 {
+            out.strings(groups)
+        } else {
+            out.strings(Self.sortedUnique(groups))
+        }
+        out.key("image")
+        out.string(image)
+        if let project {
+            out.key("project")
+            out.string(project)
+        }
+        out.key("time")
+        out.integer(time)
+        out.key("user")
+        out.string(user)
+        out.endObject()
+    }
+
     /// The canonical form bound into decision ids (groups sorted and deduplicated: their order means nothing).
     var canonical: CanonicalJSON {
         .object([

@@ -62,6 +62,15 @@ public struct EvidenceSelection: Sendable, Hashable {
         return indices.lazy.map { attestations[$0] }
     }
 
+    /// The facts' attestations, which ``latestIndices(ofType:)`` index (rules read them in place, uncopied).
+    var facts: [AttestationFact] { attestations }
+
+    /// ``latest(ofType:)`` as indices into ``facts``.
+    func latestIndices(ofType predicateType: String?) -> [Int] {
+        guard let predicateType else { return selected }
+        return groups.first { $0.predicateType == predicateType }?.indices ?? []
+    }
+
     /// The latest attestation for each key.
     public var latest: [Key: AttestationFact] {
         Dictionary(

@@ -96,12 +96,22 @@ public enum PolicyEngine {
     /// deduplicated). The same policy, request and log state give the same id, on the server and offline.
     public static func decisionID(policyDigest: String, request: AuthorizationRequest, checkpoint: CheckpointReference) -> String
     {
-        let input = CanonicalJSON.object([
-            ("checkpoint", checkpoint.canonical),
-            ("policy", .string(policyDigest)),
-            ("request", request.canonical),
-        ])
-        return SHA256.hash(data: input.bytes).lowercaseHex
+        // The canonical JSON (CanonicalJSON's form: sorted keys, absent members left out), written directly.
+        var out = JSONOutput(capacity: 384)
+        out.beginObject()
+        out.key("checkpoint")
+        out.beginObject()
+        out.key("root_hash")
+        out.string(checkpoint.rootHash)
+        out.key("size")
+        out.integer(Int64(clamping: checkpoint.size))
+        out.endObject()
+        out.key("policy")
+        out.string(policyDigest)
+        out.key("request")
+        request.writeCanonical(into: &out)
+        out.endObject()
+        return SHA256.hash(data: out.bytes).lowercaseHex
     }
 
     /// Among the grants covering `request`, the one expiring last (ties: the greatest record id).
@@ -127,8 +137,13 @@ public enum PolicyEngine {
         }
     }
 
+    /// `values` without repeats, first occurrences in order (a policy demands a handful of checks: a linear scan,
+    /// no set).
     private static func unique(_ values: [String]) -> [String] {
-        var seen: Set<String> = []
-        return values.filter { seen.insert($0).inserted }
+        guard values.count > 1 else { return values }
+        var out: [String] = []
+        out.reserveCapacity(values.count)
+        for value in values where !out.contains(value) { out.append(value) }
+        return out
     }
 }

@@ -188,19 +188,26 @@ public struct RequiredAttestation: PolicyRule {
     /// attestation of each of `threshold` distinct auditors).
     public func evaluate(_ context: PolicyContext) -> RuleResult {
         let time = context.request.time
-        let candidates = context.evidence.latest(ofType: requirement.predicateType)
+        // The candidates are read in place (by index), not copied out of the facts.
+        let facts = context.evidence.facts
+        let candidates = context.evidence.latestIndices(ofType: requirement.predicateType)
         var auditors: [String] = []
         var qualifying: [RecordID] = []
         // Newest first; stop at `threshold` distinct auditors: the evidence is the newest that suffice.
-        for attestation in candidates.reversed()
-        where isAcceptable(attestation) && isCurrent(attestation, at: time) && isFresh(attestation, at: time)
-            && failedCondition(attestation) == nil && !auditors.contains(attestation.auditor)
+        for index in candidates.reversed()
+        where isAcceptable(facts[index]) && isCurrent(facts[index], at: time) && isFresh(facts[index], at: time)
+            && failedCondition(facts[index]) == nil && !auditors.contains(facts[index].auditor)
         {
-            qualifying.append(attestation.record)
-            auditors.append(attestation.auditor)
+            qualifying.append(facts[index].record)
+            auditors.append(facts[index].auditor)
             if auditors.count >= requirement.threshold { return RuleResult(evidence: qualifying) }
         }
-        return explainFailure(Array(candidates.filter(isAcceptable)), auditors: auditors, qualifying: qualifying, at: time)
+        return explainFailure(
+            candidates.map { facts[$0] }.filter(isAcceptable),
+            auditors: auditors,
+            qualifying: qualifying,
+            at: time
+        )
     }
 
     /// The deny, with the most informative reason.
@@ -341,9 +348,21 @@ enum AgeText {
         for _ in 0..<places { scale *= 10 }
         let scaled = Int64((value * scale).rounded())
         let whole = scaled / Int64(scale)
-        let fraction = String(abs(scaled % Int64(scale)))
-        let sign = scaled < 0 && whole == 0 ? "-" : ""
-        return "\(sign)\(whole)." + String(repeating: "0", count: places - fraction.count) + fraction
+        // "<sign><whole>.<fraction, zero-padded to `places`>", written into one buffer.
+        var out = JSONOutput(capacity: 24)
+        if scaled < 0 && whole == 0 { out.bytes.append(UInt8(ascii: "-")) }
+        out.integer(whole)
+        out.bytes.append(UInt8(ascii: "."))
+        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: places)
+        var fraction = (scaled % Int64(scale)).magnitude
+        var index = places
+        while fraction > 0, index > 0 {
+            index -= 1
+            digits[index] = UInt8(ascii: "0") + UInt8(fraction % 10)
+            fraction /= 10
+        }
+        out.bytes += digits
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 }
 

@@ -16,20 +16,35 @@ struct ServedDecision: Sendable {
     var logged: LoggedDecision?
     /// Why a decision the policy asked to log was not logged (the user is not registered, …).
     var logError: String?
+    /// ``json()`` as stored (set by ``PolicyDecisions/decide(_:policyName:logToLedger:)``): the response body.
+    var body: [UInt8] = []
 
-    /// The JSON body: the decision's members (docs/POLICY-LANGUAGE.md §9) plus `policy_record`, `logged` and
-    /// `log_error`.
+    /// The JSON body: the decision's members (docs/POLICY-LANGUAGE.md §9, sorted) followed by `policy_record`,
+    /// `logged` and `log_error` — what `JSONEncoder` (sorted keys, unescaped slashes) writes for each part, written
+    /// directly (``Decision/jsonBytes()``).
     func json() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var body = Array(try encoder.encode(decision))
-        guard body.last == UInt8(ascii: "}") else { return body }
-        body.removeLast()
-        body += Array(",\"policy_record\":".utf8) + Array(try encoder.encode(policyRecord.description))
-        body += Array(",\"logged\":".utf8) + (try logged.map { Array(try encoder.encode($0)) } ?? Array("null".utf8))
-        body += Array(",\"log_error\":".utf8) + (try logError.map { Array(try encoder.encode($0)) } ?? Array("null".utf8))
-        body.append(UInt8(ascii: "}"))
-        return body
+        var out = JSONOutput(capacity: 2048)
+        out.beginObject()
+        try decision.writeMembers(into: &out)
+        out.key("policy_record")
+        out.recordID(policyRecord)
+        out.key("logged")
+        if let logged {
+            out.beginObject()
+            out.key("index")
+            out.integer(logged.index)
+            out.key("record")
+            out.string(logged.record)
+            out.key("treeSize")
+            out.integer(logged.treeSize)
+            out.endObject()
+        } else {
+            out.null()
+        }
+        out.key("log_error")
+        out.string(logError)
+        out.endObject()
+        return out.bytes
     }
 }
 
@@ -133,12 +148,13 @@ final class PolicyDecisions: Sendable {
         if decision.record, logToLedger {
             try await log(&served)
         }
+        served.body = try served.json()
         try await recorder.store(
             StoredDecision(
                 id: decision.decisionID,
                 time: request.time,
                 logSize: decision.evidence.checkpoint.size,
-                body: try served.json()
+                body: served.body
             )
         )
         return served

@@ -21,7 +21,7 @@ extension TrustServer {
             return Response(
                 status: .ok,
                 headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(bytes: try served.json()))
+                body: .init(byteBuffer: ByteBuffer(bytes: served.body))
             )
         }
         router.get("/v1/decisions/{id}") { _, context in
