@@ -9,10 +9,12 @@ import Reputation
 /// and applied to a fresh in-memory reputation state, exactly as ``ReputationAdmission`` did when the record was
 /// written. Memory grows with the derived state (records, providers, contributions), not with entry bytes.
 ///
-/// Signatures are not checked again by default (``VerifiedSignatures/init(trustingKeyIDs:)``): the log's
-/// admission verified every entry before it was written, and `vmtrust log audit` checks that the entries are the
-/// logged ones. Compliance certifications are the exception: whether the certifier signed decides how the claim
-/// counts, so their signatures are verified. `verifySignatures` verifies every signature.
+/// Every logged record was admitted by the rules before it was written, and `vmtrust log audit` checks that the
+/// entries are the logged ones; so by default replay runs only the state-changing part of admission
+/// (``ProvenanceRules/changes(_:)``, under an empty policy), not the ~40 checks, and does not verify signatures
+/// again (``VerifiedSignatures/init(trustingKeyIDs:)``). Compliance certifications are the exception: whether the
+/// certifier signed decides how the claim counts, so their signatures are verified. `checkRules` runs every rule
+/// again (an entry they refuse is reported); `verifySignatures` runs every rule and verifies every signature.
 public struct LedgerReputationReplay: Sendable {
     /// The rules the ledger runs (with its decision keys).
     public var rules: ProvenanceRules
@@ -20,20 +22,24 @@ public struct LedgerReputationReplay: Sendable {
     public var engine: ReputationEngine
     /// Entries read per store read.
     public var pageSize: Int
-    /// Whether every signature is verified again.
+    /// Whether every signature is verified again (by the rules, which then all run).
     public var verifySignatures: Bool
+    /// Whether every admission rule runs again (not only the state changes of admission).
+    public var checkRules: Bool
 
     /// Creates a replay.
     public init(
         rules: ProvenanceRules = ProvenanceRules(),
         engine: ReputationEngine = ReputationEngine(),
         pageSize: Int = 2048,
-        verifySignatures: Bool = false
+        verifySignatures: Bool = false,
+        checkRules: Bool = false
     ) {
         self.rules = rules.checkingPolicies
         self.engine = engine
         self.pageSize = pageSize
         self.verifySignatures = verifySignatures
+        self.checkRules = checkRules
     }
 
     /// What a replay found.
@@ -50,7 +56,8 @@ public struct LedgerReputationReplay: Sendable {
         public var logSize: Int = 0
         /// The time the scores were compared at (ms).
         public var time: Int64 = 0
-        /// Entries the rules refuse on replay (index and reason): the stored state was built from a log the
+        /// Entries refused on replay (index and reason): undecodable records, unusable parameter sets, and with
+        /// ``LedgerReputationReplay/checkRules`` records the rules refuse: the stored state was built from a log the
         /// rules would not accept.
         public var refused: [(index: UInt64, reason: String)] = []
         /// Figures on which the stored and replayed states differ.
@@ -140,16 +147,9 @@ public struct LedgerReputationReplay: Sendable {
                     continue
                 }
                 report.records += 1
-                let trusted = !verifySignatures && record.kind != .complianceCertification
-                let admission = try await rules.admit(
-                    envelope,
-                    record: record,
-                    integrationTime: entry.integratedAtMillis,
-                    state: provenance,
-                    signatures: trusted ? VerifiedSignatures(trustingKeyIDs: true) : VerifiedSignatures()
-                )
+                let id = RecordID(payload: envelope.payload)
                 let changes: [StateChange]
-                switch admission {
+                switch try await admit(envelope, record: record, id: id, at: entry.integratedAtMillis, provenance) {
                 case .rejected(let rejection):
                     report.refused.append((index, rejection.description))
                     continue
@@ -163,7 +163,7 @@ public struct LedgerReputationReplay: Sendable {
                 do {
                     events = try await ReputationDerivation.events(
                         record: record,
-                        id: RecordID(payload: envelope.payload),
+                        id: id,
                         time: entry.integratedAtMillis,
                         changes: changes,
                         state: provenance
@@ -181,6 +181,38 @@ public struct LedgerReputationReplay: Sendable {
             progress?(start)
         }
         return (provenance, reputation, report)
+    }
+
+    /// The admission of a logged record on replay: every rule with ``checkRules``, otherwise only the state changes
+    /// (what the rules return for an accepted record).
+    private func admit(
+        _ envelope: DSSEEnvelope,
+        record: Record,
+        id: RecordID,
+        at time: Int64,
+        _ provenance: InMemoryProvenanceState
+    ) async throws -> Admission {
+        let trusted = !verifySignatures && record.kind != .complianceCertification
+        let signatures = trusted ? VerifiedSignatures(trustingKeyIDs: true) : VerifiedSignatures()
+        // Signatures are checked by the rules: verifying them means running the rules.
+        guard !checkRules && !verifySignatures else {
+            return try await rules.admit(
+                envelope,
+                record: record,
+                integrationTime: time,
+                state: provenance,
+                signatures: signatures
+            )
+        }
+        let context = AdmissionContext(
+            envelope: envelope,
+            record: record,
+            recordID: id,
+            integrationTime: time,
+            state: provenance,
+            signatures: signatures
+        )
+        return .accepted(try await ProvenanceRules.changes(context))
     }
 
     /// `duration` in seconds.
