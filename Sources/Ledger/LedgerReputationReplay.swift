@@ -1,3 +1,4 @@
+import Foundation
 import Provenance
 import Reputation
 
@@ -83,7 +84,9 @@ public struct LedgerReputationReplay: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         report.time = time ?? report.time
-        var providers = Set(reputation.providerIDs)
+        // The stored provider documents come with the listing of their namespace (pages of 1,000), not one point
+        // read each; the parameter history is read once.
+        var stored: [String: [UInt8]] = [:]
         var after: String?
         while true {
             let page = try await store.stateEntries(
@@ -92,20 +95,34 @@ public struct LedgerReputationReplay: Sendable {
                 after: after,
                 limit: 1000
             )
-            providers.formUnion(page.map(\.key))
+            for (key, value) in page { stored[key] = value }
             guard page.count == 1000, let last = page.last else { break }
             after = last.key
         }
+        let providers = Set(reputation.providerIDs).union(stored.keys).sorted()
         report.providers = providers.count
-        report.differences = try await ReputationReplay.differences(
-            stored: LedgerReputationState(store: store),
-            replayed: reputation,
-            providers: providers.sorted(),
-            at: report.time,
-            logSize: report.logSize,
-            tolerance: tolerance,
-            engine: engine
-        )
+        let storedHistory = try await LedgerReputationState(store: store).parameterHistory() ?? ParameterHistory()
+        let decoder = JSONDecoder()
+        for provider in providers {
+            let a = try stored[provider].map {
+                ReputationScore(
+                    try decoder.decode(ProviderReputation.self, from: Data($0)),
+                    history: storedHistory,
+                    at: report.time,
+                    logSize: report.logSize
+                )
+            }
+            let b = reputation.score(provider: provider, at: report.time, logSize: report.logSize)
+            guard let a, let b else {
+                if (a == nil) != (b == nil) {
+                    report.differences.append(
+                        ReputationDifference(provider: provider, figure: "presence", stored: a?.score, replayed: b?.score)
+                    )
+                }
+                continue
+            }
+            report.differences += ReputationReplay.compare(a, b, tolerance: tolerance)
+        }
         report.seconds.compare = Self.seconds(started.duration(to: clock.now))
         return report
     }
