@@ -63,7 +63,8 @@ public struct LedgerReputationReplay: Sendable {
         public var refused: [(index: UInt64, reason: String)] = []
         /// Figures on which the stored and replayed states differ.
         public var differences: [ReputationDifference] = []
-        /// Seconds spent reading entries, admitting records, deriving and applying events, comparing.
+        /// Seconds spent waiting for entries (read and decoded ahead, on concurrent tasks), admitting records,
+        /// deriving and applying events, comparing.
         public var seconds: (read: Double, admit: Double, reputation: Double, compare: Double) = (0, 0, 0, 0)
 
         /// Whether the stored state equals the replayed one.
@@ -138,35 +139,35 @@ public struct LedgerReputationReplay: Sendable {
         let size = try await store.latestCheckpoint()?.size ?? 0
         report.logSize = Int(size)
         let clock = ContinuousClock()
+        // Pages are read and decoded (entry, envelope, record, record id) concurrently, the next page while this
+        // one is admitted and applied; admission and the engine run in log order.
+        var next: Task<[DecodedEntry], any Error>? = size > 0 ? decodePage(store: store, 0..<min(size, UInt64(pageSize))) : nil
         var start: UInt64 = 0
-        while start < size {
+        while start < size, let pending = next {
             let end = min(size, start + UInt64(pageSize))
             var mark = clock.now
-            let page = try await store.entries(start..<end)
-            guard page.count == Int(end - start) else {
-                throw LedgerError.corruptStore("entries \(start)..<\(end) are missing from the store")
-            }
+            let page = try await pending.value
+            next = end < size ? decodePage(store: store, end..<min(size, end + UInt64(pageSize))) : nil
             report.seconds.read += Self.seconds(mark.duration(to: clock.now))
-            for (offset, bytes) in page.enumerated() {
+            for (offset, decoded) in page.enumerated() {
                 let index = start + UInt64(offset)
                 report.entries += 1
                 mark = clock.now
-                let entry = try LedgerEntry(encoded: bytes)
-                report.time = entry.integratedAtMillis
-                guard let envelope = try? DSSEEnvelope(json: entry.envelope),
-                    RecordKind(payloadType: envelope.payloadType) != nil
-                else { continue }
+                report.time = decoded.time
+                let envelope: DSSEEnvelope
                 let record: Record
-                do {
-                    record = try Record.decode(envelope)
-                } catch {
-                    report.refused.append((index, "invalidRecord: \(error.message)"))
+                let id: RecordID
+                switch decoded.content {
+                case .other: continue
+                case .invalid(let message):
+                    report.refused.append((index, "invalidRecord: \(message)"))
                     continue
+                case .record(let decodedEnvelope, let decodedRecord, let decodedID):
+                    (envelope, record, id) = (decodedEnvelope, decodedRecord, decodedID)
                 }
                 report.records += 1
-                let id = RecordID(payload: envelope.payload)
                 let changes: [StateChange]
-                switch try await admit(envelope, record: record, id: id, at: entry.integratedAtMillis, provenance) {
+                switch try await admit(envelope, record: record, id: id, at: decoded.time, provenance) {
                 case .rejected(let rejection):
                     report.refused.append((index, rejection.description))
                     continue
@@ -181,7 +182,7 @@ public struct LedgerReputationReplay: Sendable {
                     events = try await ReputationDerivation.events(
                         record: record,
                         id: id,
-                        time: entry.integratedAtMillis,
+                        time: decoded.time,
                         changes: changes,
                         state: provenance
                     )
@@ -198,6 +199,57 @@ public struct LedgerReputationReplay: Sendable {
             progress?(start)
         }
         return (provenance, reputation, report)
+    }
+
+    /// An entry decoded for replay.
+    struct DecodedEntry: Sendable {
+        enum Content: Sendable {
+            /// Not a vmtrust record (another payload type, or not an envelope).
+            case other
+            /// A vmtrust payload type whose payload does not decode.
+            case invalid(String)
+            /// A record, with its envelope and id.
+            case record(DSSEEnvelope, Record, RecordID)
+        }
+        /// The integration time (ms).
+        var time: Int64
+        var content: Content
+    }
+
+    /// Reads entries `range` and decodes them, in chunks on concurrent tasks.
+    private func decodePage(store: any LedgerStore, _ range: Range<UInt64>) -> Task<[DecodedEntry], any Error> {
+        Task {
+            let page = try await store.entries(range)
+            guard page.count == range.count else {
+                throw LedgerError.corruptStore("entries \(range.lowerBound)..<\(range.upperBound) are missing from the store")
+            }
+            let chunk = 256
+            return try await withThrowingTaskGroup(of: (Int, [DecodedEntry]).self) { group in
+                for first in stride(from: 0, to: page.count, by: chunk) {
+                    let slice = Array(page[first..<min(page.count, first + chunk)])
+                    group.addTask { (first, try slice.map(Self.decode)) }
+                }
+                var chunks: [(Int, [DecodedEntry])] = []
+                for try await result in group { chunks.append(result) }
+                return chunks.sorted { $0.0 < $1.0 }.flatMap(\.1)
+            }
+        }
+    }
+
+    /// Decodes one entry.
+    private static func decode(_ bytes: [UInt8]) throws -> DecodedEntry {
+        let entry = try LedgerEntry(encoded: bytes)
+        guard let envelope = try? DSSEEnvelope(json: entry.envelope), RecordKind(payloadType: envelope.payloadType) != nil
+        else { return DecodedEntry(time: entry.integratedAtMillis, content: .other) }
+        do {
+            let record = try Record.decode(envelope)
+            return DecodedEntry(
+                time: entry.integratedAtMillis,
+                content: .record(envelope, record, RecordID(payload: envelope.payload))
+            )
+        } catch {
+            return DecodedEntry(time: entry.integratedAtMillis, content: .invalid(error.message))
+        }
     }
 
     /// The admission of a logged record on replay: every rule with ``checkRules``, otherwise only the state changes
