@@ -1,3 +1,4 @@
+import Foundation
 import Provenance
 import Reputation
 
@@ -9,10 +10,12 @@ import Reputation
 /// and applied to a fresh in-memory reputation state, exactly as ``ReputationAdmission`` did when the record was
 /// written. Memory grows with the derived state (records, providers, contributions), not with entry bytes.
 ///
-/// Signatures are not checked again by default (``VerifiedSignatures/init(trustingKeyIDs:)``): the log's
-/// admission verified every entry before it was written, and `vmtrust log audit` checks that the entries are the
-/// logged ones. Compliance certifications are the exception: whether the certifier signed decides how the claim
-/// counts, so their signatures are verified. `verifySignatures` verifies every signature.
+/// Every logged record was admitted by the rules before it was written, and `vmtrust log audit` checks that the
+/// entries are the logged ones; so by default replay runs only the state-changing part of admission
+/// (``ProvenanceRules/changes(_:)``, under an empty policy), not the ~40 checks, and does not verify signatures
+/// again (``VerifiedSignatures/init(trustingKeyIDs:)``). Compliance certifications are the exception: whether the
+/// certifier signed decides how the claim counts, so their signatures are verified. `checkRules` runs every rule
+/// again (an entry they refuse is reported); `verifySignatures` runs every rule and verifies every signature.
 public struct LedgerReputationReplay: Sendable {
     /// The rules the ledger runs (with its decision keys).
     public var rules: ProvenanceRules
@@ -20,20 +23,24 @@ public struct LedgerReputationReplay: Sendable {
     public var engine: ReputationEngine
     /// Entries read per store read.
     public var pageSize: Int
-    /// Whether every signature is verified again.
+    /// Whether every signature is verified again (by the rules, which then all run).
     public var verifySignatures: Bool
+    /// Whether every admission rule runs again (not only the state changes of admission).
+    public var checkRules: Bool
 
     /// Creates a replay.
     public init(
         rules: ProvenanceRules = ProvenanceRules(),
         engine: ReputationEngine = ReputationEngine(),
         pageSize: Int = 2048,
-        verifySignatures: Bool = false
+        verifySignatures: Bool = false,
+        checkRules: Bool = false
     ) {
         self.rules = rules.checkingPolicies
         self.engine = engine
         self.pageSize = pageSize
         self.verifySignatures = verifySignatures
+        self.checkRules = checkRules
     }
 
     /// What a replay found.
@@ -50,12 +57,14 @@ public struct LedgerReputationReplay: Sendable {
         public var logSize: Int = 0
         /// The time the scores were compared at (ms).
         public var time: Int64 = 0
-        /// Entries the rules refuse on replay (index and reason): the stored state was built from a log the
+        /// Entries refused on replay (index and reason): undecodable records, unusable parameter sets, and with
+        /// ``LedgerReputationReplay/checkRules`` records the rules refuse: the stored state was built from a log the
         /// rules would not accept.
         public var refused: [(index: UInt64, reason: String)] = []
         /// Figures on which the stored and replayed states differ.
         public var differences: [ReputationDifference] = []
-        /// Seconds spent reading entries, admitting records, deriving and applying events, comparing.
+        /// Seconds spent waiting for entries (read and decoded ahead, on concurrent tasks), admitting records,
+        /// deriving and applying events, comparing.
         public var seconds: (read: Double, admit: Double, reputation: Double, compare: Double) = (0, 0, 0, 0)
 
         /// Whether the stored state equals the replayed one.
@@ -76,7 +85,9 @@ public struct LedgerReputationReplay: Sendable {
         let clock = ContinuousClock()
         let started = clock.now
         report.time = time ?? report.time
-        var providers = Set(reputation.providerIDs)
+        // The stored provider documents come with the listing of their namespace (pages of 1,000), not one point
+        // read each; the parameter history is read once.
+        var stored: [String: [UInt8]] = [:]
         var after: String?
         while true {
             let page = try await store.stateEntries(
@@ -85,20 +96,34 @@ public struct LedgerReputationReplay: Sendable {
                 after: after,
                 limit: 1000
             )
-            providers.formUnion(page.map(\.key))
+            for (key, value) in page { stored[key] = value }
             guard page.count == 1000, let last = page.last else { break }
             after = last.key
         }
+        let providers = Set(reputation.providerIDs).union(stored.keys).sorted()
         report.providers = providers.count
-        report.differences = try await ReputationReplay.differences(
-            stored: LedgerReputationState(store: store),
-            replayed: reputation,
-            providers: providers.sorted(),
-            at: report.time,
-            logSize: report.logSize,
-            tolerance: tolerance,
-            engine: engine
-        )
+        let storedHistory = try await LedgerReputationState(store: store).parameterHistory() ?? ParameterHistory()
+        let decoder = JSONDecoder()
+        for provider in providers {
+            let a = try stored[provider].map {
+                ReputationScore(
+                    try decoder.decode(ProviderReputation.self, from: Data($0)),
+                    history: storedHistory,
+                    at: report.time,
+                    logSize: report.logSize
+                )
+            }
+            let b = reputation.score(provider: provider, at: report.time, logSize: report.logSize)
+            guard let a, let b else {
+                if (a == nil) != (b == nil) {
+                    report.differences.append(
+                        ReputationDifference(provider: provider, figure: "presence", stored: a?.score, replayed: b?.score)
+                    )
+                }
+                continue
+            }
+            report.differences += ReputationReplay.compare(a, b, tolerance: tolerance)
+        }
         report.seconds.compare = Self.seconds(started.duration(to: clock.now))
         return report
     }
@@ -114,42 +139,35 @@ public struct LedgerReputationReplay: Sendable {
         let size = try await store.latestCheckpoint()?.size ?? 0
         report.logSize = Int(size)
         let clock = ContinuousClock()
+        // Pages are read and decoded (entry, envelope, record, record id) concurrently, the next page while this
+        // one is admitted and applied; admission and the engine run in log order.
+        var next: Task<[DecodedEntry], any Error>? = size > 0 ? decodePage(store: store, 0..<min(size, UInt64(pageSize))) : nil
         var start: UInt64 = 0
-        while start < size {
+        while start < size, let pending = next {
             let end = min(size, start + UInt64(pageSize))
             var mark = clock.now
-            let page = try await store.entries(start..<end)
-            guard page.count == Int(end - start) else {
-                throw LedgerError.corruptStore("entries \(start)..<\(end) are missing from the store")
-            }
+            let page = try await pending.value
+            next = end < size ? decodePage(store: store, end..<min(size, end + UInt64(pageSize))) : nil
             report.seconds.read += Self.seconds(mark.duration(to: clock.now))
-            for (offset, bytes) in page.enumerated() {
+            for (offset, decoded) in page.enumerated() {
                 let index = start + UInt64(offset)
                 report.entries += 1
                 mark = clock.now
-                let entry = try LedgerEntry(encoded: bytes)
-                report.time = entry.integratedAtMillis
-                guard let envelope = try? DSSEEnvelope(json: entry.envelope),
-                    RecordKind(payloadType: envelope.payloadType) != nil
-                else { continue }
+                report.time = decoded.time
+                let envelope: DSSEEnvelope
                 let record: Record
-                do {
-                    record = try Record.decode(envelope)
-                } catch {
-                    report.refused.append((index, "invalidRecord: \(error.message)"))
+                let id: RecordID
+                switch decoded.content {
+                case .other: continue
+                case .invalid(let message):
+                    report.refused.append((index, "invalidRecord: \(message)"))
                     continue
+                case .record(let decodedEnvelope, let decodedRecord, let decodedID):
+                    (envelope, record, id) = (decodedEnvelope, decodedRecord, decodedID)
                 }
                 report.records += 1
-                let trusted = !verifySignatures && record.kind != .complianceCertification
-                let admission = try await rules.admit(
-                    envelope,
-                    record: record,
-                    integrationTime: entry.integratedAtMillis,
-                    state: provenance,
-                    signatures: trusted ? VerifiedSignatures(trustingKeyIDs: true) : VerifiedSignatures()
-                )
                 let changes: [StateChange]
-                switch admission {
+                switch try await admit(envelope, record: record, id: id, at: decoded.time, provenance) {
                 case .rejected(let rejection):
                     report.refused.append((index, rejection.description))
                     continue
@@ -163,8 +181,8 @@ public struct LedgerReputationReplay: Sendable {
                 do {
                     events = try await ReputationDerivation.events(
                         record: record,
-                        id: RecordID(payload: envelope.payload),
-                        time: entry.integratedAtMillis,
+                        id: id,
+                        time: decoded.time,
                         changes: changes,
                         state: provenance
                     )
@@ -181,6 +199,89 @@ public struct LedgerReputationReplay: Sendable {
             progress?(start)
         }
         return (provenance, reputation, report)
+    }
+
+    /// An entry decoded for replay.
+    struct DecodedEntry: Sendable {
+        enum Content: Sendable {
+            /// Not a vmtrust record (another payload type, or not an envelope).
+            case other
+            /// A vmtrust payload type whose payload does not decode.
+            case invalid(String)
+            /// A record, with its envelope and id.
+            case record(DSSEEnvelope, Record, RecordID)
+        }
+        /// The integration time (ms).
+        var time: Int64
+        var content: Content
+    }
+
+    /// Reads entries `range` and decodes them, in chunks on concurrent tasks.
+    private func decodePage(store: any LedgerStore, _ range: Range<UInt64>) -> Task<[DecodedEntry], any Error> {
+        Task {
+            let page = try await store.entries(range)
+            guard page.count == range.count else {
+                throw LedgerError.corruptStore("entries \(range.lowerBound)..<\(range.upperBound) are missing from the store")
+            }
+            let chunk = 256
+            return try await withThrowingTaskGroup(of: (Int, [DecodedEntry]).self) { group in
+                for first in stride(from: 0, to: page.count, by: chunk) {
+                    let slice = Array(page[first..<min(page.count, first + chunk)])
+                    group.addTask { (first, try slice.map(Self.decode)) }
+                }
+                var chunks: [(Int, [DecodedEntry])] = []
+                for try await result in group { chunks.append(result) }
+                return chunks.sorted { $0.0 < $1.0 }.flatMap(\.1)
+            }
+        }
+    }
+
+    /// Decodes one entry.
+    private static func decode(_ bytes: [UInt8]) throws -> DecodedEntry {
+        let entry = try LedgerEntry(encoded: bytes)
+        guard let envelope = try? DSSEEnvelope(json: entry.envelope), RecordKind(payloadType: envelope.payloadType) != nil
+        else { return DecodedEntry(time: entry.integratedAtMillis, content: .other) }
+        do {
+            let record = try Record.decode(envelope)
+            return DecodedEntry(
+                time: entry.integratedAtMillis,
+                content: .record(envelope, record, RecordID(payload: envelope.payload))
+            )
+        } catch {
+            return DecodedEntry(time: entry.integratedAtMillis, content: .invalid(error.message))
+        }
+    }
+
+    /// The admission of a logged record on replay: every rule with ``checkRules``, otherwise only the state changes
+    /// (what the rules return for an accepted record).
+    private func admit(
+        _ envelope: DSSEEnvelope,
+        record: Record,
+        id: RecordID,
+        at time: Int64,
+        _ provenance: InMemoryProvenanceState
+    ) async throws -> Admission {
+        let trusted = !verifySignatures && record.kind != .complianceCertification
+        let signatures = trusted ? VerifiedSignatures(trustingKeyIDs: true) : VerifiedSignatures()
+        // Signatures are checked by the rules: verifying them means running the rules.
+        guard !checkRules && !verifySignatures else {
+            return try await rules.admit(
+                envelope,
+                record: record,
+                integrationTime: time,
+                state: provenance,
+                signatures: signatures
+            )
+        }
+        let context = AdmissionContext(
+            envelope: envelope,
+            record: record,
+            recordID: id,
+            integrationTime: time,
+            state: provenance,
+            signatures: signatures
+        )
+        return .accepted(try await ProvenanceRules.changes(context))
     }
 
     /// `duration` in seconds.

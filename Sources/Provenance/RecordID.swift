@@ -1,41 +1,105 @@
 import Crypto
 
 /// A record id: `sha256:<hex>` of the DSSE payload bytes.
+///
+/// The 32 digest bytes are held inline as four big-endian words: a record id has no heap storage, so copying one
+/// (documents and events hold many) costs no reference counting, and hashing and comparing it touch four words.
 public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    private let w0: UInt64
+    private let w1: UInt64
+    private let w2: UInt64
+    private let w3: UInt64
+
     /// The 32 digest bytes.
-    public let digest: [UInt8]
+    public var digest: [UInt8] { withUnsafeDigestBytes { Array($0) } }
+
+    /// Calls `body` with the 32 digest bytes.
+    public func withUnsafeDigestBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let words = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
+        return try withUnsafeBytes(of: words) { try body($0) }
+    }
+
+    /// From exactly 32 bytes.
+    private init(bytes: UnsafeRawBufferPointer) {
+        w0 = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        w1 = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        w2 = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+        w3 = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+    }
 
     /// The record id of a payload.
     public init(payload: some Collection<UInt8>) {
-        self.digest = Array(SHA256.hash(data: Array(payload)))
+        let hash =
+            payload.withContiguousStorageIfAvailable { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+            ?? SHA256.hash(data: Array(payload))
+        self = hash.withUnsafeBytes { RecordID(bytes: $0) }
     }
 
     /// Wraps 32 digest bytes; `nil` for any other length.
     public init?(digest: some Collection<UInt8>) {
         guard digest.count == 32 else { return nil }
-        self.digest = Array(digest)
+        self = Array(digest).withUnsafeBytes { RecordID(bytes: $0) }
     }
 
     /// Parses `sha256:<64 lowercase hex>`.
     public init?(_ string: String) {
-        guard string.hasPrefix("sha256:") else { return nil }
-        let hex = string.dropFirst(7)
-        guard hex.count == 64, let bytes = [UInt8](lowercaseHex: hex) else { return nil }
-        self.digest = bytes
+        var string = string
+        let parsed = string.withUTF8 { utf8 -> RecordID? in
+            guard utf8.count == 71, utf8.starts(with: "sha256:".utf8) else { return nil }
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            return withUnsafeMutableBytes(of: &words) { out -> RecordID? in
+                for index in 0..<32 {
+                    guard let high = Self.hexValue(utf8[7 + 2 * index]), let low = Self.hexValue(utf8[8 + 2 * index]) else {
+                        return nil
+                    }
+                    out[index] = high << 4 | low
+                }
+                return RecordID(bytes: UnsafeRawBufferPointer(out))
+            }
+        }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        default: nil
+        }
     }
 
     /// `sha256:<hex>`.
-    public var description: String { "sha256:" + digest.lowercaseHex }
-
-    public static func < (lhs: RecordID, rhs: RecordID) -> Bool { lhs.digest.lexicographicallyPrecedes(rhs.digest) }
-
-    /// Hashes the digest bytes in one call (the synthesized hash combines them one by one, which dominated
-    /// dictionary work keyed by record ids).
-    public func hash(into hasher: inout Hasher) {
-        digest.withUnsafeBytes { hasher.combine(bytes: $0) }
+    public var description: String {
+        withUnsafeDigestBytes { bytes in
+            String(unsafeUninitializedCapacity: 71) { out in
+                let digits: StaticString = "0123456789abcdef"
+                let prefix: StaticString = "sha256:"
+                for index in 0..<7 { out[index] = prefix.utf8Start[index] }
+                for (index, byte) in bytes.enumerated() {
+                    out[7 + 2 * index] = digits.utf8Start[Int(byte >> 4)]
+                    out[8 + 2 * index] = digits.utf8Start[Int(byte & 0x0f)]
+                }
+                return 71
+            }
+        }
     }
 
-    public static func == (lhs: RecordID, rhs: RecordID) -> Bool { lhs.digest == rhs.digest }
+    /// Byte-wise (lexicographic) order of the digests.
+    public static func < (lhs: RecordID, rhs: RecordID) -> Bool {
+        (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(w0)
+        hasher.combine(w1)
+        hasher.combine(w2)
+        hasher.combine(w3)
+    }
+
+    public static func == (lhs: RecordID, rhs: RecordID) -> Bool {
+        lhs.w0 == rhs.w0 && lhs.w1 == rhs.w1 && lhs.w2 == rhs.w2 && lhs.w3 == rhs.w3
+    }
 
     public init(from decoder: any Decoder) throws {
         let string = try decoder.singleValueContainer().decode(String.self)

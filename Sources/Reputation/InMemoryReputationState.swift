@@ -84,8 +84,11 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     }
 
     var history: ParameterHistory {
-        (roundTripJSON ? decoded(ReputationChange.Namespace.parameters, "history") : storedHistory) ?? ParameterHistory()
+        (roundTripJSON ? decoded(ReputationChange.Namespace.parameters, "history") : storedHistory) ?? Self.defaultHistory
     }
+
+    /// The history before any publication (built once, not once per event).
+    private static let defaultHistory = ParameterHistory()
 
     func provider(_ id: String) -> ProviderReputation? {
         roundTripJSON ? decoded(ReputationChange.Namespace.provider, id) : providers[id]

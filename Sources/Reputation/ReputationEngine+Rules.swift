@@ -391,16 +391,19 @@ extension ReputationEngine {
 
         let count = window.hours.reduce(0) { $0 + $1.count }
         let fromNew = window.hours.reduce(0) { $0 + $1.fromNewAccounts }
-        var daily = [Int](repeating: 0, count: Int(fb.burstMedianDays))
-        for bucket in window.days where bucket.index < day {
-            daily[Int(bucket.index - (day - fb.burstMedianDays))] = bucket.count
+        // The median of the daily counts (days without feedback count 0), in a stack buffer: no allocation.
+        let median = withUnsafeTemporaryAllocation(of: Int.self, capacity: Int(fb.burstMedianDays)) { buffer in
+            var daily = buffer
+            daily.initialize(repeating: 0)
+            for bucket in window.days where bucket.index < day {
+                daily[Int(bucket.index - (day - fb.burstMedianDays))] = bucket.count
+            }
+            daily.sort()
+            return daily.isEmpty
+                ? 0
+                : (daily.count % 2 == 1
+                    ? Double(daily[daily.count / 2]) : Double(daily[daily.count / 2 - 1] + daily[daily.count / 2]) / 2)
         }
-        daily.sort()
-        let median =
-            daily.isEmpty
-            ? 0
-            : (daily.count % 2 == 1
-                ? Double(daily[daily.count / 2]) : Double(daily[daily.count / 2 - 1] + daily[daily.count / 2]) / 2)
         let threshold = max(fb.burstMinimum, fb.burstMedianMultiple * median)
         return Double(count) > threshold && 2 * fromNew > count
     }

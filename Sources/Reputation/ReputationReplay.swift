@@ -34,9 +34,16 @@ public enum ReputationReplay {
         engine: ReputationEngine = ReputationEngine()
     ) async throws -> [ReputationDifference] {
         var out: [ReputationDifference] = []
+        // The parameter history is one document per state: read (and decoded) once, not once per score.
+        let storedHistory = try await stored.parameterHistory() ?? ParameterHistory()
+        let replayedHistory = try await replayed.parameterHistory() ?? ParameterHistory()
         for provider in providers {
-            let a = try await engine.score(provider: provider, at: time, logSize: logSize, state: stored)
-            let b = try await engine.score(provider: provider, at: time, logSize: logSize, state: replayed)
+            let a = try await stored.provider(id: provider).map {
+                ReputationScore($0, history: storedHistory, at: time, logSize: logSize)
+            }
+            let b = try await replayed.provider(id: provider).map {
+                ReputationScore($0, history: replayedHistory, at: time, logSize: logSize)
+            }
             guard let a, let b else {
                 if (a == nil) != (b == nil) {
                     out.append(

@@ -19,7 +19,7 @@ struct VMTrust: AsyncParsableCommand {
             AttestCommand.self, AuditorCommand.self,
             PolicyCommand.self, AuthorizeCommand.self, DecisionCommand.self, BreakGlassCommand.self, DemoCommand.self,
             ReputationCommand.self, FeedbackCommand.self, VulnCommand.self, IncidentCommand.self, CertifyCommand.self,
-            CertifierCommand.self,
+            CertifierCommand.self, BenchCommand.self,
         ]
     )
 

@@ -50,5 +50,18 @@ struct LedgerEntryTests {
         #expect(RecordID("sha512:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855") == nil)
         #expect(RecordID("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8") == nil)
         #expect(RecordID("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85g") == nil)
+        #expect(RecordID("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 ") == nil)
+        #expect(id.digest.count == 32 && id.digest.first == 0xE3 && id.digest.last == 0x55)
+        #expect(RecordID(digest: id.digest) == id)
+        #expect(RecordID(digest: id.digest.dropLast()) == nil)
+        // Ordered as the digest bytes are (the due-date queue and sorted listings rely on it); equal ids hash alike.
+        var random = SystemRandomNumberGenerator()
+        let ids = (0..<200).map { _ in RecordID(digest: (0..<32).map { _ in UInt8.random(in: 0...3, using: &random) })! }
+        for (a, b) in zip(ids, ids.shuffled()) {
+            #expect((a < b) == a.digest.lexicographicallyPrecedes(b.digest))
+            #expect((a == b) == (a.digest == b.digest))
+            if a == b { #expect(a.hashValue == b.hashValue) }
+            #expect(RecordID(a.description) == a)
+        }
     }
 }

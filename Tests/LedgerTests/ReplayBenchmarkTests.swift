@@ -6,7 +6,8 @@ import SQLiteStore
 import Testing
 import VMTrustTesting
 
-/// The replay benchmark (scripts/bench/bench-replay.sh): only with `VMTRUST_BENCH_REPLAY=<records>`. Writes a log of
+/// An in-test replay benchmark, only with `VMTRUST_BENCH_REPLAY=<records>` (scripts/bench/bench-replay.sh now times the
+/// release CLI on a log written by `vmtrust bench write-log`; this needs the tests built in release). Writes a log of
 /// random records (RecordStream) to a SQLite store through the ledger with the reputation admission, then times
 /// `LedgerReputationReplay` (what `vmtrust reputation replay` runs) and prints where the time goes.
 @Suite struct ReplayBenchmarkTests {

@@ -404,6 +404,12 @@ struct ReputationLedgerTests {
         #expect(report.differences.isEmpty, "\(report.differences)")
         #expect(report.events > 100)
         #expect(report.providers > 3)
+        // Running every admission rule again rebuilds the same states (the default runs only their changes).
+        let checked = try await LedgerReputationReplay(rules: TestKeys.rules, checkRules: true).replay(store: store)
+        let trusted = try await LedgerReputationReplay(rules: TestKeys.rules).replay(store: store)
+        #expect(checked.2.refused.isEmpty, "\(checked.2.refused)")
+        #expect(checked.1 == trusted.1)
+        #expect(checked.2.events == trusted.2.events && checked.2.records == trusted.2.records)
         // And at later times, when every obligation has fallen due.
         for later in [S.at(500), S.at(2000)] {
             let again = try await LedgerReputationReplay(rules: TestKeys.rules).run(store: store, at: later)
@@ -422,9 +428,11 @@ struct ReputationLedgerTests {
         document.feedback.r += 0.5
         let bytes = try ReputationChange.provider(document).value()!
         await store.setStateForTesting(namespace: key, key: "acme", value: bytes)
-        let tampered = try await LedgerReputationReplay(rules: TestKeys.rules).run(store: store)
-        #expect(!tampered.matches)
-        #expect(tampered.differences.contains { $0.provider == "acme" && $0.figure == "FB.r" })
+        for checkRules in [false, true] {
+            let tampered = try await LedgerReputationReplay(rules: TestKeys.rules, checkRules: checkRules).run(store: store)
+            #expect(!tampered.matches)
+            #expect(tampered.differences.contains { $0.provider == "acme" && $0.figure == "FB.r" })
+        }
     }
 
     @Test func badInputIsRefusedAndWritesNothing() async throws {

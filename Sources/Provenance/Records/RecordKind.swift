@@ -64,9 +64,14 @@ public enum RecordKind: String, Sendable, Hashable, CaseIterable, Codable {
 
     /// The kind whose ``payloadType`` is `payloadType`, or `nil`.
     public init?(payloadType: String) {
-        guard let kind = RecordKind.allCases.first(where: { $0.payloadType == payloadType }) else { return nil }
+        guard let kind = Self.byPayloadType[payloadType] else { return nil }
         self = kind
     }
+
+    /// Every kind by its payload type (one lookup per decoded envelope, not a string built per kind).
+    private static let byPayloadType: [String: RecordKind] = Dictionary(
+        uniqueKeysWithValues: RecordKind.allCases.map { ($0.payloadType, $0) }
+    )
 
     /// Who may sign a record of this kind.
     public var signer: SignerRole {

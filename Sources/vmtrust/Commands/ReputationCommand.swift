@@ -137,9 +137,10 @@ struct ReputationCommand: AsyncParsableCommand {
             abstract: "Rebuild every provider's reputation from the log and compare it with the stored state.",
             discussion: """
                 Exit status: 0 when the stored state equals the replay (within --tolerance, before rounding), 1 when \
-                it differs (the differences are listed), 2 on bad input. Signatures are not verified again unless \
-                --verify-signatures is given (the log's admission verified them; `vmtrust log audit` checks the \
-                entries).
+                it differs (the differences are listed), 2 on bad input. Every logged record was admitted by the rules \
+                and its signatures verified (`vmtrust log audit` checks the entries), so replay applies the state \
+                changes of admission without its checks and without verifying signatures, unless --check-rules (every \
+                rule) or --verify-signatures (every rule and every signature) is given.
                 """
         )
 
@@ -157,6 +158,9 @@ struct ReputationCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Verify every signature again.")
         var verifySignatures = false
 
+        @Flag(name: .long, help: "Run every admission rule again (default: only the state changes of admission).")
+        var checkRules = false
+
         @Flag(name: .long, help: "Print JSON.")
         var json = false
 
@@ -172,7 +176,8 @@ struct ReputationCommand: AsyncParsableCommand {
             }
             let replay = LedgerReputationReplay(
                 rules: ProvenanceRules(decisionKeys: [decisionKey]),
-                verifySignatures: verifySignatures
+                verifySignatures: verifySignatures,
+                checkRules: checkRules
             )
             let progress = ProgressBar(label: "replay", total: nil)
             let at = self.at

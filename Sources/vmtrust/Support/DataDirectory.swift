@@ -163,7 +163,8 @@ struct DataDirectory {
         origin: String,
         signer: Ed25519NoteSigner,
         logger: Logger = Logger(label: "vmtrust"),
-        store: (any LedgerStore)? = nil
+        store: (any LedgerStore)? = nil,
+        clock: @escaping @Sendable () -> Int64 = DataDirectory.now
     ) async throws -> Ledger {
         let store = try store ?? openSQLiteStore()
         if let latest = try await store.latestCheckpoint() {
@@ -184,7 +185,7 @@ struct DataDirectory {
                     rules: ProvenanceRules(decisionKeys: [try PublicKey(ed25519Raw: signer.verifier.publicKey)])
                 )
             ),
-            clock: Self.now,
+            clock: clock,
             logger: logger
         )
     }
