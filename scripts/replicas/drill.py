@@ -180,7 +180,8 @@ def main():
                 sent = time.monotonic()
                 try:
                     status, body = request(replicas[target], "POST", "/v1/records", envelopes[n])
-                except OSError as error:
+                except (OSError, http.client.HTTPException) as error:
+                    # A replica killed mid-answer cuts the response (IncompleteRead): not an acknowledgement, retry.
                     with lock:
                         errors.append(f"record {n} to replica {target}: {error!r}")
                     time.sleep(0.05)
@@ -209,7 +210,7 @@ def main():
                     if status == 200:
                         with lock:
                             checkpoints.append(body.decode())
-                except OSError:
+                except (OSError, http.client.HTTPException):
                     pass
             time.sleep(0.05)
 
