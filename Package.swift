@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "Provenance", targets: ["Provenance"]),
         .library(name: "Reputation", targets: ["Reputation"]),
+        .library(name: "ReputationWorkload", targets: ["ReputationWorkload"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Policy", targets: ["Policy"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
@@ -62,6 +63,13 @@ let package = Package(
         .target(
             name: "Reputation",
             dependencies: ["Provenance"],
+            swiftSettings: strictSettings
+        ),
+        // Pure: a deterministic, realistic stream of reputation events, measured by `vmtrust bench engine` and by
+        // the ordo-one benchmarks (one generator, so that both measure the same work).
+        .target(
+            name: "ReputationWorkload",
+            dependencies: ["Provenance", "Reputation"],
             swiftSettings: strictSettings
         ),
         // Pure: policy documents (YAML/JSON, validated, canonical form) and the decision engine.
@@ -162,6 +170,7 @@ let package = Package(
                 "Policy",
                 "Provenance",
                 "Reputation",
+                "ReputationWorkload",
                 "TransparencyLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -95,6 +95,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Provenance", package: "vmtrust"),
                 .product(name: "Reputation", package: "vmtrust"),
+                .product(name: "ReputationWorkload", package: "vmtrust"),
             ],
             path: "Benchmarks/ReputationBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
