@@ -47,11 +47,24 @@ enum StrictJSON {
         return value
     }
 
-    private struct Parser {
+    /// Checks that `bytes` are one strict JSON value, failing exactly where and why ``parse(_:)`` would, without
+    /// building the value (see ``JSONView``).
+    static func validate(_ bytes: [UInt8]) throws(Failure) {
+        var parser = Parser(bytes: bytes)
+        parser.skipWhitespace()
+        try parser.skipValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.index == bytes.count else { throw Failure(reason: "trailing content after the JSON value") }
+    }
+
+    struct Parser {
         let bytes: [UInt8]
         var index = 0
 
-        init(bytes: [UInt8]) { self.bytes = bytes }
+        init(bytes: [UInt8], index: Int = 0) {
+            self.bytes = bytes
+            self.index = index
+        }
 
         mutating func skipWhitespace() {
             while index < bytes.count {
@@ -236,6 +249,11 @@ enum StrictJSON {
 
         mutating func parseNumber() throws(Failure) -> String {
             let start = index
+            try scanNumber()
+            return String(decoding: bytes[start..<index], as: UTF8.self)
+        }
+
+        mutating func scanNumber() throws(Failure) {
             func isDigit(_ i: Int) -> Bool {
                 i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")
             }
@@ -260,7 +278,6 @@ enum StrictJSON {
                 guard isDigit(index) else { throw Failure(reason: "invalid exponent") }
                 while isDigit(index) { index += 1 }
             }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
         }
     }
 

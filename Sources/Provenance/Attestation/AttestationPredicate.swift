@@ -19,12 +19,12 @@ public enum AttestationPredicate: Sendable, Hashable {
     /// The predicate type URI of vmtrust audits.
     public static let auditType = "https://vmtrust.dev/attestation/audit/v1"
 
-    /// Validates `value` (the `predicate` object) as a predicate of `type`.
-    init(type: String, value: StrictJSON.Value) throws(RecordError) {
+    /// Validates `view` (the `predicate` object) as a predicate of `type`.
+    init(type: String, view: JSONView) throws(RecordError) {
         switch type {
-        case Self.vulnsType: self = .vulns(try VulnsPredicate(value, path: "predicate"))
-        case Self.testResultType: self = .testResult(try TestResultPredicate(value, path: "predicate"))
-        case Self.auditType: self = .audit(try AuditPredicate(value, path: "predicate"))
+        case Self.vulnsType: self = .vulns(try VulnsPredicate(view, path: "predicate"))
+        case Self.testResultType: self = .testResult(try TestResultPredicate(view, path: "predicate"))
+        case Self.auditType: self = .audit(try AuditPredicate(view, path: "predicate"))
         default: self = .other(type: type)
         }
     }
@@ -277,12 +277,12 @@ public struct VulnsPredicate: Sendable, Hashable {
         self.scanFinishedOn = scanFinishedOn
     }
 
-    init(_ value: StrictJSON.Value, path: String) throws(RecordError) {
-        var reader = try FieldReader(value, path: path)
-        var scanner = try FieldReader(try reader.value("scanner"), path: reader.fieldPath("scanner"))
+    init(_ value: JSONView, path: String) throws(RecordError) {
+        var reader = try JSONObjectReader(value, parent: path)
+        var scanner = try JSONObjectReader(try reader.value("scanner"), parent: reader.fieldPath("scanner"))
         scannerURI = try TypeURI.read(try scanner.value("uri"), field: scanner.fieldPath("uri"), limit: RecordLimits.reason)
         scannerVersion = try scanner.optionalString("version", .line(limit: RecordLimits.name))
-        var db = try FieldReader(try scanner.value("db"), path: scanner.fieldPath("db"))
+        var db = try JSONObjectReader(try scanner.value("db"), parent: scanner.fieldPath("db"))
         databaseURI = try db.optionalValue("uri").map { value throws(RecordError) in
             try TypeURI.read(value, field: db.fieldPath("uri"), limit: RecordLimits.reason)
         }
@@ -291,21 +291,23 @@ public struct VulnsPredicate: Sendable, Hashable {
         findings =
             try scanner.array("result", limit: Self.findingLimit, allowEmpty: true) {
                 value,
-                path throws(RecordError) -> Finding in
-                var finding = try FieldReader(value, path: path)
+                field,
+                index throws(RecordError) -> Finding in
+                var finding = try JSONObjectReader(value, parent: field, index: index)
                 let id = try finding.string("id", .line(limit: RecordLimits.name))
                 let ratings =
-                    try finding.array("severity", limit: 16, allowEmpty: true) { value, path throws(RecordError) -> Rating in
-                        var rating = try FieldReader(value, path: path)
+                    try finding.array("severity", limit: 16, allowEmpty: true) {
+                        value,
+                        field,
+                        index throws(RecordError) -> Rating in
+                        var rating = try JSONObjectReader(value, parent: field, index: index)
                         return Rating(
                             method: try rating.string("method", .line(limit: RecordLimits.name)),
                             score: try rating.string("score", .line(limit: RecordLimits.name))
                         )
                     } ?? []
                 if let annotations = try finding.optionalValue("annotations") {
-                    switch annotations {
-                    case .object, .array: break
-                    default:
+                    guard annotations.isObject || annotations.isArray else {
                         throw RecordError(
                             code: .wrongType,
                             field: finding.fieldPath("annotations"),
@@ -315,7 +317,7 @@ public struct VulnsPredicate: Sendable, Hashable {
                 }
                 return Finding(id: id, severity: ratings)
             } ?? []
-        var metadata = try FieldReader(try reader.value("metadata"), path: reader.fieldPath("metadata"))
+        var metadata = try JSONObjectReader(try reader.value("metadata"), parent: reader.fieldPath("metadata"))
         scanStartedOn = try metadata.timestamp("scanStartedOn")
         scanFinishedOn = try metadata.timestamp("scanFinishedOn")
         guard scanFinishedOn >= scanStartedOn else {
@@ -434,12 +436,12 @@ public struct TestResultPredicate: Sendable, Hashable {
         self.failedTests = failedTests
     }
 
-    init(_ value: StrictJSON.Value, path: String) throws(RecordError) {
-        var reader = try FieldReader(value, path: path)
+    init(_ value: JSONView, path: String) throws(RecordError) {
+        var reader = try JSONObjectReader(value, parent: path)
         result = try reader.enumeration("result", AttestationResult.self)
         configuration =
-            try reader.array("configuration", limit: 16) { value, path throws(RecordError) in
-                try ResourceDescriptor(value, path: path)
+            try reader.array("configuration", limit: 16) { value, field, index throws(RecordError) in
+                try ResourceDescriptor(value, parent: field, index: index)
             } ?? []
         url = try reader.optionalValue("url").map { value throws(RecordError) in
             try TypeURI.read(value, field: reader.fieldPath("url"), limit: RecordLimits.reason)
@@ -447,8 +449,9 @@ public struct TestResultPredicate: Sendable, Hashable {
         func tests(_ key: String) throws(RecordError) -> [String]? {
             let names = try reader.array(key, limit: Self.testLimit, required: false, allowEmpty: true) {
                 value,
-                path throws(RecordError) in
-                try FieldReader.text(value, .line(limit: RecordLimits.reason), field: path)
+                field,
+                index throws(RecordError) in
+                try JSONObjectReader.text(value, .line(limit: RecordLimits.reason), field: "\(field)[\(index)]")
             }
             if let names { try RecordValidation.distinct(names, field: reader.fieldPath(key)) }
             return names
@@ -557,11 +560,11 @@ public struct AuditPredicate: Sendable, Hashable {
         self.expiresAt = expiresAt
     }
 
-    init(_ value: StrictJSON.Value, path: String) throws(RecordError) {
-        var reader = try FieldReader(value, path: path)
+    init(_ value: JSONView, path: String) throws(RecordError) {
+        var reader = try JSONObjectReader(value, parent: path)
         result = try reader.enumeration("result", AttestationResult.self)
         score = Int(try reader.integer("score", in: 0...100))
-        var controls = try FieldReader(try reader.value("controls"), path: reader.fieldPath("controls"))
+        var controls = try JSONObjectReader(try reader.value("controls"), parent: reader.fieldPath("controls"))
         controlsChecked = Int(try controls.integer("checked", in: 1...100_000))
         controlsPassed = Int(try controls.integer("passed", in: 0...100_000))
         try controls.finish()
@@ -576,7 +579,7 @@ public struct AuditPredicate: Sendable, Hashable {
         standard = try reader.optionalString("standard", .line(limit: RecordLimits.name))
         summaryText = try reader.optionalString("summary", .text(limit: RecordLimits.description))
         expiresAt = try reader.optionalValue("expiresAt").map { value throws(RecordError) in
-            try FieldReader.timestamp(value, field: reader.fieldPath("expiresAt"))
+            try JSONObjectReader.timestamp(value, field: reader.fieldPath("expiresAt"))
         }
         try reader.finish()
     }
@@ -611,19 +614,4 @@ public struct AuditPredicate: Sendable, Hashable {
 extension RecordLimits {
     /// Type URIs (`_type`, `predicateType`, allowed attestation types).
     static let typeURI = 256
-}
-
-extension FieldReader {
-    /// An RFC 3339 timestamp string, as ms since the Unix epoch.
-    mutating func timestamp(_ key: String) throws(RecordError) -> Int64 {
-        try FieldReader.timestamp(try value(key), field: fieldPath(key))
-    }
-
-    static func timestamp(_ value: StrictJSON.Value, field: String) throws(RecordError) -> Int64 {
-        let string = try text(value, .line(limit: 64), field: field)
-        guard let millis = RFC3339.milliseconds(string), millis >= 0 else {
-            throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is not an RFC 3339 timestamp")
-        }
-        return millis
-    }
 }

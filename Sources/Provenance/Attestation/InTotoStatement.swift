@@ -20,14 +20,14 @@ public struct InTotoStatement: Sendable, Equatable {
     public var subjects: [ResourceDescriptor]
     /// The predicate's type URI.
     public var predicateType: String
-    /// The predicate object as parsed; `nil` when absent (treated as empty).
-    var predicateValue: StrictJSON.Value?
+    /// The predicate object in the payload; `nil` when absent (treated as empty).
+    var predicateView: JSONView?
 
     /// Creates a statement with a typed predicate.
     public init(subjects: [ResourceDescriptor], predicate: AttestationPredicate) {
         self.subjects = subjects
         self.predicateType = predicate.type
-        self.predicateValue = nil
+        self.predicateView = nil
         self.typedPredicate = predicate
     }
 
@@ -35,13 +35,13 @@ public struct InTotoStatement: Sendable, Equatable {
 
     /// Parses and validates the statement layer of `payload`.
     public init(payload: [UInt8]) throws(RecordError) {
-        let value: StrictJSON.Value
+        let document: JSONView
         do {
-            value = try StrictJSON.parse(payload)
+            document = try JSONView.document(payload)
         } catch {
             throw RecordError(code: .malformedJSON, field: nil, message: error.reason)
         }
-        var reader = try FieldReader(value, path: "")
+        var reader = try JSONObjectReader(document, parent: "")
         let type = try reader.string("_type", .line(limit: RecordLimits.typeURI))
         guard type == InTotoStatement.type else {
             throw RecordError(
@@ -51,9 +51,10 @@ public struct InTotoStatement: Sendable, Equatable {
             )
         }
         subjects =
-            try reader.array("subject", limit: InTotoStatement.subjectLimit) { value, path throws(RecordError) in
-                let descriptor = try ResourceDescriptor(value, path: path)
+            try reader.array("subject", limit: InTotoStatement.subjectLimit) { value, field, index throws(RecordError) in
+                let descriptor = try ResourceDescriptor(value, parent: field, index: index)
                 guard !descriptor.digest.isEmpty else {
+                    let path = "\(field)[\(index)]"
                     throw RecordError(
                         code: .missingField,
                         field: path + ".digest",
@@ -64,9 +65,9 @@ public struct InTotoStatement: Sendable, Equatable {
             } ?? []
         try RecordValidation.distinct(subjects.map(\.digest), field: "subject")
         predicateType = try TypeURI.read(try reader.value("predicateType"), field: "predicateType")
-        predicateValue = try reader.optionalValue("predicate")
-        if let predicateValue {
-            guard case .object = predicateValue else {
+        predicateView = try reader.optionalValue("predicate")
+        if let predicateView {
+            guard predicateView.isObject else {
                 throw RecordError(code: .wrongType, field: "predicate", message: "\"predicate\" is not an object")
             }
         }
@@ -76,7 +77,7 @@ public struct InTotoStatement: Sendable, Equatable {
     /// The predicate, validated according to ``predicateType`` (see ``AttestationPredicate``).
     public func predicate() throws(RecordError) -> AttestationPredicate {
         if let typedPredicate { return typedPredicate }
-        return try AttestationPredicate(type: predicateType, value: predicateValue ?? .object([]))
+        return try AttestationPredicate(type: predicateType, view: predicateView ?? JSONView.emptyObject)
     }
 
     /// The sha256 digests of the subjects, `sha256:<hex>`, in subject order (subjects without one are skipped).
@@ -97,7 +98,8 @@ public struct InTotoStatement: Sendable, Equatable {
     }
 
     public static func == (lhs: InTotoStatement, rhs: InTotoStatement) -> Bool {
-        lhs.subjects == rhs.subjects && lhs.predicateType == rhs.predicateType && lhs.predicateValue == rhs.predicateValue
+        lhs.subjects == rhs.subjects && lhs.predicateType == rhs.predicateType
+            && lhs.predicateView?.slice == rhs.predicateView?.slice
             && lhs.typedPredicate == rhs.typedPredicate
     }
 }
@@ -137,8 +139,8 @@ public struct ResourceDescriptor: Sendable, Hashable {
         self.init(name: name, digest: ["sha256": String(imageDigest.dropFirst("sha256:".count))])
     }
 
-    init(_ value: StrictJSON.Value, path: String) throws(RecordError) {
-        var reader = try FieldReader(value, path: path)
+    init(_ value: JSONView, parent: String, index: Int? = nil) throws(RecordError) {
+        var reader = try JSONObjectReader(value, parent: parent, index: index)
         name = try reader.optionalString("name", .line(limit: RecordLimits.reason))
         uri = try reader.optionalValue("uri").map { value throws(RecordError) in
             try TypeURI.read(value, field: reader.fieldPath("uri"), limit: RecordLimits.reason)
@@ -149,7 +151,7 @@ public struct ResourceDescriptor: Sendable, Hashable {
         mediaType = try reader.optionalString("mediaType", .line(limit: RecordLimits.name))
         var content: String?
         if let value = try reader.optionalValue("content") {
-            guard case .string(let string) = value, Base64.decode(string) != nil else {
+            guard let string = value.string, Base64.decode(string) != nil else {
                 throw RecordError(
                     code: .invalidValue,
                     field: reader.fieldPath("content"),
@@ -159,7 +161,7 @@ public struct ResourceDescriptor: Sendable, Hashable {
             content = string
         }
         if let value = try reader.optionalValue("annotations") {
-            guard case .object = value else {
+            guard value.isObject else {
                 throw RecordError(
                     code: .wrongType,
                     field: reader.fieldPath("annotations"),
@@ -172,6 +174,7 @@ public struct ResourceDescriptor: Sendable, Hashable {
             digest = try DigestSet.read(value, field: reader.fieldPath("digest"))
         }
         guard uri != nil || !digest.isEmpty || content != nil else {
+            let path = reader.path
             throw RecordError(
                 code: .missingField,
                 field: path,
@@ -202,10 +205,11 @@ enum DigestSet {
         "gitCommit": [40, 64], "gitTree": [40, 64], "gitBlob": [40, 64], "gitTag": [40, 64], "dirHash": [64],
     ]
 
-    static func read(_ value: StrictJSON.Value, field: String) throws(RecordError) -> [String: String] {
-        guard case .object(let members) = value else {
+    static func read(_ value: JSONView, field: String) throws(RecordError) -> [String: String] {
+        guard value.isObject else {
             throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not an object")
         }
+        let members = value.members
         guard !members.isEmpty else {
             throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is empty")
         }
@@ -213,14 +217,19 @@ enum DigestSet {
             throw RecordError(code: .outOfRange, field: field, message: "\"\(field)\" has more than 16 algorithms")
         }
         var out: [String: String] = [:]
-        for (algorithm, digestValue) in members {
-            let path = "\(field).\(algorithm)"
+        for member in members {
+            let algorithm = member.key
             guard !algorithm.isEmpty, algorithm.utf8.count <= 64 else {
-                throw RecordError(code: .invalidValue, field: path, message: "\"\(field)\" has an invalid algorithm name")
+                throw RecordError(
+                    code: .invalidValue,
+                    field: "\(field).\(algorithm)",
+                    message: "\"\(field)\" has an invalid algorithm name"
+                )
             }
-            let digest = try FieldReader.text(digestValue, .line(limit: 1024), field: path)
+            let digest = try JSONObjectReader.text(member.value, .line(limit: 1024), field: "\(field).\(algorithm)")
             if let lengths = hexLengths[algorithm] {
                 guard lengths.contains(digest.utf8.count), [UInt8](lowercaseHex: digest) != nil else {
+                    let path = "\(field).\(algorithm)"
                     throw RecordError(
                         code: .invalidValue,
                         field: path,
@@ -237,6 +246,21 @@ enum DigestSet {
 /// in-toto TypeURI / ResourceURI: an RFC 3986 URI with a scheme (`https://…`, `pkg:…`), no white space or control
 /// characters, at most `limit` bytes.
 enum TypeURI {
+    static func read(
+        _ value: JSONView,
+        field: @autoclosure () -> String,
+        limit: Int = RecordLimits.typeURI
+    ) throws(RecordError)
+        -> String
+    {
+        let string = try JSONObjectReader.text(value, .line(limit: limit), field: field())
+        guard isValid(string) else {
+            let field = field()
+            throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is not a URI with a scheme")
+        }
+        return string
+    }
+
     static func read(_ value: StrictJSON.Value, field: String, limit: Int = RecordLimits.typeURI) throws(RecordError) -> String {
         let string = try FieldReader.text(value, .line(limit: limit), field: field)
         guard isValid(string) else {

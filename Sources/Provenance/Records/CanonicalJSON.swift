@@ -265,12 +265,19 @@ struct FieldReader {
         guard case .string(let string) = value else {
             throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not a string")
         }
+        return try checkText(string, kind, field: field)
+    }
+
+    /// The checks of ``text(_:_:field:)`` on a decoded string; `field` is built only for an error.
+    static func checkText(_ string: String, _ kind: TextKind, field: @autoclosure () -> String) throws(RecordError) -> String {
         guard !string.isEmpty else {
+            let field = field()
             throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is empty")
         }
         switch kind {
         case .identifier:
             guard string.utf8.count <= RecordLimits.identifier else {
+                let field = field()
                 throw RecordError(
                     code: .tooLong,
                     field: field,
@@ -278,6 +285,7 @@ struct FieldReader {
                 )
             }
             guard Identifier.isValid(string) else {
+                let field = field()
                 throw RecordError(
                     code: .invalidValue,
                     field: field,
@@ -286,11 +294,15 @@ struct FieldReader {
             }
         case .line(let limit), .text(let limit):
             guard string.utf8.count <= limit else {
+                let field = field()
                 throw RecordError(code: .tooLong, field: field, message: "\"\(field)\" is longer than \(limit) bytes")
             }
-            let allowed: Set<Unicode.Scalar> = if case .text = kind { ["\n", "\t"] } else { [] }
+            let multiline = if case .text = kind { true } else { false }
             for scalar in string.unicodeScalars
-            where (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)) && !allowed.contains(scalar) {
+            where (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
+                && !(multiline && (scalar == "\n" || scalar == "\t"))
+            {
+                let field = field()
                 throw RecordError(
                     code: .invalidValue,
                     field: field,
@@ -305,11 +317,22 @@ struct FieldReader {
         guard case .number(let literal) = value else {
             throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not an integer")
         }
+        return try checkInteger(literal, in: range, field: field)
+    }
+
+    /// The checks of ``integer(_:in:field:)`` on a number literal; `field` is built only for an error.
+    static func checkInteger(
+        _ literal: String,
+        in range: ClosedRange<Int64>,
+        field: @autoclosure () -> String
+    ) throws(RecordError) -> Int64 {
         // StrictJSON validated the number grammar; an integer has no fraction or exponent.
         guard !literal.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) else {
+            let field = field()
             throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not an integer")
         }
         guard let number = Int64(literal), range.contains(number), literal != "-0" else {
+            let field = field()
             throw RecordError(
                 code: .outOfRange,
                 field: field,

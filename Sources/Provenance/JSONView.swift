@@ -1,0 +1,319 @@
+/// A value inside a strict JSON document that ``StrictJSON/validate(_:)`` accepted, read in place: no tree is
+/// built; strings are decoded only when asked for.
+struct JSONView: Sendable {
+    /// The whole document.
+    let bytes: [UInt8]
+    /// The first byte of the value.
+    let start: Int
+
+    /// The document's top-level value, after checking the document exactly as ``StrictJSON/parse(_:)`` does.
+    static func document(_ bytes: [UInt8]) throws(StrictJSON.Failure) -> JSONView {
+        try StrictJSON.validate(bytes)
+        var parser = StrictJSON.Parser(bytes: bytes)
+        parser.skipWhitespace()
+        return JSONView(bytes: bytes, start: parser.index)
+    }
+
+    /// An empty object.
+    static let emptyObject = JSONView(bytes: Array("{}".utf8), start: 0)
+
+    private var first: UInt8 { bytes[start] }
+
+    /// Whether the value is an object.
+    var isObject: Bool { first == UInt8(ascii: "{") }
+    /// Whether the value is an array.
+    var isArray: Bool { first == UInt8(ascii: "[") }
+    /// Whether the value is `null`.
+    var isNull: Bool { first == UInt8(ascii: "n") }
+    /// Whether the value is a number.
+    var isNumber: Bool { first == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) }
+
+    /// The decoded string, or `nil` when the value is not a string.
+    var string: String? {
+        guard first == UInt8(ascii: "\"") else { return nil }
+        var parser = StrictJSON.Parser(bytes: bytes, index: start)
+        return try? parser.parseString()
+    }
+
+    /// The number's literal, or `nil` when the value is not a number.
+    var numberLiteral: String? {
+        guard isNumber else { return nil }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    /// The index just past the value.
+    var end: Int {
+        var parser = StrictJSON.Parser(bytes: bytes, index: start)
+        parser.skipValidatedValue()
+        return parser.index
+    }
+
+    /// The value's bytes.
+    var slice: ArraySlice<UInt8> { bytes[start..<end] }
+
+    /// The elements of an array (empty for any other value).
+    var elements: [JSONView] {
+        guard isArray else { return [] }
+        var out: [JSONView] = []
+        var parser = StrictJSON.Parser(bytes: bytes, index: start + 1)
+        parser.skipWhitespace()
+        guard bytes[parser.index] != UInt8(ascii: "]") else { return out }
+        while true {
+            parser.skipWhitespace()
+            out.append(JSONView(bytes: bytes, start: parser.index))
+            parser.skipValidatedValue()
+            parser.skipWhitespace()
+            let separator = bytes[parser.index]
+            parser.index += 1
+            if separator == UInt8(ascii: "]") { return out }
+        }
+    }
+
+    /// A member of an object: where its key is and its value.
+    struct Member {
+        /// The index of the key's opening quote.
+        var keyStart: Int
+        /// The index of the key's closing quote.
+        var keyEnd: Int
+        /// The key is printable ASCII without escapes: its bytes are the key.
+        var plainKey: Bool
+        /// The member's value.
+        var value: JSONView
+
+        /// The decoded key.
+        var key: String {
+            var parser = StrictJSON.Parser(bytes: value.bytes, index: keyStart)
+            return (try? parser.parseString()) ?? ""
+        }
+
+        /// Whether the key equals `name` as a `String` (what ``StrictJSON/Value`` lookups compare).
+        func hasKey(_ name: String) -> Bool {
+            guard plainKey else { return key == name }
+            let bytes = value.bytes
+            var utf8 = name.utf8.makeIterator()
+            var index = keyStart + 1
+            while let byte = utf8.next() {
+                guard index < keyEnd, bytes[index] == byte else { return false }
+                index += 1
+            }
+            return index == keyEnd
+        }
+    }
+
+    /// The members of an object in document order (empty for any other value).
+    var members: [Member] {
+        guard isObject else { return [] }
+        var out: [Member] = []
+        var parser = StrictJSON.Parser(bytes: bytes, index: start + 1)
+        parser.skipWhitespace()
+        guard bytes[parser.index] != UInt8(ascii: "}") else { return out }
+        while true {
+            parser.skipWhitespace()
+            let keyStart = parser.index
+            var plain = true
+            parser.index += 1
+            while bytes[parser.index] != UInt8(ascii: "\"") {
+                let byte = bytes[parser.index]
+                if byte == UInt8(ascii: "\\") {
+                    plain = false
+                    parser.index += 2
+                } else {
+                    if byte >= 0x80 { plain = false }
+                    parser.index += 1
+                }
+            }
+            let keyEnd = parser.index
+            parser.index += 1
+            parser.skipWhitespace()
+            parser.index += 1  // ':'
+            parser.skipWhitespace()
+            let value = JSONView(bytes: bytes, start: parser.index)
+            out.append(Member(keyStart: keyStart, keyEnd: keyEnd, plainKey: plain, value: value))
+            parser.skipValidatedValue()
+            parser.skipWhitespace()
+            let separator = bytes[parser.index]
+            parser.index += 1
+            if separator == UInt8(ascii: "}") { return out }
+        }
+    }
+}
+
+/// ``FieldReader`` over a ``JSONView`` object: the same lookups, checks, errors and messages; paths are built
+/// only for errors and nested readers.
+struct JSONObjectReader {
+    private let members: [JSONView.Member]
+    private let parent: String
+    private let index: Int?
+    private var consumed: UInt64 = 0
+    private var consumedBeyond64: [Bool] = []
+
+    /// The reader of `view`, at `parent` or, with `index`, at `parent[index]`.
+    init(_ view: JSONView, parent: String, index: Int? = nil) throws(RecordError) {
+        self.parent = parent
+        self.index = index
+        guard view.isObject else {
+            let path = Self.path(parent, index)
+            if path.isEmpty {
+                throw RecordError(code: .malformedJSON, field: nil, message: "the payload is not a JSON object")
+            }
+            throw RecordError(code: .wrongType, field: path, message: "\"\(path)\" is not an object")
+        }
+        self.members = view.members
+    }
+
+    private static func path(_ parent: String, _ index: Int?) -> String {
+        index.map { "\(parent)[\($0)]" } ?? parent
+    }
+
+    /// The reader's own path.
+    var path: String { Self.path(parent, index) }
+
+    /// The path of member `key`.
+    func fieldPath(_ key: String) -> String {
+        let path = path
+        return path.isEmpty ? key : "\(path).\(key)"
+    }
+
+    /// ``FieldReader/optionalValue(_:)``.
+    mutating func optionalValue(_ key: String) throws(RecordError) -> JSONView? {
+        guard let index = members.firstIndex(where: { $0.hasKey(key) }) else { return nil }
+        if index < 64 {
+            consumed |= 1 << UInt64(index)
+        } else {
+            if consumedBeyond64.isEmpty { consumedBeyond64 = Array(repeating: false, count: members.count - 64) }
+            consumedBeyond64[index - 64] = true
+        }
+        let value = members[index].value
+        if value.isNull {
+            let field = fieldPath(key)
+            throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is null (omit an absent field)")
+        }
+        return value
+    }
+
+    /// ``FieldReader/value(_:)``.
+    mutating func value(_ key: String) throws(RecordError) -> JSONView {
+        guard let value = try optionalValue(key) else {
+            let field = fieldPath(key)
+            throw RecordError(code: .missingField, field: field, message: "missing \"\(field)\"")
+        }
+        return value
+    }
+
+    /// ``FieldReader/finish()``.
+    func finish() throws(RecordError) {
+        func isConsumed(_ index: Int) -> Bool {
+            index < 64 ? consumed & (1 << UInt64(index)) != 0 : !consumedBeyond64.isEmpty && consumedBeyond64[index - 64]
+        }
+        for (index, member) in members.enumerated() where !isConsumed(index) {
+            let field = fieldPath(member.key)
+            throw RecordError(code: .unknownField, field: field, message: "unknown field \"\(field)\"")
+        }
+    }
+
+    /// ``FieldReader/string(_:_:)``.
+    mutating func string(_ key: String, _ kind: FieldReader.TextKind) throws(RecordError) -> String {
+        try Self.text(try value(key), kind, field: fieldPath(key))
+    }
+
+    /// ``FieldReader/optionalString(_:_:)``.
+    mutating func optionalString(_ key: String, _ kind: FieldReader.TextKind) throws(RecordError) -> String? {
+        guard let value = try optionalValue(key) else { return nil }
+        return try Self.text(value, kind, field: fieldPath(key))
+    }
+
+    /// ``FieldReader/integer(_:in:)``.
+    mutating func integer(_ key: String, in range: ClosedRange<Int64>) throws(RecordError) -> Int64 {
+        let value = try value(key)
+        guard let literal = value.numberLiteral else {
+            let field = fieldPath(key)
+            throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not an integer")
+        }
+        return try FieldReader.checkInteger(literal, in: range, field: fieldPath(key))
+    }
+
+    /// ``FieldReader/enumeration(_:_:)``.
+    mutating func enumeration<T: RawRepresentable & CaseIterable>(
+        _ key: String,
+        _ type: T.Type
+    ) throws(RecordError) -> T where T.RawValue == String {
+        guard let string = try value(key).string else {
+            let field = fieldPath(key)
+            throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not a string")
+        }
+        guard let value = T(rawValue: string) else {
+            let field = fieldPath(key)
+            let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" must be one of \(allowed)")
+        }
+        return value
+    }
+
+    /// ``FieldReader/timestamp(_:)``.
+    mutating func timestamp(_ key: String) throws(RecordError) -> Int64 {
+        try Self.timestamp(try value(key), field: fieldPath(key))
+    }
+
+    /// ``FieldReader/array(_:limit:required:allowEmpty:_:)``; `element` gets each value, the array's path and the
+    /// element's index.
+    mutating func array<T>(
+        _ key: String,
+        limit: Int,
+        required: Bool = true,
+        allowEmpty: Bool = false,
+        _ element: (JSONView, String, Int) throws(RecordError) -> T
+    ) throws(RecordError) -> [T]? {
+        let raw: JSONView
+        if required {
+            raw = try value(key)
+        } else {
+            guard let value = try optionalValue(key) else { return nil }
+            raw = value
+        }
+        guard raw.isArray else {
+            let field = fieldPath(key)
+            throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not an array")
+        }
+        let elements = raw.elements
+        guard allowEmpty || !elements.isEmpty else {
+            let field = fieldPath(key)
+            throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is empty")
+        }
+        guard elements.count <= limit else {
+            let field = fieldPath(key)
+            throw RecordError(code: .outOfRange, field: field, message: "\"\(field)\" has more than \(limit) elements")
+        }
+        let field = fieldPath(key)
+        var out: [T] = []
+        out.reserveCapacity(elements.count)
+        for (index, value) in elements.enumerated() {
+            out.append(try element(value, field, index))
+        }
+        return out
+    }
+
+    /// ``FieldReader/text(_:_:field:)``.
+    static func text(
+        _ value: JSONView,
+        _ kind: FieldReader.TextKind,
+        field: @autoclosure () -> String
+    ) throws(RecordError)
+        -> String
+    {
+        guard let string = value.string else {
+            let field = field()
+            throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not a string")
+        }
+        return try FieldReader.checkText(string, kind, field: field())
+    }
+
+    /// ``FieldReader/timestamp(_:field:)``.
+    static func timestamp(_ value: JSONView, field: @autoclosure () -> String) throws(RecordError) -> Int64 {
+        let string = try text(value, .line(limit: 64), field: field())
+        guard let millis = RFC3339.milliseconds(string), millis >= 0 else {
+            let field = field()
+            throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is not an RFC 3339 timestamp")
+        }
+        return millis
+    }
+}

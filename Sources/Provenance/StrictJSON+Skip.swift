@@ -1,0 +1,208 @@
+extension StrictJSON.Parser {
+    /// Checks the value at `index` like ``parseValue(depth:)`` (same failures, in the same order) without building it.
+    mutating func skipValue(depth: Int) throws(StrictJSON.Failure) {
+        guard depth < StrictJSON.maximumDepth else { throw StrictJSON.Failure(reason: "nesting too deep") }
+        guard index < bytes.count else { throw StrictJSON.Failure(reason: "unexpected end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try skipObject(depth: depth)
+        case UInt8(ascii: "["): try skipArray(depth: depth)
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expect("true")
+        case UInt8(ascii: "f"): try expect("false")
+        case UInt8(ascii: "n"): try expect("null")
+        default: try scanNumber()
+        }
+    }
+
+    /// ``parseObject(depth:)`` without building: keys are still decoded (duplicates are found by `String` equality,
+    /// as when parsing).
+    mutating func skipObject(depth: Int) throws(StrictJSON.Failure) {
+        index += 1
+        var keys: [String] = []
+        var keySet: Set<String>?
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                throw StrictJSON.Failure(reason: "expected an object key")
+            }
+            let key = try parseString()
+            if keySet == nil, keys.count >= 16 { keySet = Set(keys) }
+            let duplicate = keySet?.contains(key) ?? keys.contains(key)
+            guard !duplicate else { throw StrictJSON.Failure(reason: "duplicate key \"\(key)\"") }
+            if keySet != nil { keySet?.insert(key) } else { keys.append(key) }
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw StrictJSON.Failure(reason: "expected ':'")
+            }
+            index += 1
+            skipWhitespace()
+            try skipValue(depth: depth + 1)
+            skipWhitespace()
+            guard index < bytes.count else { throw StrictJSON.Failure(reason: "unterminated object") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            guard bytes[index] == UInt8(ascii: "}") else { throw StrictJSON.Failure(reason: "expected ',' or '}'") }
+            index += 1
+            return
+        }
+    }
+
+    /// ``parseArray(depth:)`` without building.
+    mutating func skipArray(depth: Int) throws(StrictJSON.Failure) {
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            try skipValue(depth: depth + 1)
+            skipWhitespace()
+            guard index < bytes.count else { throw StrictJSON.Failure(reason: "unterminated array") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            guard bytes[index] == UInt8(ascii: "]") else { throw StrictJSON.Failure(reason: "expected ',' or ']'") }
+            index += 1
+            return
+        }
+    }
+
+    /// ``parseString()`` without building: the same checks in the same order; the raw bytes between the quotes are
+    /// checked as UTF-8 when the closing quote is reached (escapes are ASCII and always decode to whole scalars, so
+    /// the raw bytes are valid exactly when the decoded ones are).
+    mutating func skipString() throws(StrictJSON.Failure) {
+        index += 1  // opening quote
+        let start = index
+        while true {
+            guard index < bytes.count else { throw StrictJSON.Failure(reason: "unterminated string") }
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard StrictJSON.isValidUTF8(bytes, start..<index - 1) else {
+                    throw StrictJSON.Failure(reason: "string is not valid UTF-8")
+                }
+                return
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { throw StrictJSON.Failure(reason: "unterminated escape") }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
+                case UInt8(ascii: "u"):
+                    let scalar = try parseHex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
+                            bytes[index + 1] == UInt8(ascii: "u")
+                        else { throw StrictJSON.Failure(reason: "lone high surrogate") }
+                        index += 2
+                        let low = try parseHex4()
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            throw StrictJSON.Failure(reason: "invalid surrogate pair")
+                        }
+                    } else if (0xDC00...0xDFFF).contains(scalar) {
+                        throw StrictJSON.Failure(reason: "lone low surrogate")
+                    }
+                default:
+                    throw StrictJSON.Failure(reason: "invalid escape")
+                }
+            default:
+                guard byte >= 0x20 else { throw StrictJSON.Failure(reason: "unescaped control character in string") }
+            }
+        }
+    }
+
+    /// The end of the value at `index` of a document already validated (no checks).
+    mutating func skipValidatedValue() {
+        switch bytes[index] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            var depth = 0
+            repeat {
+                switch bytes[index] {
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+                case UInt8(ascii: "\""): skipValidatedString()
+                default: break
+                }
+                index += 1
+            } while depth > 0
+        case UInt8(ascii: "\""):
+            skipValidatedString()
+            index += 1
+        case UInt8(ascii: "t"), UInt8(ascii: "n"): index += 4
+        case UInt8(ascii: "f"): index += 5
+        default:
+            while index < bytes.count {
+                switch bytes[index] {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."),
+                    UInt8(ascii: "e"), UInt8(ascii: "E"):
+                    index += 1
+                default: return
+                }
+            }
+        }
+    }
+
+    /// Moves from the opening quote of a validated string to its closing quote.
+    mutating func skipValidatedString() {
+        index += 1
+        while bytes[index] != UInt8(ascii: "\"") {
+            index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1
+        }
+    }
+}
+
+extension StrictJSON {
+    /// Whether `bytes[range]` is well-formed UTF-8 (Unicode 3.9, table 3-7): what `String(validating:as:)` accepts.
+    static func isValidUTF8(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end {
+            let b0 = bytes[i]
+            if b0 < 0x80 {
+                i += 1
+                continue
+            }
+            func continuation(_ j: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool {
+                j < end && bytes[j] >= low && bytes[j] <= high
+            }
+            switch b0 {
+            case 0xC2...0xDF:
+                guard continuation(i + 1) else { return false }
+                i += 2
+            case 0xE0:
+                guard continuation(i + 1, 0xA0), continuation(i + 2) else { return false }
+                i += 3
+            case 0xE1...0xEC, 0xEE...0xEF:
+                guard continuation(i + 1), continuation(i + 2) else { return false }
+                i += 3
+            case 0xED:
+                guard continuation(i + 1, 0x80, 0x9F), continuation(i + 2) else { return false }
+                i += 3
+            case 0xF0:
+                guard continuation(i + 1, 0x90), continuation(i + 2), continuation(i + 3) else { return false }
+                i += 4
+            case 0xF1...0xF3:
+                guard continuation(i + 1), continuation(i + 2), continuation(i + 3) else { return false }
+                i += 4
+            case 0xF4:
+                guard continuation(i + 1, 0x80, 0x8F), continuation(i + 2), continuation(i + 3) else { return false }
+                i += 4
+            default: return false
+            }
+        }
+        return true
+    }
+}
