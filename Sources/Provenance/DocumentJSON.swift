@@ -45,7 +45,7 @@ private enum DocumentNode {
             for member in object.sortedMembers() {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                DocumentEncoder.writeString(member.key, into: &out)
+                StrictJSON.quote(member.key, escapingSlashes: true, into: &out)
                 out.append(UInt8(ascii: ":"))
                 member.value.write(into: &out)
             }
@@ -147,32 +147,8 @@ private final class DocumentEncoder: Encoder {
     static func quoted(_ string: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(string.utf8.count + 2)
-        writeString(string, into: &out)
+        StrictJSON.quote(string, escapingSlashes: true, into: &out)
         return out
-    }
-
-    /// `JSONEncoder`'s string escaping (slashes escaped).
-    static func writeString(_ string: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "/"): out += [UInt8(ascii: "\\"), UInt8(ascii: "/")]
-            case 0x08: out += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
-            case 0x0C: out += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x00...0x1F:
-                out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")]
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 
     /// `JSONEncoder`'s number form: the shortest round-trip `description`, without a trailing `.0`.

@@ -3,7 +3,7 @@
 /// Rejects: invalid UTF-8, a byte-order mark, duplicate object keys, unescaped control characters in
 /// strings, lone surrogate escapes, leading zeros and other invalid numbers, trailing content after the
 /// value, and nesting deeper than ``maximumDepth``.
-enum StrictJSON {
+package enum StrictJSON {
     indirect enum Value: Equatable, Sendable {
         case object([(key: String, value: Value)])
         case array([Value])
@@ -289,30 +289,40 @@ enum StrictJSON {
         return out
     }
 
-    /// ``quote(_:)`` appending to `out`; a string with nothing to escape is copied in one go.
-    static func quote(_ string: String, into out: inout [UInt8]) {
+    /// ``quote(_:)`` appending to `out`; runs with nothing to escape are copied in one go. With `escapingSlashes`,
+    /// `/` is written `\/` as well (Foundation's `JSONEncoder` without `.withoutEscapingSlashes`). The one string
+    /// escaper of the project: canonical record JSON, derived-state documents and policy decisions use it.
+    package static func quote(_ string: String, escapingSlashes: Bool = false, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let plain = string.utf8.withContiguousStorageIfAvailable { bytes in
-            !bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
-        }
-        if plain == true {
-            out.append(contentsOf: string.utf8)
-            out.append(UInt8(ascii: "\""))
-            return
-        }
-        let hex = Array("0123456789abcdef".utf8)
-        for byte in string.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += Array("\\\"".utf8)
-            case UInt8(ascii: "\\"): out += Array("\\\\".utf8)
-            case 0x0A: out += Array("\\n".utf8)
-            case 0x0D: out += Array("\\r".utf8)
-            case 0x09: out += Array("\\t".utf8)
-            case 0x08: out += Array("\\b".utf8)
-            case 0x0C: out += Array("\\f".utf8)
-            case 0x00..<0x20: out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
-            default: out.append(byte)
+        var string = string
+        string.withUTF8 { utf8 in
+            var start = 0
+            for index in 0..<utf8.count {
+                let byte = utf8[index]
+                guard
+                    byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                        || (escapingSlashes && byte == UInt8(ascii: "/"))
+                else { continue }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+                start = index + 1
+                out.append(UInt8(ascii: "\\"))
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(byte)
+                case 0x0A: out.append(UInt8(ascii: "n"))
+                case 0x0D: out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(UInt8(ascii: "t"))
+                case 0x08: out.append(UInt8(ascii: "b"))
+                case 0x0C: out.append(UInt8(ascii: "f"))
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                    hex.withUTF8Buffer { digits in
+                        out.append(digits[Int(byte >> 4)])
+                        out.append(digits[Int(byte & 0x0F)])
+                    }
+                }
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -2,8 +2,8 @@ import Provenance
 
 /// A JSON writer for answers that are written on every request (decisions): bytes appended directly, no
 /// `Encoder` machinery. It writes what Foundation's `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]`
-/// writes for the same values (tests compare the two): the caller writes members in sorted order; strings escape
-/// `"` and `\` and control characters (`\n`, `\r`, `\t`, `\b`, `\f`, else `\u00xx`) and nothing else; doubles are
+/// writes for the same values (tests compare the two): the caller writes members in sorted order; strings are
+/// escaped by ``StrictJSON/quote(_:escapingSlashes:into:)`` (slashes not escaped); doubles are
 /// their shortest round-trip `description` without a trailing `.0`.
 package struct JSONOutput {
     /// The bytes written so far.
@@ -61,7 +61,7 @@ package struct JSONOutput {
     /// A string value.
     package mutating func string(_ value: String) {
         separate()
-        Self.quote(value, into: &bytes)
+        StrictJSON.quote(value, into: &bytes)
         needsComma = true
     }
 
@@ -167,38 +167,5 @@ package struct JSONOutput {
             }
             bytes.append(contentsOf: buffer[index...])
         }
-    }
-
-    /// Appends `string` as a JSON string literal; a string with nothing to escape is copied in one go.
-    package static func quote(_ string: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in
-            var start = 0
-            for index in 0..<utf8.count {
-                let byte = utf8[index]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
-                start = index + 1
-                out.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(byte)
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                    hex.withUTF8Buffer { digits in
-                        out.append(digits[Int(byte >> 4)])
-                        out.append(digits[Int(byte & 0x0F)])
-                    }
-                }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }
