@@ -226,7 +226,7 @@ let package = Package(
         .testTarget(
             name: "BlobStoreTests",
             dependencies: [
-                "BlobStore",
+                "BlobStore", "VMTrustTesting",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -247,7 +247,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VMTrustCLITests",
-            dependencies: ["vmtrust", "Ledger", "SQLiteStore", "Provenance", "TransparencyLog"],
+            dependencies: ["vmtrust", "Ledger", "SQLiteStore", "Provenance", "TransparencyLog", "VMTrustTesting"],
             swiftSettings: strictSettings
         ),
     ]

@@ -3,10 +3,11 @@ import Crypto
 import Foundation
 import NIOCore
 import Testing
+import VMTrustTesting
 
 /// A fresh store in a temporary directory.
 private func makeStore() throws -> FileBlobStore {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("blobstore-\(UUID().uuidString)").path
+    let path = TestDirectory.root.appendingPathComponent("blobstore-\(UUID().uuidString)").path
     return try FileBlobStore(root: path)
 }
 
@@ -300,7 +301,7 @@ struct FileBlobStoreTests {
 
     @Test("A store cannot be opened over a file")
     func rootIsAFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("blobstore-\(UUID().uuidString)").path
+        let path = TestDirectory.root.appendingPathComponent("blobstore-\(UUID().uuidString)").path
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         #expect {
             try FileBlobStore(root: path)

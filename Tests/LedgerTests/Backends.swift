@@ -41,7 +41,7 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 tamper: { index, bytes in await store.tamper(index: index) { $0 = bytes } }
             )
         case .sqlite:
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vmtrust-test-\(UUID().uuidString)")
+            let directory = TestDirectory.root.appendingPathComponent("vmtrust-test-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let path = directory.appendingPathComponent("ledger.sqlite").path
             let store = try SQLiteLedgerStore(path: path)

@@ -15,7 +15,7 @@ import VMTrustTesting
         guard let value = ProcessInfo.processInfo.environment["VMTRUST_BENCH_REPLAY"], let target = Int(value) else { return }
         let directory =
             ProcessInfo.processInfo.environment["VMTRUST_BENCH_DIR"]
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("vmtrust-bench-\(UUID().uuidString)").path
+            ?? TestDirectory.root.appendingPathComponent("vmtrust-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/ledger.sqlite"
         let store = try SQLiteLedgerStore(path: path)

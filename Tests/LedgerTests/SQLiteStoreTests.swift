@@ -2,12 +2,13 @@ import Foundation
 import Ledger
 import SQLiteStore
 import Testing
+import VMTrustTesting
 
 @Suite("SQLite store")
 struct SQLiteStoreTests {
     @Test("The writer runs with synchronous = FULL in WAL mode")
     func durability() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vmtrust-sqlite-\(UUID().uuidString)")
+        let directory = TestDirectory.root.appendingPathComponent("vmtrust-sqlite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let store = try SQLiteLedgerStore(path: directory.appendingPathComponent("ledger.sqlite").path)
         #expect(try store.writerSynchronousMode() == 2)
@@ -19,7 +20,7 @@ struct SQLiteStoreTests {
 struct SQLiteMigrationTests {
     @Test("Every migration of this build is applied; a newer database is refused")
     func versions() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vmtrust-sqlite-\(UUID().uuidString)")
+        let directory = TestDirectory.root.appendingPathComponent("vmtrust-sqlite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("ledger.sqlite").path
         let store = try SQLiteLedgerStore(path: path)
@@ -31,7 +32,7 @@ struct SQLiteMigrationTests {
 
     @Test("Decisions stored before v4-decisions-rowid are kept, and ids stay unique")
     func decisionsSurviveTheRowidMigration() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vmtrust-sqlite-\(UUID().uuidString)")
+        let directory = TestDirectory.root.appendingPathComponent("vmtrust-sqlite-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("ledger.sqlite").path
         func decision(_ n: Int, body: String = "old") -> StoredDecision {

@@ -17,7 +17,7 @@ private struct BlobHarness {
     let app: Application<RouterResponder<BasicRequestContext>>
 
     init(maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize, withStore: Bool = true) async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("blobroutes-\(UUID().uuidString)").path
+        let root = TestDirectory.root.appendingPathComponent("blobroutes-\(UUID().uuidString)").path
         store = try FileBlobStore(root: root)
         let ledger = try await Ledger(
             store: InMemoryLedgerStore(),

@@ -23,7 +23,7 @@ private struct SessionHarness {
     let app: Application<RouterResponder<BasicRequestContext>>
 
     init(maxBlobSize: UInt64 = TrustServerConfiguration.defaultMaxBlobSize, maxUploadSessions: Int = 16) async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sessions-\(UUID().uuidString)").path
+        let root = TestDirectory.root.appendingPathComponent("sessions-\(UUID().uuidString)").path
         store = try FileBlobStore(root: root)
         let clock = self.clock
         let ledger = try await Ledger(

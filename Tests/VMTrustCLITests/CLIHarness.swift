@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import VMTrustTesting
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -47,7 +48,7 @@ enum CLI {
 
     /// A fresh temporary directory.
     static func temporaryDirectory() throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vmtrust-cli-\(UUID().uuidString)")
+        let url = TestDirectory.root.appendingPathComponent("vmtrust-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url.path
     }

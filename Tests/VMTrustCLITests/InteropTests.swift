@@ -1,6 +1,7 @@
 import Foundation
 import Provenance
 import Testing
+import VMTrustTesting
 
 /// Independent implementations read what vmtrust writes and write what vmtrust reads:
 /// tlog-scales (a Python tlog-tiles client) verifies a running log, and securesystemslib
@@ -248,7 +249,7 @@ enum Interop {
     /// Runs `/usr/bin/env python3 arguments…` to completion (standard error goes through a file, so that
     /// neither pipe can fill up while the other is read).
     static func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> CLI.Result {
-        let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent("vmtrust-interop-\(UUID().uuidString).err")
+        let errorPath = TestDirectory.root.appendingPathComponent("vmtrust-interop-\(UUID().uuidString).err")
         _ = FileManager.default.createFile(atPath: errorPath.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: errorPath) }
         let errorFile = try FileHandle(forWritingTo: errorPath)
