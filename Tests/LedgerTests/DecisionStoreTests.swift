@@ -55,3 +55,58 @@ struct DecisionStoreTests {
         }
     }
 }
+
+/// A decision store that fails the batches it is told to fail.
+private actor FailingDecisionStore: DecisionStore {
+    struct Failure: Error {}
+    var failNext = true
+    var stored: [String: StoredDecision] = [:]
+    var batches = 0
+
+    func storeDecisions(_ decisions: [StoredDecision]) async throws {
+        batches += 1
+        if failNext {
+            failNext = false
+            // Let the other callers queue behind this batch.
+            try await Task.sleep(for: .milliseconds(20))
+            throw Failure()
+        }
+        for decision in decisions where stored[decision.id] == nil { stored[decision.id] = decision }
+    }
+
+    func decision(id: String) -> StoredDecision? { stored[id] }
+}
+
+@Suite("Decision recorder")
+struct DecisionRecorderTests {
+    @Test("A failed batch throws to each of its callers, and later batches are stored")
+    func failedBatch() async throws {
+        let store = FailingDecisionStore()
+        let recorder = DecisionRecorder(store: store)
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for n in 0..<100 {
+                group.addTask {
+                    do {
+                        try await recorder.store(DecisionStoreTests.decision(n))
+                        return (n, true)
+                    } catch {
+                        return (n, false)
+                    }
+                }
+            }
+            var results: [Int: Bool] = [:]
+            for await (n, ok) in group { results[n] = ok }
+            return results
+        }
+        #expect(results.count == 100)
+        let failed = results.filter { !$0.value }.map(\.key)
+        let succeeded = results.filter(\.value).map(\.key)
+        #expect(!failed.isEmpty)
+        for n in failed { #expect(try await recorder.decision(id: DecisionStoreTests.decision(n).id) == nil) }
+        for n in succeeded { #expect(try await recorder.decision(id: DecisionStoreTests.decision(n).id) != nil) }
+        // The recorder still works after the failure.
+        try await recorder.store(DecisionStoreTests.decision(1_000))
+        #expect(try await recorder.decision(id: DecisionStoreTests.decision(1_000).id) != nil)
+        #expect(await store.batches >= 2)
+    }
+}

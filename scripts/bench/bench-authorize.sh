@@ -94,6 +94,14 @@ run trivial METHOD=GET ROUTE=/healthz
 stored_before=$(stored)
 run authorize
 echo "decisions stored during the authorize run: $(( $(stored) - stored_before ))" | tee -a "$out/summary.txt"
+# The decision store's group commits since the server started (almost all of them in the authorize run): how many,
+# their mean size, and how many took longer than 10 / 25 / 50 ms (the Prometheus histogram's buckets).
+curl -sS "$url/metrics" >"$out/metrics.txt"
+awk '/^vmtrust_decisions_commit_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); b[le] = $NF }
+     /^vmtrust_decisions_commit_seconds_count/ { n = $NF } /^vmtrust_decisions_commit_seconds_sum/ { s = $NF }
+     /^vmtrust_decisions_batch_size_sum/ { d = $NF }
+     END { if (n > 0) printf "decision commits: %d, mean %.1f decisions, mean %.2f ms; over 10 ms: %d, over 25 ms: %d, over 50 ms: %d\n",
+           n, d / n, s / n * 1000, n - b["0.01"], n - b["0.025"], n - b["0.05"] }' "$out/metrics.txt" | tee -a "$out/summary.txt"
 run trivial-again METHOD=GET ROUTE=/healthz
 
 rate() { sed -n 's/.*throughput_rps=\([0-9.]*\).*/\1/p' "$out/$1.txt"; }

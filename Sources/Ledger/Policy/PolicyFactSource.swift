@@ -187,6 +187,38 @@ public struct PolicyImageSnapshot: Sendable {
     /// - `break_glass`: the overrides for the request's user covering the image (by digest, or by its
     ///   provider) and the request's environment.
     public func facts(for request: AuthorizationRequest, grants: [BreakGlassState]) -> PolicyFacts {
+        facts(for: request, grants: grants, reputation: nil)
+    }
+
+    /// The reputation snapshot of the image's provider at `time` (ms) and the checkpoint's log size, as
+    /// ``facts(for:grants:)`` reports it; `nil` when the image is not in the log.
+    public func reputationSnapshot(at time: Int64) -> ReputationSnapshot? {
+        guard let image, let providerID = image.record.provider else { return nil }
+        let score = ReputationScore(
+            image.reputation ?? ProviderReputation(id: providerID),
+            history: image.parameters ?? ParameterHistory(),
+            at: time,
+            logSize: Int(clamping: checkpoint.size)
+        )
+        return ReputationSnapshot(
+            provider: providerID,
+            score: score.published,
+            confidence: (score.confidence * 1000).rounded() / 1000,
+            band90Low: (score.bandLow * 10).rounded() / 10,
+            band90High: (score.bandHigh * 10).rounded() / 10,
+            parameterVersion: Int64(score.parametersVersion)
+        )
+    }
+
+    /// ``facts(for:grants:)`` with the provider's reputation snapshot at the request time already computed
+    /// (``reputationSnapshot(at:)`` of this snapshot, or of another snapshot of the same provider at the same
+    /// checkpoint: the score depends only on the provider's document, the parameters, the time and the log size);
+    /// `nil` computes it.
+    public func facts(
+        for request: AuthorizationRequest,
+        grants: [BreakGlassState],
+        reputation known: ReputationSnapshot?
+    ) -> PolicyFacts {
         guard let image, let providerID = image.record.provider else {
             return PolicyFacts(image: nil, provider: nil, reputation: nil, checkpoint: checkpoint)
         }
@@ -224,20 +256,7 @@ public struct PolicyImageSnapshot: Sendable {
             ProviderFacts(id: $0.id, suspended: $0.suspended, keyValid: signer?.isValid(at: request.time) ?? false)
         }
 
-        let score = ReputationScore(
-            image.reputation ?? ProviderReputation(id: providerID),
-            history: image.parameters ?? ParameterHistory(),
-            at: request.time,
-            logSize: Int(clamping: checkpoint.size)
-        )
-        let snapshot = ReputationSnapshot(
-            provider: providerID,
-            score: score.published,
-            confidence: (score.confidence * 1000).rounded() / 1000,
-            band90Low: (score.bandLow * 10).rounded() / 10,
-            band90High: (score.bandHigh * 10).rounded() / 10,
-            parameterVersion: Int64(score.parametersVersion)
-        )
+        let snapshot = known ?? reputationSnapshot(at: request.time)
 
         let statuses = AttestationStatus.classify(image.attestations.map(\.record), at: request.time)
         let attestations = zip(image.attestations, statuses).map { item, status in

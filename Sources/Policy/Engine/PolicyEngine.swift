@@ -111,7 +111,19 @@ public enum PolicyEngine {
         out.key("request")
         request.writeCanonical(into: &out)
         out.endObject()
-        return SHA256.hash(data: out.bytes).lowercaseHex
+        return SHA256.hash(data: out.bytes).withUnsafeBytes { digest in
+            // Lowercase hex written in place (the digest's generic `Sequence` conformance reads it byte by byte).
+            String(unsafeUninitializedCapacity: digest.count * 2) { buffer in
+                let digits: StaticString = "0123456789abcdef"
+                digits.withUTF8Buffer { digits in
+                    for (i, byte) in digest.enumerated() {
+                        buffer[2 * i] = digits[Int(byte >> 4)]
+                        buffer[2 * i + 1] = digits[Int(byte & 0x0f)]
+                    }
+                }
+                return digest.count * 2
+            }
+        }
     }
 
     /// Among the grants covering `request`, the one expiring last (ties: the greatest record id).

@@ -48,6 +48,13 @@ struct ServedDecision: Sendable {
     }
 }
 
+/// An image snapshot kept for one checkpoint.
+private final class SnapshotBox: Sendable {
+    let snapshot: PolicyImageSnapshot
+
+    init(_ snapshot: PolicyImageSnapshot) { self.snapshot = snapshot }
+}
+
 /// The policy-decision record a logged decision became.
 struct LoggedDecision: Codable, Sendable {
     /// The record id.
@@ -79,8 +86,11 @@ final class PolicyDecisions: Sendable {
         var size: UInt64?
         /// The policy in force by name (`""`: the newest of any name).
         var policies: [String: PublishedPolicyState] = [:]
-        /// Image snapshots by digest.
-        var snapshots: [String: PolicyImageSnapshot] = [:]
+        /// Image snapshots by digest (boxed: a decision takes a reference, not a copy of every field).
+        var snapshots: [String: SnapshotBox] = [:]
+        /// The reputation snapshot last computed for each provider, with its request time: every decision at the same
+        /// checkpoint and time (ms) about an image of the provider gets the same one.
+        var reputations: [String: (time: Int64, snapshot: ReputationSnapshot)] = [:]
         /// The overrides not expired at `from`.
         var grants: (from: Int64, list: [BreakGlassState])?
 
@@ -140,7 +150,7 @@ final class PolicyDecisions: Sendable {
             if let (key, published) = fill.policy { cache.policies[key] = published }
             if let snapshot = fill.snapshot {
                 if cache.snapshots.count >= CheckpointCache.capacity { cache.snapshots.removeAll() }
-                cache.snapshots[snapshot.digest] = snapshot
+                cache.snapshots[snapshot.digest] = SnapshotBox(snapshot)
             }
             if let grants = fill.grants, cache.grants.map({ grants.from < $0.from }) ?? true { cache.grants = grants }
         }
@@ -177,16 +187,9 @@ final class PolicyDecisions: Sendable {
     ) async throws -> PolicyFacts {
         let size = source.checkpoint.size
         let (cachedSnapshot, cachedGrants) = cache.withLock { cache in
-            guard cache.size == size else { return (PolicyImageSnapshot?.none, [BreakGlassState]?.none) }
+            guard cache.size == size else { return (SnapshotBox?.none, [BreakGlassState]?.none) }
             let grants = cache.grants.flatMap { $0.from <= request.time ? $0.list : nil }
             return (cache.snapshots[request.image], grants)
-        }
-        let snapshot: PolicyImageSnapshot
-        if let cachedSnapshot {
-            snapshot = cachedSnapshot
-        } else {
-            snapshot = try await source.snapshot(image: request.image)
-            fill.snapshot = snapshot
         }
         let grants: [BreakGlassState]
         if let cachedGrants {
@@ -195,7 +198,27 @@ final class PolicyDecisions: Sendable {
             grants = try await source.breakGlassGrants(unexpiredAt: request.time)
             fill.grants = (request.time, grants)
         }
-        return snapshot.facts(for: request, grants: grants)
+        guard let cachedSnapshot else {
+            let snapshot = try await source.snapshot(image: request.image)
+            fill.snapshot = snapshot
+            return snapshot.facts(for: request, grants: grants)
+        }
+        // A cached snapshot was read consistently at `size`, so the provider's reputation at this time may be shared
+        // with every other decision at `size` and the same time about an image of the provider.
+        let snapshot = cachedSnapshot.snapshot
+        guard let provider = snapshot.image?.record.provider else { return snapshot.facts(for: request, grants: grants) }
+        let known = cache.withLock { cache -> ReputationSnapshot? in
+            guard cache.size == size, let last = cache.reputations[provider], last.time == request.time else { return nil }
+            return last.snapshot
+        }
+        if let known { return snapshot.facts(for: request, grants: grants, reputation: known) }
+        let reputation = snapshot.reputationSnapshot(at: request.time)
+        if let reputation {
+            cache.withLock { cache in
+                if cache.size == size { cache.reputations[provider] = (request.time, reputation) }
+            }
+        }
+        return snapshot.facts(for: request, grants: grants, reputation: reputation)
     }
 
     /// The mode of the scope of the policy in force that matches `request` (its image is not looked at).
