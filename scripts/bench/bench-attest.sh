@@ -21,8 +21,9 @@
 # Environment: SKIP_BUILD=1, VMTRUST_BIN=path, OUT=dir, MAX_RATE (default 8000) as in bench-http.sh;
 # PERF=1 records `perf record -g` of the server during the second attestation run ($OUT/attest-2.perf.data).
 # Each run also prints the sequencer's admission time per record (`vmtrust_ledger_admission_seconds` from /metrics).
-# After each attestation run, GET /v1/images/{digest}/attestations is timed (best of three: wall time and the server's
-# CPU ticks) and divided by the attestations listed: two sizes, to show the listing's cost per attestation is flat.
+# After each attestation run, GET /v1/images/{digest}/attestations is timed (the first call, whose new records the
+# server has not read yet, and the best of three: wall time and the server's CPU ticks) and divided by the attestations
+# listed: two sizes, to show the listing's cost per attestation is flat.
 # Needs: wrk, python3 with `cryptography`, curl.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -98,19 +99,21 @@ run() { # name file offset
 }
 # The image's attestation listing at its current size: the best of three (wall time and server CPU), per attestation.
 listing() {
-    best_s=; best_cpu=
+    best_s=; best_cpu=; first=
     for _ in 1 2 3; do
         before=$(cpu_ticks)
         seconds=$(curl -fsS -o "$work/listing.json" -w '%{time_total}' "$url/v1/images/$digest/attestations")
         after=$(cpu_ticks)
         cpu=$(( after - before ))
+        [ -n "$first" ] || first="$seconds $cpu"
         if [ -z "$best_s" ] || awk -v a="$seconds" -v b="$best_s" 'BEGIN {exit !(a < b)}'; then best_s=$seconds; fi
         if [ -z "$best_cpu" ] || [ "$cpu" -lt "$best_cpu" ]; then best_cpu=$cpu; fi
     done
     count=$(grep -o '"leafHash"' "$work/listing.json" | wc -l)
-    awk -v s="$best_s" -v n="$count" -v t="$best_cpu" -v hz="$(getconf CLK_TCK)" -v name="$1" \
-        'BEGIN {printf "listing %s: %d attestations in %.3f s (%.3f ms per attestation; server CPU %.0f ms, %.3f ms per attestation)\n",
-                name, n, s, s * 1000 / n, t / hz * 1000, t / hz * 1000 / n}' | tee -a "$out/summary.txt"
+    read -r first_s first_cpu <<<"$first"
+    awk -v s="$best_s" -v n="$count" -v t="$best_cpu" -v fs="$first_s" -v ft="$first_cpu" -v hz="$(getconf CLK_TCK)" -v name="$1" \
+        'BEGIN {printf "listing %s: %d attestations, first %.3f s (%.3f ms and %.3f ms server CPU per attestation), best of 3 %.3f s (%.3f ms, CPU %.3f ms per attestation)\n",
+                name, n, fs, fs * 1000 / n, ft / hz * 1000 / n, s, s * 1000 / n, t / hz * 1000 / n}' | tee -a "$out/summary.txt"
 }
 
 run plain-1 "$work/plain.ndjson" 0
