@@ -203,21 +203,29 @@ public struct LedgerProvenanceState: ProvenanceStateReader {
         var out: [RecordID] = []
         var after: String?
         while true {
-            let entries = try await view.keys(
+            let entries = try await view.entries(
                 namespace: Namespace.attestations,
                 prefix: digest + "/",
                 after: after,
                 limit: pageSize
             )
-            for key in entries {
-                guard let bytes = try await view.value(namespace: Namespace.attestations, key: key),
-                    let id = RecordID(String(decoding: bytes, as: UTF8.self))
-                else { throw LedgerError.corruptStore("derived state attestations/\(key) is not a record id") }
+            for (key, bytes) in entries {
+                guard let id = RecordID(String(decoding: bytes, as: UTF8.self)) else {
+                    throw LedgerError.corruptStore("derived state attestations/\(key) is not a record id")
+                }
                 out.append(id)
             }
             guard entries.count == pageSize, let last = entries.last else { return out }
-            after = last
+            after = last.key
         }
+    }
+
+    /// The states of the records `ids` that are in the log, in the order of `ids`, read in one store read (for
+    /// those the ledger does not remember).
+    public func records(ids: [RecordID]) async throws -> [RecordState] {
+        let keys = ids.filter { $0 != newRecord }.map(\.description)
+        let found = try await view.documents(RecordState.self, namespace: Namespace.record, keys: keys)
+        return keys.compactMap { found[$0] }
     }
 
     /// The auditor's onboarding and update records in log order: what authorises its keys.

@@ -169,6 +169,80 @@ public struct StateView: Sendable {
         return value
     }
 
+    /// The values at `keys` of `namespace` (a key without a value is absent from the result): pending writes,
+    /// the batch's and the ledger's remembered reads, then one store read (``LedgerStore/stateValues(namespace:keys:)``)
+    /// for all the others.
+    public func values(namespace: String, keys: [String]) async throws -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        out.reserveCapacity(keys.count)
+        var missing: [String] = []
+        // Taken before the store read: values read while a batch commits are not remembered.
+        let generation = committed?.generation ?? 0
+        for key in keys {
+            if let pending = pendingValue(namespace: namespace, key: key) {
+                if let pending { out[key] = pending }
+                continue
+            }
+            let stateKey = StateKey(namespace: namespace, key: key)
+            if let known = reads?.values.withLock({ $0[stateKey] }) {
+                if let known { out[key] = known }
+                continue
+            }
+            if let hit = committed?.lookup(stateKey).value {
+                if let hit { out[key] = hit }
+                continue
+            }
+            missing.append(key)
+        }
+        guard !missing.isEmpty else { return out }
+        let found = try await store.stateValues(namespace: namespace, keys: missing)
+        for key in missing {
+            let value = found[key]
+            let stateKey = StateKey(namespace: namespace, key: key)
+            reads?.values.withLock { $0[stateKey] = .some(value) }
+            committed?.remember(stateKey, value, readAt: generation)
+            if let value { out[key] = value }
+        }
+        return out
+    }
+
+    /// The JSON documents at `keys` of `namespace` (a key without a value is absent), read like
+    /// ``values(namespace:keys:)``; documents the ledger decoded before are not decoded again. A value that does
+    /// not decode is a corrupt store.
+    public func documents<T: Decodable & Sendable>(
+        _ type: T.Type,
+        namespace: String,
+        keys: [String]
+    ) async throws -> [String: T] {
+        var out: [String: T] = [:]
+        var rest: [String] = []
+        let generation = committed?.generation ?? 0
+        for key in keys {
+            if pendingValue(namespace: namespace, key: key) == nil,
+                let known = committed?.decoded(StateKey(namespace: namespace, key: key), as: T.self)
+            {
+                out[key] = known
+            } else {
+                rest.append(key)
+            }
+        }
+        guard !rest.isEmpty else { return out }
+        let decoder = JSONDecoder()
+        for (key, bytes) in try await values(namespace: namespace, keys: rest) {
+            let document: T
+            do {
+                document = try decoder.decode(T.self, from: Data(bytes))
+            } catch {
+                throw LedgerError.corruptStore("derived state \(namespace)/\(key) does not decode: \(error)")
+            }
+            if pendingValue(namespace: namespace, key: key) == nil {
+                committed?.rememberDecoded(StateKey(namespace: namespace, key: key), document, readAt: generation)
+            }
+            out[key] = document
+        }
+        return out
+    }
+
     /// The value at (`namespace`, `key`) decoded by `decode`, or `nil`.
     ///
     /// A committed value decoded once is remembered with the ledger's cache of point reads, so that
@@ -241,6 +315,22 @@ public struct StateView: Sendable {
             if value == nil { keys.remove(key) } else { keys.insert(key) }
         }
         return Array(keys.sorted().prefix(limit))
+    }
+
+    /// The entries of `namespace` whose keys start with `prefix` (and sort after `after`, when given), in key
+    /// order, at most `limit`: keys and values in one store read (plus the pending writes).
+    public func entries(
+        namespace: String,
+        prefix: String,
+        after: String? = nil,
+        limit: Int
+    ) async throws -> [(key: String, value: [UInt8])] {
+        if overlay[namespace] == nil, layer?[namespace] == nil {
+            return try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: limit)
+        }
+        let found = try await self.keys(namespace: namespace, prefix: prefix, after: after, limit: limit)
+        let read = try await self.values(namespace: namespace, keys: found)
+        return found.compactMap { key in read[key].map { (key, $0) } }
     }
 
     /// Records that the pending value `bytes` at (`namespace`, `key`) is the encoding of `document`, so that a read

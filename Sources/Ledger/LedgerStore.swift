@@ -116,6 +116,10 @@ public protocol LedgerStore: Sendable {
     /// The derived-state value at (`namespace`, `key`), or `nil`.
     func stateValue(namespace: String, key: String) async throws -> [UInt8]?
 
+    /// The derived-state values at `keys` of `namespace`, in one read: keys without a value are absent from
+    /// the result (a key given twice is read once).
+    func stateValues(namespace: String, keys: [String]) async throws -> [String: [UInt8]]
+
     /// Derived-state entries of `namespace` whose keys start with `prefix` and sort after
     /// `after` (when given), in key order, at most `limit`.
     func stateEntries(

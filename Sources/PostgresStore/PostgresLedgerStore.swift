@@ -525,6 +525,20 @@ public final class PostgresLedgerStore: LedgerStore {
         return nil
     }
 
+    public func stateValues(namespace: String, keys: [String]) async throws -> [String: [UInt8]] {
+        guard !keys.isEmpty else { return [:] }
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: "SELECT key, value FROM \(table("state")) WHERE namespace = $1 AND key = ANY($2::text[])",
+                binds: try Self.binds(namespace, Array(Set(keys)))
+            ),
+            logger: logger
+        )
+        var out: [String: [UInt8]] = [:]
+        for try await (key, value) in rows.decode((String, ByteBuffer).self) { out[key] = Array(buffer: value) }
+        return out
+    }
+
     public func stateEntries(
         namespace: String,
         prefix: String,

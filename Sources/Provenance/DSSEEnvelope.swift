@@ -52,51 +52,75 @@ public struct DSSEEnvelope: Sendable, Equatable {
     /// string, `null` or absent), invalid base64 in `payload` or `sig`, an empty `signatures` array and an
     /// empty `sig`. Unknown fields are ignored.
     public init(json: some Collection<UInt8>) throws(DSSEError) {
-        let value: StrictJSON.Value
+        // Read in place (no tree): the document is validated exactly as `StrictJSON.parse` would, then the members
+        // are looked up by key; the payload's base64 is decoded straight from the document's bytes.
+        let envelope: JSONView
         do {
-            value = try StrictJSON.parse(Array(json))
+            envelope = try JSONView.document(Array(json))
         } catch {
             throw DSSEError(code: .malformedJSON, message: error.reason)
         }
-        guard case .object = value else { throw DSSEError(code: .malformedJSON, message: "envelope is not a JSON object") }
-        self.payloadType = try DSSEEnvelope.string(value, "payloadType")
-        self.payload = try DSSEEnvelope.base64(value, "payload")
-        guard let signaturesValue = value["signatures"] else {
+        guard envelope.isObject else { throw DSSEError(code: .malformedJSON, message: "envelope is not a JSON object") }
+        let members = envelope.members
+        self.payloadType = try DSSEEnvelope.string(members, "payloadType")
+        self.payload = try DSSEEnvelope.base64(members, "payload")
+        guard let signaturesValue = DSSEEnvelope.member(members, "signatures") else {
             throw DSSEError(code: .missingField, message: "missing \"signatures\"")
         }
-        guard case .array(let elements) = signaturesValue else {
+        guard signaturesValue.isArray else {
             throw DSSEError(code: .wrongType, message: "\"signatures\" is not an array")
         }
+        let elements = signaturesValue.elements
         guard !elements.isEmpty else { throw DSSEError(code: .noSignatures, message: "\"signatures\" is empty") }
         var signatures: [Signature] = []
+        signatures.reserveCapacity(elements.count)
         for element in elements {
-            guard case .object = element else {
+            guard element.isObject else {
                 throw DSSEError(code: .wrongType, message: "a signature is not a JSON object")
             }
+            let fields = element.members
             let keyID: String?
-            switch element["keyid"] {
-            case nil, .null?: keyID = nil
-            case .string(let string)?: keyID = string
-            default: throw DSSEError(code: .wrongType, message: "\"keyid\" is not a string")
+            switch DSSEEnvelope.member(fields, "keyid") {
+            case nil: keyID = nil
+            case let value? where value.isNull: keyID = nil
+            case let value?:
+                guard let string = value.string else {
+                    throw DSSEError(code: .wrongType, message: "\"keyid\" is not a string")
+                }
+                keyID = string
             }
-            let signature = try DSSEEnvelope.base64(element, "sig")
+            let signature = try DSSEEnvelope.base64(fields, "sig")
             guard !signature.isEmpty else { throw DSSEError(code: .emptySignature, message: "\"sig\" is empty") }
             signatures.append(Signature(keyID: keyID, signature: signature))
         }
         self.signatures = signatures
     }
 
-    private static func string(_ object: StrictJSON.Value, _ key: String) throws(DSSEError) -> String {
-        guard let value = object[key] else { throw DSSEError(code: .missingField, message: "missing \"\(key)\"") }
-        guard case .string(let string) = value else {
+    /// The value of the member named `key` (keys are unique in a validated document).
+    private static func member(_ members: [JSONView.Member], _ key: String) -> JSONView? {
+        members.first { $0.hasKey(key) }?.value
+    }
+
+    private static func string(_ members: [JSONView.Member], _ key: String) throws(DSSEError) -> String {
+        guard let value = member(members, key) else { throw DSSEError(code: .missingField, message: "missing \"\(key)\"") }
+        guard let string = value.string else {
             throw DSSEError(code: .wrongType, message: "\"\(key)\" is not a string")
         }
         return string
     }
 
-    private static func base64(_ object: StrictJSON.Value, _ key: String) throws(DSSEError) -> [UInt8] {
-        let encoded = try string(object, key)
-        guard let bytes = Base64.decodeLenient(encoded) else {
+    private static func base64(_ members: [JSONView.Member], _ key: String) throws(DSSEError) -> [UInt8] {
+        guard let value = member(members, key) else { throw DSSEError(code: .missingField, message: "missing \"\(key)\"") }
+        let decoded: [UInt8]?
+        if let text = value.plainStringContents {
+            // No escapes: the bytes between the quotes are the string's UTF-8.
+            decoded = Base64.decodeLenient(utf8: text)
+        } else if let string = value.string {
+            decoded = Base64.decodeLenient(string)
+        } else {
+            throw DSSEError(code: .wrongType, message: "\"\(key)\" is not a string")
+        }
+        guard let bytes = decoded else {
             throw DSSEError(code: .invalidBase64, message: "\"\(key)\" is not valid base64")
         }
         return bytes

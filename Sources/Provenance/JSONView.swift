@@ -35,6 +35,18 @@ struct JSONView: Sendable {
         return try? parser.parseString()
     }
 
+    /// The bytes between the quotes of a string without escapes (they are then the string's UTF-8), or `nil` when
+    /// the value is not a string or has an escape.
+    var plainStringContents: ArraySlice<UInt8>? {
+        guard first == UInt8(ascii: "\"") else { return nil }
+        var index = start + 1
+        while bytes[index] != UInt8(ascii: "\"") {
+            if bytes[index] == UInt8(ascii: "\\") { return nil }
+            index += 1
+        }
+        return bytes[(start + 1)..<index]
+    }
+
     /// The number's literal, or `nil` when the value is not a number.
     var numberLiteral: String? {
         guard isNumber else { return nil }

@@ -330,6 +330,19 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func stateValues(namespace: String, keys: [String]) async throws -> [String: [UInt8]] {
+        guard !keys.isEmpty else { return [:] }
+        return try await pool.read { db in
+            // One cached point lookup per key on the (namespace, key) primary key, in one read transaction.
+            let select = try db.cachedStatement(sql: "SELECT value FROM state WHERE namespace = ? AND key = ?")
+            var out: [String: [UInt8]] = [:]
+            for key in keys where out[key] == nil {
+                if let value = try Data.fetchOne(select, arguments: [namespace, key]) { out[key] = Array(value) }
+            }
+            return out
+        }
+    }
+
     public func stateEntries(
         namespace: String,
         prefix: String,

@@ -50,11 +50,23 @@ public enum Base64 {
 
     /// Decodes standard or URL-safe base64 (one alphabet per input), padded or not; returns `nil` when invalid.
     public static func decodeLenient(_ string: some StringProtocol) -> [UInt8]? {
-        let bytes = Array(string.utf8)
+        decodeLenient(utf8: Array(string.utf8)[...])
+    }
+
+    /// ``decodeLenient(_:)`` of the text whose UTF-8 bytes are `bytes`.
+    public static func decodeLenient(utf8 bytes: ArraySlice<UInt8>) -> [UInt8]? {
         if let decoded = decode(bytes, urlSafe: false, paddingRequired: false) {
             return decoded
         }
         return decode(bytes, urlSafe: true, paddingRequired: false)
+    }
+
+    /// Sextet values of the standard (`+`, `/`) and URL-safe (`-`, `_`) alphabets; 0xFF marks other bytes.
+    private static let standardValues: [UInt8] = values(urlSafe: false)
+    private static let urlSafeValues: [UInt8] = values(urlSafe: true)
+
+    private static func values(urlSafe: Bool) -> [UInt8] {
+        (0..<256).map { value(of: UInt8($0), urlSafe: urlSafe) ?? 0xFF }
     }
 
     private static func value(of symbol: UInt8, urlSafe: Bool) -> UInt8? {
@@ -71,7 +83,11 @@ public enum Base64 {
     }
 
     private static func decode(_ input: [UInt8], urlSafe: Bool, paddingRequired: Bool) -> [UInt8]? {
-        var symbols = input[...]
+        decode(input[...], urlSafe: urlSafe, paddingRequired: paddingRequired)
+    }
+
+    private static func decode(_ input: ArraySlice<UInt8>, urlSafe: Bool, paddingRequired: Bool) -> [UInt8]? {
+        var symbols = input
         // Strip padding: at most two `=`, and only so that the padded length is a multiple of four.
         var padding = 0
         while let last = symbols.last, last == UInt8(ascii: "=") {
@@ -87,22 +103,57 @@ public enum Base64 {
         if padding > 0 && remainder == 0 { return nil }
         if padding > 0 && padding != 4 - remainder { return nil }
 
-        var out: [UInt8] = []
-        out.reserveCapacity(symbols.count * 3 / 4)
-        var accumulator: UInt32 = 0
-        var bits = 0
-        for symbol in symbols {
-            guard let sextet = value(of: symbol, urlSafe: urlSafe) else { return nil }
-            accumulator = accumulator << 6 | UInt32(sextet)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                accumulator &= (1 << UInt32(bits)) - 1
+        let table = urlSafe ? urlSafeValues : standardValues
+        let whole = symbols.count / 4
+        let tail = symbols.count % 4
+        let outputCount = whole * 3 + (tail == 0 ? 0 : tail - 1)
+        var invalid = false
+        var leftover: UInt32 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: outputCount) { buffer, initialized in
+            table.withUnsafeBufferPointer { table in
+                symbols.withUnsafeBufferPointer { input in
+                    // Four symbols make three bytes; a 0xFF sextet (not in the alphabet) sets bit 7 of `check`.
+                    var check: UInt8 = 0
+                    var o = 0
+                    var i = 0
+                    for _ in 0..<whole {
+                        let a = table[Int(input[i])]
+                        let b = table[Int(input[i + 1])]
+                        let c = table[Int(input[i + 2])]
+                        let d = table[Int(input[i + 3])]
+                        check |= a | b | c | d
+                        let word = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                        buffer[o] = UInt8(truncatingIfNeeded: word >> 16)
+                        buffer[o + 1] = UInt8(truncatingIfNeeded: word >> 8)
+                        buffer[o + 2] = UInt8(truncatingIfNeeded: word)
+                        o += 3
+                        i += 4
+                    }
+                    // The last two or three symbols: one or two bytes, and low bits that must be zero.
+                    if tail > 0 {
+                        var word: UInt32 = 0
+                        for k in 0..<tail {
+                            let sextet = table[Int(input[i + k])]
+                            check |= sextet
+                            word = word << 6 | UInt32(sextet & 0x3F)
+                        }
+                        let bits = UInt32(tail * 6)
+                        let bytes = tail - 1
+                        let spare = bits - UInt32(bytes * 8)
+                        leftover = word & ((1 << spare) - 1)
+                        word >>= spare
+                        for k in 0..<bytes {
+                            buffer[o + k] = UInt8(truncatingIfNeeded: word >> UInt32((bytes - 1 - k) * 8))
+                        }
+                        o += bytes
+                    }
+                    invalid = check & 0x80 != 0
+                    initialized = o
+                }
             }
         }
         // Canonical encoding: the leftover low bits must be zero.
-        guard accumulator == 0 else { return nil }
+        guard !invalid, leftover == 0 else { return nil }
         return out
     }
 }

@@ -79,10 +79,7 @@ extension TrustServer {
             }
             let checkpoint = await ledger.latestCheckpoint
             let now = ledger.now()
-            var records: [RecordState] = []
-            for id in try await state.attestations(subject: digest) {
-                if let record = try await state.record(id: id) { records.append(record) }
-            }
+            let records = try await state.records(ids: state.attestations(subject: digest))
             let statuses = AttestationStatus.classify(records, at: now)
             let proofs = try await ledger.inclusionProofs(for: records.map(\.id))
             var views: [AttestationView] = []
@@ -133,10 +130,7 @@ extension TrustServer {
             let state = ledger.provenanceState
             guard let auditor = try await state.auditor(id: id) else { throw Problem.notFound("no auditor \(id)") }
             let checkpoint = await ledger.latestCheckpoint
-            var records: [RecordState] = []
-            for recordID in try await state.governanceRecords(ofAuditor: id) {
-                if let record = try await state.record(id: recordID) { records.append(record) }
-            }
+            let records = try await state.records(ids: state.governanceRecords(ofAuditor: id))
             return try Response.json(
                 AuditorView(
                     auditor: auditor,

@@ -97,6 +97,13 @@ public actor InMemoryLedgerStore: LedgerStore {
 
     public func stateValue(namespace: String, key: String) -> [UInt8]? { state[namespace]?[key] }
 
+    public func stateValues(namespace: String, keys: [String]) -> [String: [UInt8]] {
+        guard let values = state[namespace] else { return [:] }
+        var out: [String: [UInt8]] = [:]
+        for key in keys { out[key] = values[key] }
+        return out
+    }
+
     public func stateEntries(namespace: String, prefix: String, after: String?, limit: Int) -> [(key: String, value: [UInt8])] {
         let matching = (state[namespace] ?? [:]).filter { key, _ in
             key.hasPrefix(prefix) && (after.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true)

@@ -25,6 +25,23 @@ struct ChainPolicy: EntryAdmission {
     func key(_ n: Int) -> String { String(format: "%06d", n) }
 }
 
+/// ``ChainPolicy`` through the bulk reads: record `n - 2` is looked up with ``StateView/values(namespace:keys:)`` and
+/// ``StateView/entries(namespace:prefix:after:limit:)`` must list it too (both see the batch's earlier writes).
+struct BulkChainPolicy: EntryAdmission {
+    func admit(_ request: AdmissionRequest, state: StateView) async throws -> AdmissionDecision {
+        guard let n = request.context as? Int else { return .reject(ChainPolicy.Refused(n: -1)) }
+        if n % 2 == 1 { return .reject(ChainPolicy.Refused(n: n)) }
+        if n > 0 {
+            let previous = ChainPolicy().key(n - 2)
+            let values = try await state.values(namespace: "seen", keys: [previous, "missing", previous])
+            let listed = try await state.entries(namespace: "seen", prefix: "", limit: 1000)
+            let found = listed.contains { $0.key == previous && $0.value == values[previous] }
+            guard values.keys.sorted() == [previous], found else { return .reject(ChainPolicy.Refused(n: n)) }
+        }
+        return try await ChainPolicy().admit(request, state: state)
+    }
+}
+
 @Suite("Admission and derived state")
 struct AdmissionTests {
     func open(_ store: any LedgerStore, clock: TestClock = Fixtures.clock()) async throws -> Ledger {
@@ -81,6 +98,50 @@ struct AdmissionTests {
         for n in 0..<20 where admitted[n] == nil {
             #expect(try await handle.store.stateValue(namespace: "seen", key: String(format: "%06d", n)) == nil)
         }
+    }
+
+    @Test(
+        "Bulk reads see the batch's earlier writes, and the committed state after admitted and refused writes and a restart",
+        arguments: Backend.allCases
+    )
+    func bulkReads(backend: Backend) async throws {
+        let handle = try await backend.make()
+        let clock = Fixtures.clock()
+        let open: @Sendable (any LedgerStore) async throws -> Ledger = { store in
+            try await Ledger(
+                store: store,
+                signer: TestKeys.logSigner,
+                configuration: LedgerConfiguration(origin: TestKeys.origin),
+                admission: BulkChainPolicy(),
+                clock: { clock.now() }
+            )
+        }
+        let ledger = try await open(handle.store)
+        let keys = (0..<12).map { ChainPolicy().key($0) }
+        // Every key is read (and remembered absent) before any write.
+        #expect(try await ledger.committedState.values(namespace: "seen", keys: keys).isEmpty)
+        func check(_ ledger: Ledger, _ store: any LedgerStore, admitted: [Int]) async throws {
+            let expected = try await store.stateValues(namespace: "seen", keys: keys)
+            #expect(expected.keys.sorted() == admitted.map { ChainPolicy().key($0) })
+            #expect(try await ledger.committedState.values(namespace: "seen", keys: keys) == expected)
+            let listed = try await ledger.committedState.entries(namespace: "seen", prefix: "", limit: 100)
+            #expect(listed.map(\.key) == expected.keys.sorted())
+            #expect(listed.map(\.value) == expected.keys.sorted().map { expected[$0]! })
+        }
+        var admitted: [Int] = []
+        for n in [0, 1, 2, 5, 4, 8, 6] {
+            clock.advance(byMillis: 1000)
+            do {
+                _ = try await ledger.submit(envelope: Fixtures.envelope(n), recordID: Fixtures.recordID(n), context: n)
+                admitted.append(n)
+            } catch let error as ChainPolicy.Refused {
+                #expect(error.n == n)
+            }
+            try await check(ledger, handle.store, admitted: admitted.sorted())
+        }
+        #expect(admitted == [0, 2, 4, 6])
+        let reopened = try await handle.reopen()
+        try await check(try await open(reopened), reopened, admitted: [0, 2, 4, 6])
     }
 
     @Test("State written in a batch is visible to later writes of the same batch")
@@ -148,5 +209,61 @@ struct AdmissionTests {
         #expect(try await store.stateValue(namespace: "other", key: "a/1") == [6])
         #expect(try await store.stateValue(namespace: "children", key: "a/2") == nil)
         #expect(try await store.stateValue(namespace: "missing", key: "a/1") == nil)
+        // Bulk reads: present keys only, a deleted or unknown key absent, no key of another namespace, repeats read once.
+        let bulk = try await store.stateValues(
+            namespace: "children",
+            keys: ["a/1", "a/2", "a/3", "a/3", "zz", "ab/1", "", "a/1/"]
+        )
+        #expect(bulk == ["a/1": [1], "a/3": [33], "ab/1": [4]])
+        #expect(try await store.stateValues(namespace: "other", keys: ["a/1", "a/3"]) == ["a/1": [6]])
+        #expect(try await store.stateValues(namespace: "missing", keys: ["a/1"]).isEmpty)
+        #expect(try await store.stateValues(namespace: "children", keys: []).isEmpty)
+        // Every bulk answer equals the point reads of its keys.
+        let keys = ["a/1", "a/2", "a/3", "ab/1", "b/1", "b/2"]
+        let values = try await store.stateValues(namespace: "children", keys: keys)
+        for key in keys {
+            #expect(values[key] == (try await store.stateValue(namespace: "children", key: key)), "\(key)")
+        }
+    }
+
+    @Test("Bulk state reads: many keys in one read, odd keys, values of every size", arguments: Backend.allCases)
+    func bulkStateValues(backend: Backend) async throws {
+        let handle = try await backend.make()
+        let ledger = try await openLedger(handle.store)
+        _ = try await ledger.submit(envelope: Fixtures.envelope(1), recordID: Fixtures.recordID(1))
+        let checkpoint = try #require(try await handle.store.latestCheckpoint())
+        var tree = CompactRange()
+        for bytes in try await handle.store.entries(0..<1) { _ = tree.append(RFC6962.leafHash(bytes)) }
+        let entry = LedgerEntry(index: 1, integratedAtMillis: 5, envelope: Fixtures.envelope(2))
+        let nodes = tree.append(entry.leafHash)
+        // 1,500 keys (more than SQLite's and PostgreSQL's usual bind limits in one IN list), quotes, percent signs,
+        // non-ASCII, and values from empty to 64 KiB.
+        var writes: [StateWrite] = []
+        for n in 0..<1500 {
+            let value = n % 500 == 0 ? [UInt8](repeating: UInt8(n % 251), count: 65536) : Array("v\(n)".utf8)
+            writes.append(StateWrite(namespace: "bulk", key: "k/\(n)", value: value))
+        }
+        writes.append(StateWrite(namespace: "bulk", key: "it's 100% \"odd\" — ключ", value: []))
+        writes.append(StateWrite(namespace: "bulk", key: "k/7", value: nil))
+        try await handle.store.append(
+            LedgerBatch(
+                startSize: 1,
+                entries: [BatchEntry(entry: entry, recordID: Fixtures.recordID(2))],
+                nodes: nodes,
+                checkpoint: StoredCheckpoint(size: 2, rootHash: tree.root(), note: checkpoint.note),
+                stateWrites: writes
+            )
+        )
+        let store = try await handle.reopen()
+        let asked = (0..<1600).map { "k/\($0)" } + ["it's 100% \"odd\" — ключ", "k/%", "K/1"]
+        let values = try await store.stateValues(namespace: "bulk", keys: asked)
+        #expect(values.count == 1500)
+        #expect(values["k/7"] == nil)
+        #expect(values["k/1500"] == nil)
+        #expect(values["k/%"] == nil && values["K/1"] == nil)
+        #expect(values["it's 100% \"odd\" — ключ"] == [])
+        #expect(values["k/3"] == Array("v3".utf8))
+        #expect(values["k/1000"] == [UInt8](repeating: UInt8(1000 % 251), count: 65536))
+        #expect(try await store.stateValues(namespace: "bulk", keys: ["k/3"]) == ["k/3": Array("v3".utf8)])
     }
 }

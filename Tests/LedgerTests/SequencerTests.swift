@@ -48,6 +48,9 @@ final class GatedStore: LedgerStore {
     func stateValue(namespace: String, key: String) async throws -> [UInt8]? {
         await inner.stateValue(namespace: namespace, key: key)
     }
+    func stateValues(namespace: String, keys: [String]) async throws -> [String: [UInt8]] {
+        await inner.stateValues(namespace: namespace, keys: keys)
+    }
     func stateEntries(
         namespace: String,
         prefix: String,

@@ -72,10 +72,7 @@ extension Ledger {
         }
         // The subject's current attestations (only those about the subject alone: the bundle proves one
         // image) and the auditor records that authorise their keys.
-        var attestations: [RecordState] = []
-        for id in try await state.attestations(subject: subject) {
-            if let record = try await state.record(id: id) { attestations.append(record) }
-        }
+        let attestations = try await state.records(ids: state.attestations(subject: subject))
         let current = zip(attestations, AttestationStatus.classify(attestations, at: now())).compactMap { record, status in
             status == .current && record.subjects == [subject] ? record : nil
         }
