@@ -10,8 +10,7 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var documents: [String: [String: [UInt8]]] = [:]
     private var storedHistory: ParameterHistory?
     private var providers: [String: ProviderReputation] = [:]
-    private var contributions: [String: Contribution] = [:]
-    private var recordIndex: [RecordID: String] = [:]
+    private var contributions = ContributionTable()
     private var auditors: [String: AuditorTrust] = [:]
     private var users: [String: UserCredibility] = [:]
     private var obligations: [RecordID: Obligation] = [:]
@@ -53,8 +52,8 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
         switch change {
         case .parameters(let value): storedHistory = value
         case .provider(let value): providers[value.id] = value
-        case .contribution(let key, let value): contributions[key] = value
-        case .recordIndex(let record, let key): recordIndex[record] = key
+        case .contribution(let key, let value): contributions.set(key, value)
+        case .recordIndex(let record, let key): contributions.setKey(of: record, key)
         case .auditor(let value): auditors[value.id] = value
         case .user(let value): users[value.id] = value
         case .obligation(let value): obligations[value.report] = value
@@ -95,11 +94,11 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     }
 
     func contributionDocument(_ key: String) -> Contribution? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.contribution, key) : contributions[key]
+        roundTripJSON ? decoded(ReputationChange.Namespace.contribution, key) : contributions.value(key)
     }
 
     func contributionKeyDocument(_ record: RecordID) -> String? {
-        guard roundTripJSON else { return recordIndex[record] }
+        guard roundTripJSON else { return contributions.key(of: record) }
         return documents[ReputationChange.Namespace.recordIndex]?[record.description].map { String(decoding: $0, as: UTF8.self) }
     }
 
@@ -183,10 +182,12 @@ extension InMemoryReputationState: ReputationDocumentStore {
         if !roundTripJSON { providers[value.id] = value }
     }
 
-    mutating func contribution(_ key: String) -> Contribution? { contributionDocument(key) }
+    mutating func contribution(_ key: String) -> Contribution? {
+        roundTripJSON ? contributionDocument(key) : contributions.lookup(key)
+    }
 
     mutating func setContribution(_ key: String, _ value: Contribution?) {
-        if roundTripJSON { encode(.contribution(key: key, value)) } else { contributions[key] = value }
+        if roundTripJSON { encode(.contribution(key: key, value)) } else { contributions.set(key, value) }
     }
 
     mutating func prefetchContributions(_ keys: [String]) {}
@@ -194,7 +195,11 @@ extension InMemoryReputationState: ReputationDocumentStore {
     mutating func contributionKey(_ record: RecordID) -> String? { contributionKeyDocument(record) }
 
     mutating func setContributionKey(_ record: RecordID, _ key: String?) {
-        if roundTripJSON { encode(.recordIndex(record, contributionKey: key)) } else { recordIndex[record] = key }
+        if roundTripJSON {
+            encode(.recordIndex(record, contributionKey: key))
+        } else {
+            contributions.setKey(of: record, key)
+        }
     }
 
     mutating func auditor(_ id: String) -> AuditorTrust? { auditorDocument(id) }

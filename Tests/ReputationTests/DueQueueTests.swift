@@ -43,8 +43,8 @@ import Testing
     }
 }
 
-/// SplitMix64, for reproducible random operations.
-private struct SeededRandom: RandomNumberGenerator {
+/// SplitMix64, for reproducible random operations (shared by this target's table and queue tests).
+struct SeededRandom: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
