@@ -87,7 +87,7 @@ public struct LedgerReputationReplay: Sendable {
         report.time = time ?? report.time
         // The stored provider documents come with the listing of their namespace (pages of 1,000), not one point
         // read each; the parameter history is read once.
-        var stored: [String: [UInt8]] = [:]
+        var collected: [String: [UInt8]] = [:]
         var after: String?
         while true {
             let page = try await store.stateEntries(
@@ -96,34 +96,57 @@ public struct LedgerReputationReplay: Sendable {
                 after: after,
                 limit: 1000
             )
-            for (key, value) in page { stored[key] = value }
+            for (key, value) in page { collected[key] = value }
             guard page.count == 1000, let last = page.last else { break }
             after = last.key
         }
+        let stored = collected
         let providers = Set(reputation.providerIDs).union(stored.keys).sorted()
         report.providers = providers.count
         let storedHistory = try await LedgerReputationState(store: store).parameterHistory() ?? ParameterHistory()
-        let decoder = JSONDecoder()
-        for provider in providers {
-            let a = try stored[provider].map {
-                ReputationScore(
-                    try decoder.decode(ProviderReputation.self, from: Data($0)),
-                    history: storedHistory,
-                    at: report.time,
-                    logSize: report.logSize
-                )
-            }
-            let b = reputation.score(provider: provider, at: report.time, logSize: report.logSize)
-            guard let a, let b else {
-                if (a == nil) != (b == nil) {
-                    report.differences.append(
-                        ReputationDifference(provider: provider, figure: "presence", stored: a?.score, replayed: b?.score)
-                    )
-                }
-                continue
-            }
-            report.differences += ReputationReplay.compare(a, b, tolerance: tolerance)
+        // Decoding the stored documents and scoring both sides is independent per provider: two halves run at once.
+        let time = report.time
+        let logSize = report.logSize
+        let halves = stride(from: 0, to: providers.count, by: max(1, (providers.count + 1) / 2)).map {
+            Array(providers[$0..<min(providers.count, $0 + max(1, (providers.count + 1) / 2))])
         }
+        let found = try await withThrowingTaskGroup(of: (Int, [ReputationDifference]).self) { group in
+            for (index, half) in halves.enumerated() {
+                group.addTask {
+                    let decoder = JSONDecoder()
+                    var differences: [ReputationDifference] = []
+                    for provider in half {
+                        let a = try stored[provider].map {
+                            ReputationScore(
+                                try decoder.decode(ProviderReputation.self, from: Data($0)),
+                                history: storedHistory,
+                                at: time,
+                                logSize: logSize
+                            )
+                        }
+                        let b = reputation.score(provider: provider, at: time, logSize: logSize)
+                        guard let a, let b else {
+                            if (a == nil) != (b == nil) {
+                                differences.append(
+                                    ReputationDifference(
+                                        provider: provider,
+                                        figure: "presence",
+                                        stored: a?.score,
+                                        replayed: b?.score
+                                    )
+                                )
+                            }
+                            continue
+                        }
+                        differences += ReputationReplay.compare(a, b, tolerance: tolerance)
+                    }
+                    return (index, differences)
+                }
+            }
+            return try await group.reduce(into: [(Int, [ReputationDifference])]()) { $0.append($1) }
+        }
+        // In provider order, as one pass would give them.
+        for (_, differences) in found.sorted(by: { $0.0 < $1.0 }) { report.differences += differences }
         report.seconds.compare = Self.seconds(started.duration(to: clock.now))
         return report
     }
@@ -149,6 +172,9 @@ public struct LedgerReputationReplay: Sendable {
             let page = try await pending.value
             next = end < size ? decodePage(store: store, end..<min(size, end + UInt64(pageSize))) : nil
             report.seconds.read += Self.seconds(mark.duration(to: clock.now))
+            mark = clock.now
+            let checked = try await verifyCertifications(page, provenance)
+            report.seconds.admit += Self.seconds(mark.duration(to: clock.now))
             for (offset, decoded) in page.enumerated() {
                 let index = start + UInt64(offset)
                 report.entries += 1
@@ -167,7 +193,7 @@ public struct LedgerReputationReplay: Sendable {
                 }
                 report.records += 1
                 let changes: [StateChange]
-                switch try await admit(envelope, record: record, id: id, at: decoded.time, provenance) {
+                switch try await admit(envelope, record: record, id: id, at: decoded.time, provenance, checked: checked[offset]) {
                 case .rejected(let rejection):
                     report.refused.append((index, rejection.description))
                     continue
@@ -252,17 +278,51 @@ public struct LedgerReputationReplay: Sendable {
         }
     }
 
+    /// The signatures of the page's compliance certifications, verified ahead on concurrent tasks against their
+    /// certifier's keys as they are at the start of the page (by entry offset in the page).
+    ///
+    /// The rules ask the memo for the certifier's keys as they are when the certification is admitted: the same
+    /// list (a hit) unless the certifier's keys changed earlier in the page, in which case the rules verify again.
+    /// Either way the rules see exactly what verifying would give; only where it is computed changes.
+    private func verifyCertifications(
+        _ page: [DecodedEntry],
+        _ provenance: InMemoryProvenanceState
+    ) async throws -> [Int: VerifiedSignatures] {
+        var jobs: [(offset: Int, envelope: DSSEEnvelope, keys: [PublicKey])] = []
+        for (offset, decoded) in page.enumerated() {
+            guard case .record(let envelope, .complianceCertification(let certification), _) = decoded.content,
+                let certifier = try await provenance.certifier(id: certification.certifier)
+            else { continue }
+            jobs.append((offset, envelope, certifier.keys))
+        }
+        guard !jobs.isEmpty else { return [:] }
+        let work = jobs
+        let memos = work.map { _ in VerifiedSignatures() }
+        let chunk = max(1, (work.count + 1) / 2)
+        await withTaskGroup(of: Void.self) { group in
+            for first in stride(from: 0, to: work.count, by: chunk) {
+                group.addTask {
+                    for index in first..<min(work.count, first + chunk) {
+                        _ = memos[index].verifiedKeys(of: work[index].envelope, among: work[index].keys)
+                    }
+                }
+            }
+        }
+        return Dictionary(uniqueKeysWithValues: zip(work.map(\.offset), memos))
+    }
+
     /// The admission of a logged record on replay: every rule with ``checkRules``, otherwise only the state changes
-    /// (what the rules return for an accepted record).
+    /// (what the rules return for an accepted record). `checked`: the record's signatures verified ahead, if any.
     private func admit(
         _ envelope: DSSEEnvelope,
         record: Record,
         id: RecordID,
         at time: Int64,
-        _ provenance: InMemoryProvenanceState
+        _ provenance: InMemoryProvenanceState,
+        checked: VerifiedSignatures? = nil
     ) async throws -> Admission {
         let trusted = !verifySignatures && record.kind != .complianceCertification
-        let signatures = trusted ? VerifiedSignatures(trustingKeyIDs: true) : VerifiedSignatures()
+        let signatures = trusted ? VerifiedSignatures(trustingKeyIDs: true) : (checked ?? VerifiedSignatures())
         // Signatures are checked by the rules: verifying them means running the rules.
         guard !checkRules && !verifySignatures else {
             return try await rules.admit(

@@ -45,6 +45,10 @@ struct DueQueue: Sendable, Hashable {
 
     /// The first entry after `after` (from the start when `nil`) with `due < before`.
     func first(before: Int64, after: DueEntry?) -> DueEntry? {
+        // Most events come before the earliest due day: no bucket to look at.
+        guard let earliest = days.first else { return nil }
+        let (start, overflow) = earliest.multipliedReportingOverflow(by: millisecondsPerDay)
+        guard overflow || start < before else { return nil }
         var dayIndex = after.map { entry in days.partitioningIndex { $0 >= Self.day(entry.due) } } ?? 0
         while dayIndex < days.count {
             let bucket = buckets[days[dayIndex]]!

@@ -9,16 +9,15 @@ import Provenance
 public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var documents: [String: [String: [UInt8]]] = [:]
     private var storedHistory: ParameterHistory?
-    private var providers: [String: ProviderReputation] = [:]
-    private var contributions: [String: Contribution] = [:]
-    private var recordIndex: [RecordID: String] = [:]
-    private var auditors: [String: AuditorTrust] = [:]
-    private var users: [String: UserCredibility] = [:]
+    private var providers = DocumentTable<ProviderReputation>()
+    private var contributions = ContributionTable()
+    private var auditors = DocumentTable<AuditorTrust>()
+    private var users = DocumentTable<UserCredibility>()
     private var obligations: [RecordID: Obligation] = [:]
     private var queue = DueQueue()
-    private var clusters: [String: ClusterWindow] = [:]
-    private var windows: [String: FeedbackWindow] = [:]
-    private var lineages: [String: LineageCredit] = [:]
+    private var clusters = DocumentTable<ClusterWindow>()
+    private var windows = DocumentTable<FeedbackWindow>()
+    private var lineages = DocumentTable<LineageCredit>()
 
     /// Whether documents are kept as JSON bytes (as a store keeps them).
     public let roundTripJSON: Bool
@@ -30,7 +29,7 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
 
     /// Every provider with a document, sorted.
     public var providerIDs: [String] {
-        roundTripJSON ? (documents[ReputationChange.Namespace.provider] ?? [:]).keys.sorted() : providers.keys.sorted()
+        roundTripJSON ? (documents[ReputationChange.Namespace.provider] ?? [:]).keys.sorted() : providers.sortedKeys
     }
 
     /// The number of entries in the due-date queue.
@@ -52,16 +51,16 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
         }
         switch change {
         case .parameters(let value): storedHistory = value
-        case .provider(let value): providers[value.id] = value
-        case .contribution(let key, let value): contributions[key] = value
-        case .recordIndex(let record, let key): recordIndex[record] = key
-        case .auditor(let value): auditors[value.id] = value
-        case .user(let value): users[value.id] = value
+        case .provider(let value): providers.set(value.id, value)
+        case .contribution(let key, let value): contributions.set(key, value)
+        case .recordIndex(let record, let key): contributions.setKey(of: record, key)
+        case .auditor(let value): auditors.set(value.id, value)
+        case .user(let value): users.set(value.id, value)
         case .obligation(let value): obligations[value.report] = value
         case .due: break
-        case .cluster(let value): clusters[value.id] = value
-        case .feedbackWindow(let value): windows[value.provider] = value
-        case .lineage(let value): lineages[value.key] = value
+        case .cluster(let value): clusters.set(value.id, value)
+        case .feedbackWindow(let value): windows.set(value.provider, value)
+        case .lineage(let value): lineages.set(value.key, value)
         }
     }
 
@@ -91,24 +90,24 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private static let defaultHistory = ParameterHistory()
 
     func provider(_ id: String) -> ProviderReputation? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.provider, id) : providers[id]
+        roundTripJSON ? decoded(ReputationChange.Namespace.provider, id) : providers.value(id)
     }
 
     func contributionDocument(_ key: String) -> Contribution? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.contribution, key) : contributions[key]
+        roundTripJSON ? decoded(ReputationChange.Namespace.contribution, key) : contributions.value(key)
     }
 
     func contributionKeyDocument(_ record: RecordID) -> String? {
-        guard roundTripJSON else { return recordIndex[record] }
+        guard roundTripJSON else { return contributions.key(of: record) }
         return documents[ReputationChange.Namespace.recordIndex]?[record.description].map { String(decoding: $0, as: UTF8.self) }
     }
 
     func auditorDocument(_ id: String) -> AuditorTrust? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.auditor, id) : auditors[id]
+        roundTripJSON ? decoded(ReputationChange.Namespace.auditor, id) : auditors.value(id)
     }
 
     func userDocument(_ id: String) -> UserCredibility? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.user, id) : users[id]
+        roundTripJSON ? decoded(ReputationChange.Namespace.user, id) : users.value(id)
     }
 
     func obligationDocument(_ report: RecordID) -> Obligation? {
@@ -116,15 +115,15 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     }
 
     func clusterDocument(_ id: String) -> ClusterWindow? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.cluster, id) : clusters[id]
+        roundTripJSON ? decoded(ReputationChange.Namespace.cluster, id) : clusters.value(id)
     }
 
     func windowDocument(_ provider: String) -> FeedbackWindow? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.feedbackWindow, provider) : windows[provider]
+        roundTripJSON ? decoded(ReputationChange.Namespace.feedbackWindow, provider) : windows.value(provider)
     }
 
     func lineageDocument(_ key: String) -> LineageCredit? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.lineage, key) : lineages[key]
+        roundTripJSON ? decoded(ReputationChange.Namespace.lineage, key) : lineages.value(key)
     }
 
     // MARK: - ReputationStateReader
@@ -159,7 +158,7 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
 // MARK: - In-place application
 
 /// The replay path: documents are changed where they are kept. Taken documents (providers, clusters, windows) are
-/// moved out of their dictionary slot and back, so growing their arrays never copies them.
+/// moved out of their slot of a ``DocumentTable`` and back, so growing their arrays never copies them.
 extension InMemoryReputationState: ReputationDocumentStore {
     typealias Failure = Never
 
@@ -168,25 +167,31 @@ extension InMemoryReputationState: ReputationDocumentStore {
     }
 
     mutating func takeProvider(_ id: String) -> ProviderReputation? {
-        guard !roundTripJSON else { return provider(id) }
-        guard let index = providers.index(forKey: id) else { return nil }
-        var value = ProviderReputation.taken
-        swap(&value, &providers.values[index])
-        return value
+        roundTripJSON ? provider(id) : providers.take(id)
     }
 
     mutating func setProvider(_ value: consuming ProviderReputation) {
-        if roundTripJSON { encode(.provider(value)) } else { providers[value.id] = value }
+        if roundTripJSON {
+            encode(.provider(value))
+        } else {
+            let id = value.id
+            providers.set(id, value)
+        }
     }
 
     mutating func restoreProvider(_ value: consuming ProviderReputation) {
-        if !roundTripJSON { providers[value.id] = value }
+        if !roundTripJSON {
+            let id = value.id
+            providers.set(id, value)
+        }
     }
 
-    mutating func contribution(_ key: String) -> Contribution? { contributionDocument(key) }
+    mutating func contribution(_ key: String) -> Contribution? {
+        roundTripJSON ? contributionDocument(key) : contributions.lookup(key)
+    }
 
     mutating func setContribution(_ key: String, _ value: Contribution?) {
-        if roundTripJSON { encode(.contribution(key: key, value)) } else { contributions[key] = value }
+        if roundTripJSON { encode(.contribution(key: key, value)) } else { contributions.set(key, value) }
     }
 
     mutating func prefetchContributions(_ keys: [String]) {}
@@ -194,19 +199,27 @@ extension InMemoryReputationState: ReputationDocumentStore {
     mutating func contributionKey(_ record: RecordID) -> String? { contributionKeyDocument(record) }
 
     mutating func setContributionKey(_ record: RecordID, _ key: String?) {
-        if roundTripJSON { encode(.recordIndex(record, contributionKey: key)) } else { recordIndex[record] = key }
+        if roundTripJSON {
+            encode(.recordIndex(record, contributionKey: key))
+        } else {
+            contributions.setKey(of: record, key)
+        }
     }
 
-    mutating func auditor(_ id: String) -> AuditorTrust? { auditorDocument(id) }
+    mutating func auditor(_ id: String) -> AuditorTrust? {
+        roundTripJSON ? auditorDocument(id) : auditors.lookup(id)
+    }
 
     mutating func setAuditor(_ value: AuditorTrust) {
-        if roundTripJSON { encode(.auditor(value)) } else { auditors[value.id] = value }
+        if roundTripJSON { encode(.auditor(value)) } else { auditors.set(value.id, value) }
     }
 
-    mutating func user(_ id: String) -> UserCredibility? { userDocument(id) }
+    mutating func user(_ id: String) -> UserCredibility? {
+        roundTripJSON ? userDocument(id) : users.lookup(id)
+    }
 
     mutating func setUser(_ value: UserCredibility) {
-        if roundTripJSON { encode(.user(value)) } else { users[value.id] = value }
+        if roundTripJSON { encode(.user(value)) } else { users.set(value.id, value) }
     }
 
     mutating func obligation(_ report: RecordID) -> Obligation? { obligationDocument(report) }
@@ -216,33 +229,37 @@ extension InMemoryReputationState: ReputationDocumentStore {
     }
 
     mutating func takeCluster(_ id: String) -> ClusterWindow? {
-        guard !roundTripJSON else { return clusterDocument(id) }
-        guard let index = clusters.index(forKey: id) else { return nil }
-        var value = ClusterWindow(id: "")
-        swap(&value, &clusters.values[index])
-        return value
+        roundTripJSON ? clusterDocument(id) : clusters.take(id)
     }
 
     mutating func setCluster(_ value: consuming ClusterWindow) {
-        if roundTripJSON { encode(.cluster(value)) } else { clusters[value.id] = value }
+        if roundTripJSON {
+            encode(.cluster(value))
+        } else {
+            let id = value.id
+            clusters.set(id, value)
+        }
     }
 
     mutating func takeWindow(_ provider: String) -> FeedbackWindow? {
-        guard !roundTripJSON else { return windowDocument(provider) }
-        guard let index = windows.index(forKey: provider) else { return nil }
-        var value = FeedbackWindow(provider: "")
-        swap(&value, &windows.values[index])
-        return value
+        roundTripJSON ? windowDocument(provider) : windows.take(provider)
     }
 
     mutating func setWindow(_ value: consuming FeedbackWindow) {
-        if roundTripJSON { encode(.feedbackWindow(value)) } else { windows[value.provider] = value }
+        if roundTripJSON {
+            encode(.feedbackWindow(value))
+        } else {
+            let id = value.provider
+            windows.set(id, value)
+        }
     }
 
-    mutating func lineage(_ key: String) -> LineageCredit? { lineageDocument(key) }
+    mutating func lineage(_ key: String) -> LineageCredit? {
+        roundTripJSON ? lineageDocument(key) : lineages.lookup(key)
+    }
 
     mutating func setLineage(_ value: LineageCredit) {
-        if roundTripJSON { encode(.lineage(value)) } else { lineages[value.key] = value }
+        if roundTripJSON { encode(.lineage(value)) } else { lineages.set(value.key, value) }
     }
 
     mutating func nextDue(before: Int64, after: DueEntry?) -> DueEntry? {
@@ -253,11 +270,6 @@ extension InMemoryReputationState: ReputationDocumentStore {
     mutating func setQueued(_ entry: DueEntry, _ present: Bool) {
         if present { queue.insert(entry) } else { queue.remove(entry) }
     }
-}
-
-extension ProviderReputation {
-    /// What a provider's slot holds while the rules own its document.
-    static let taken = ProviderReputation(id: "")
 }
 
 extension Array {

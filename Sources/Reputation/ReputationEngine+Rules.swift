@@ -29,7 +29,10 @@ extension ReputationEngine {
         obligation.state = .breached
         store.setObligation(obligation)
         guard var provider = try store.takeProvider(obligation.provider) else { return }
-        guard let index = provider.obligations.firstIndex(where: { $0.report == entry.report }) else {
+        // A report is appended once (only when it has no obligation document, and that document is never deleted), so
+        // the last match is the only one; the obligation falling due now was opened within one SLA, near the end of
+        // the array, behind the breached obligations still open.
+        guard let index = provider.obligations.lastIndex(where: { $0.report == entry.report }) else {
             store.restoreProvider(provider)
             return
         }

@@ -410,6 +410,10 @@ struct ReputationLedgerTests {
         #expect(checked.2.refused.isEmpty, "\(checked.2.refused)")
         #expect(checked.1 == trusted.1)
         #expect(checked.2.events == trusted.2.events && checked.2.records == trusted.2.records)
+        // Small pages: decoding ahead and the certifications' signatures verified ahead of each page change nothing.
+        let paged = try await LedgerReputationReplay(rules: TestKeys.rules, pageSize: 7).replay(store: store)
+        #expect(paged.2.refused.isEmpty, "\(paged.2.refused)")
+        #expect(paged.1 == trusted.1)
         // And at later times, when every obligation has fallen due.
         for later in [S.at(500), S.at(2000)] {
             let again = try await LedgerReputationReplay(rules: TestKeys.rules).run(store: store, at: later)

@@ -43,6 +43,36 @@ import Testing
         #expect(!differences.isEmpty)
     }
 
+    /// A provider's open obligations name distinct reports, even when an opening is logged again (firing looks a
+    /// report up from the end of the array, which finds the only match only because of this): the repeats add none.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func openObligationsHaveDistinctReports(seed: UInt64) async throws {
+        var generator = RandomEvents(seed: seed)
+        let events = generator.make(400)
+        let last = events[events.count - 1].time
+        let openings = events.filter { event in
+            if case .obligationOpened = event.kind { return true }
+            return false
+        }
+        #expect(!openings.isEmpty)
+        let repeated = openings.enumerated().map { index, event in
+            var event = event
+            event.time = last + 1 + Int64(index)
+            return event
+        }
+        let state = ReputationReplay.replayed(events + repeated)
+        let reference = ReputationReplay.replayed(events)
+        var open = 0
+        for id in RandomEvents.providers {
+            let reports = try await state.provider(id: id)?.obligations.map(\.report) ?? []
+            #expect(Set(reports).count == reports.count, "\(id)")
+            open += reports.count
+            let before = try await reference.provider(id: id)?.obligations.map(\.report) ?? []
+            #expect(reports == before, "\(id)")
+        }
+        #expect(open > 0)
+    }
+
     /// Each event writes a bounded number of documents (amortised: firing and burst holds touch each
     /// obligation or held contribution once).
     @Test func documentsPerEventAreBounded() async throws {

@@ -9,6 +9,7 @@
 #    (providers, users, image versions, audits, vulnerability reports and fixes, policy decisions, feedback, triage,
 #    certifications, incidents, rare parameter publications) in process through the same ledger and admission as
 #    `vmtrust serve` (provenance rules, reputation engine, history copies), on a simulated clock, to DIR/ledger.sqlite.
+#    A log with fewer entries is extended: the stream starts again from its seed and skips what is already logged.
 # 3. Runs `vmtrust reputation replay --data DIR --json` under /usr/bin/time (wall, user and system CPU, peak RSS),
 #    REPLAY_RUNS times (default 1). The JSON gives the phases (read, admit, reputation, compare) and `ok`.
 #

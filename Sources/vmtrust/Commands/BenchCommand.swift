@@ -61,10 +61,25 @@ struct BenchCommand: AsyncParsableCommand {
             var refused = 0
             var refusals: [String: Int] = [:]
             var setup = true
+            var resuming = size > 1
+            var skipped = 0
             while size < UInt64(records) {
                 if !setup { clock.advance(by: stream.tick()) }
-                let steps = setup ? stream.setup(at: clock.now) : stream.batch(min(batch, records - Int(size)), at: clock.now)
+                // Full batches while resuming, as the earlier run drew them (its last one may have been cut short).
+                let count = resuming ? batch : min(batch, records - Int(size))
+                var steps = setup ? stream.setup(at: clock.now) : stream.batch(count, at: clock.now)
                 setup = false
+                if resuming {
+                    // The stream starts again from its seed and the genesis time, so it first regenerates what an
+                    // earlier run wrote: those records are already logged (same content, same ids) and are skipped
+                    // instead of being signed and submitted again.
+                    let ids = steps.map(\.record.id)
+                    let logged = try await ledger.indexes(of: ids)
+                    let fresh = zip(steps, ids).filter { logged[$0.1] == nil }.map(\.0)
+                    skipped += ids.count - fresh.count
+                    steps = Array(fresh.prefix(records - Int(size)))
+                    resuming = !logged.isEmpty
+                }
                 let outcomes = try await withThrowingTaskGroup(of: String?.self) { group in
                     for step in steps {
                         group.addTask {
@@ -92,7 +107,8 @@ struct BenchCommand: AsyncParsableCommand {
             progress.finish()
             let seconds = LedgerReputationReplay.seconds(started.duration(to: .now))
             print(
-                "wrote \(data): \(size) entries (\(refused) records refused by the rules) in \(String(format: "%.1f", seconds)) s"
+                "wrote \(data): \(size) entries (\(refused) records refused by the rules, \(skipped) already logged) in "
+                    + "\(String(format: "%.1f", seconds)) s"
             )
             for (outcome, count) in refusals.sorted(by: { $0.value > $1.value }) { print("  refused: \(outcome) × \(count)") }
         }

@@ -1,0 +1,81 @@
+/// String-keyed documents of an ``InMemoryReputationState`` (providers, feedback windows, clusters, users,
+/// auditors, lineages), each key interned once to a dense slot (`Int32`) of a flat array of documents.
+///
+/// The slot of the key used last is remembered: the rules take or read a document, then give it back or replace
+/// it under the same key, which then costs one hash lookup instead of two. A taken document is moved out of its
+/// slot (the slot is empty until it is given back), so growing its arrays never copies them.
+///
+/// A key keeps its slot once interned; two tables are equal when they hold the same documents, whatever the slots.
+struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
+    private var slots: [String: Int32] = [:]
+    private var keys: [String] = []
+    private var values: [Value?] = []
+    private var lastKey = ""
+    private var lastSlot: Int32 = -1
+
+    /// An empty table.
+    init() {}
+
+    /// The slot of `key`: the remembered one, the interned one, or (with `create`) a new one.
+    private mutating func slot(_ key: String, create: Bool) -> Int {
+        if lastSlot >= 0, key == lastKey { return Int(lastSlot) }
+        let slot: Int32
+        if let found = slots[key] {
+            slot = found
+        } else {
+            guard create else { return -1 }
+            slot = Int32(keys.count)
+            slots[key] = slot
+            keys.append(key)
+            values.append(nil)
+        }
+        lastKey = key
+        lastSlot = slot
+        return Int(slot)
+    }
+
+    /// The document with `key` (without remembering its slot).
+    func value(_ key: String) -> Value? {
+        guard let slot = slots[key] else { return nil }
+        return values[Int(slot)]
+    }
+
+    /// The document with `key`, remembering its slot for the write that follows.
+    mutating func lookup(_ key: String) -> Value? {
+        let slot = slot(key, create: false)
+        return slot < 0 ? nil : values[slot]
+    }
+
+    /// Moves the document with `key` out of its slot (to be given back with ``set(_:_:)``).
+    mutating func take(_ key: String) -> Value? {
+        let slot = slot(key, create: false)
+        guard slot >= 0 else { return nil }
+        var value: Value?
+        swap(&value, &values[slot])
+        return value
+    }
+
+    /// Sets (or gives back) the document with `key`.
+    mutating func set(_ key: String, _ value: consuming Value) {
+        values[slot(key, create: true)] = .some(value)
+    }
+
+    /// The keys of every document, sorted.
+    var sortedKeys: [String] {
+        keys.indices.filter { values[$0] != nil }.map { keys[$0] }.sorted()
+    }
+
+    /// Every document by key.
+    var documents: [String: Value] {
+        var out: [String: Value] = [:]
+        out.reserveCapacity(keys.count)
+        for (slot, value) in values.enumerated() {
+            if let value { out[keys[slot]] = value }
+        }
+        return out
+    }
+
+    static func == (lhs: DocumentTable, rhs: DocumentTable) -> Bool {
+        lhs.documents == rhs.documents
+    }
+}
