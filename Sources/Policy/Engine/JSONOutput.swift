@@ -131,9 +131,11 @@ package struct JSONOutput {
         bytes.append(contentsOf: "\"sha256:".utf8)
         let hex: StaticString = "0123456789abcdef"
         hex.withUTF8Buffer { digits in
-            for byte in id.digest {
-                bytes.append(digits[Int(byte >> 4)])
-                bytes.append(digits[Int(byte & 0x0F)])
+            id.withUnsafeDigestBytes { digest in
+                for byte in digest {
+                    bytes.append(digits[Int(byte >> 4)])
+                    bytes.append(digits[Int(byte & 0x0F)])
+                }
             }
         }
         bytes.append(UInt8(ascii: "\""))

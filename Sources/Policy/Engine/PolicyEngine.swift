@@ -131,22 +131,13 @@ public enum PolicyEngine {
         grants.filter { $0.covers(request) }.max { ($0.expiresAt, $0.record) < ($1.expiresAt, $1.record) }
     }
 
-    /// `records` sorted (as ``RecordID`` orders them: by digest bytes) without repeats.
+    /// `records` sorted (as ``RecordID`` orders them: by digest bytes) without repeats. (`RecordID`'s own order and
+    /// equality compare its inline words; its `digest` array would allocate twice per comparison.)
     private static func sortedUnique(_ records: [RecordID]) -> [RecordID] {
         var out: [RecordID] = []
         out.reserveCapacity(records.count)
-        for record in records.sorted(by: digestPrecedes) where out.last?.digest != record.digest { out.append(record) }
+        for record in records.sorted() where out.last != record { out.append(record) }
         return out
-    }
-
-    /// `RecordID`'s order, without the generic sequence machinery (decisions sort a hundred ids or so).
-    private static func digestPrecedes(_ lhs: RecordID, _ rhs: RecordID) -> Bool {
-        lhs.digest.withUnsafeBufferPointer { a in
-            rhs.digest.withUnsafeBufferPointer { b in
-                for index in 0..<min(a.count, b.count) where a[index] != b[index] { return a[index] < b[index] }
-                return a.count < b.count
-            }
-        }
     }
 
     /// `values` without repeats, first occurrences in order (a policy demands a handful of checks: a linear scan,
