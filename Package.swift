@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Provenance", targets: ["Provenance"]),
         .library(name: "Reputation", targets: ["Reputation"]),
         .library(name: "ReputationWorkload", targets: ["ReputationWorkload"]),
+        .library(name: "PolicyWorkload", targets: ["PolicyWorkload"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "Policy", targets: ["Policy"]),
         .library(name: "SQLiteStore", targets: ["SQLiteStore"]),
@@ -70,6 +71,12 @@ let package = Package(
         .target(
             name: "ReputationWorkload",
             dependencies: ["Provenance", "Reputation"],
+            swiftSettings: strictSettings
+        ),
+        // Pure: the policy-evaluation fixture measured by `vmtrust bench policy` and the ordo-one PolicyBenchmarks.
+        .target(
+            name: "PolicyWorkload",
+            dependencies: ["Policy", "Provenance"],
             swiftSettings: strictSettings
         ),
         // Pure: policy documents (YAML/JSON, validated, canonical form) and the decision engine.
@@ -168,6 +175,7 @@ let package = Package(
                 "PostgresStore",
                 "Ledger",
                 "Policy",
+                "PolicyWorkload",
                 "Provenance",
                 "Reputation",
                 "ReputationWorkload",

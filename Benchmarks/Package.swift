@@ -65,7 +65,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Policy", package: "vmtrust"),
-                .product(name: "Provenance", package: "vmtrust"),
+                .product(name: "PolicyWorkload", package: "vmtrust"),
             ],
             path: "Benchmarks/PolicyBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -3,118 +3,14 @@
 // tiers with two tier-only attestation requirements, ten required attestations) against facts
 // holding 40 attestations from 8 auditors, 2 of them withdrawn; the decision allows, so every
 // rule runs to completion. A second benchmark picks the scope among 50 for the same request.
+// The fixture is the PolicyWorkload target, which `vmtrust bench policy` also measures (without
+// the malloc interposer this package links: it counts every allocation, ~870 per evaluation).
 //
 //   VMTRUST_PACKAGE_PATH=/tmp/vmtrust-snap swift package --disable-sandbox \
 //       --scratch-path /tmp/vmtrust-bench-build benchmark --target PolicyBenchmarks
 @preconcurrency import Benchmark
 import Policy
-import Provenance
-
-enum PolicyFixture {
-    static let now: Int64 = 1_767_225_600_000
-    static let day: Int64 = 86_400_000
-    static let image = "sha256:" + String(repeating: "ab", count: 32)
-    static let auditors = (1...8).map { "auditor-\($0)" }
-    static let types = (0..<10).map { "https://vmtrust.dev/attestation/type-\($0)/v1" }
-
-    static func rules(indent: String) -> String {
-        var lines = [
-            "reputation: {low: 40}",
-            "allow_low_reputation: false",
-            "require_attestation: {max_age: 90d}",
-            "tiers:",
-            "  - name: high",
-            "    min_score: 80",
-            "    min_band90_low: 60",
-            "    effect: allow",
-            "    privilege: full",
-            "    required_checks: [standard_scan]",
-            "    attestations:",
-            "      - {predicate_type: \"\(types[0])\", threshold: 2, max_age: 60d}",
-            "      - {predicate_type: \"\(types[1])\", auditors: [auditor-1, auditor-2, auditor-3], threshold: 2}",
-            "  - {name: middle, min_score: 50, effect: allow_with_conditions, privilege: restricted}",
-            "  - {name: low, effect: deny}",
-            "attestations:",
-        ]
-        for type in types {
-            lines.append(
-                "  - {predicate_type: \"\(type)\", auditors: [\(auditors.joined(separator: ", "))], threshold: 2, max_age: 30d, min_score: 50, no_findings_at_or_above: high}"
-            )
-        }
-        lines += [
-            "provenance:",
-            "  max_deprecated_age: 30d",
-            "  max_versions_behind: 2",
-        ]
-        return lines.map { indent + $0 }.joined(separator: "\n")
-    }
-
-    static func policy(extraScopes: Int) throws -> Policy {
-        var text = """
-            apiVersion: vmtrust.dev/policy/v1
-            name: bench
-            version: 1
-            scopes:
-              - name: prod
-                match: {environments: [prod]}
-                rules:
-
-            """
-        text += rules(indent: "      ") + "\n"
-        for index in 0..<extraScopes {
-            text += "  - name: team-\(index)\n    match: {groups: [team-\(index)], projects: [p-\(index)]}\n    rules: {}\n"
-        }
-        text += "  - name: default\n    rules: {}\n"
-        return try Policy.parse(text)
-    }
-
-    static func record(_ name: String) -> RecordID { RecordID(payload: Array(name.utf8)) }
-
-    static let request = AuthorizationRequest(user: "alice", groups: ["ops"], environment: "prod", image: image, time: now)
-
-    static let facts: PolicyFacts = {
-        var attestations: [AttestationFact] = []
-        for (index, type) in types.enumerated() {
-            for auditor in 0..<4 {
-                attestations.append(
-                    AttestationFact(
-                        record: record("att-\(index)-\(auditor)"),
-                        subject: image,
-                        predicateType: type,
-                        auditor: auditors[(index + auditor) % auditors.count],
-                        integratedAt: now - Int64(auditor + 1) * day,
-                        logIndex: UInt64(index * 10 + auditor),
-                        withdrawn: index < 2 && auditor == 3,
-                        result: .pass,
-                        score: 80,
-                        findings: FindingCounts(medium: 2)
-                    )
-                )
-            }
-        }
-        return PolicyFacts(
-            image: ImageFacts(
-                record: record("image"),
-                digest: image,
-                provider: "acme",
-                chain: (0..<5).map { record("chain-\($0)") },
-                chainValid: true,
-                versionsBehind: 1
-            ),
-            provider: ProviderFacts(id: "acme"),
-            reputation: ReputationSnapshot(
-                provider: "acme",
-                score: 85,
-                confidence: 0.8,
-                band90Low: 70,
-                band90High: 95,
-                parameterVersion: 1
-            ),
-            attestations: attestations,
-            checkpoint: CheckpointReference(size: 1_000_000, rootHash: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
-        )
-    }()
-}
+import PolicyWorkload
 
 let benchmarks: @Sendable () -> Void = {
     let configuration = Benchmark.Configuration(

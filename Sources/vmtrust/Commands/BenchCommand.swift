@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmark helpers (not for production data).",
         shouldDisplay: false,
-        subcommands: [WriteLog.self, Engine.self]
+        subcommands: [WriteLog.self, Engine.self, PolicyEvaluation.self]
     )
 
     struct WriteLog: AsyncParsableCommand {
