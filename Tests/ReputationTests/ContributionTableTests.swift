@@ -10,7 +10,7 @@ import Testing
     /// re-creations and record index changes; the listings equal the dictionaries.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func tableMatchesDictionaries(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix(seed: seed)
         var table = ContributionTable()
         var contributions: [String: Contribution] = [:]
         var index: [RecordID: String] = [:]

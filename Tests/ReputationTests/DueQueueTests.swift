@@ -9,7 +9,7 @@ import Testing
     /// the sorted entries after the cursor with `due < before`, around day boundaries and for negative times.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func dueQueueFirstMatchesSortedEntries(seed: UInt64) {
-        var random = SeededRandom(seed: seed)
+        var random = SplitMix(seed: seed)
         var queue = DueQueue()
         var entries: Set<DueEntry> = []
         let day = millisecondsPerDay
@@ -40,18 +40,5 @@ import Testing
                 )
             }
         }
-    }
-}
-
-/// SplitMix64, for reproducible random operations (shared by this target's table and queue tests).
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
