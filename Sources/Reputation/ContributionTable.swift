@@ -11,58 +11,31 @@ import Provenance
 /// A key keeps its slot once interned (a deleted contribution leaves an empty slot that the key reuses); two tables
 /// are equal when they hold the same contributions and the same record index, whatever the slots.
 struct ContributionTable: Equatable {
-    private var slots: [String: Int32] = [:]
-    private var keys: [String] = []
-    private var values: [Contribution?] = []
+    /// The contributions by key (slots, the remembered last slot).
+    private var table = DocumentTable<Contribution>()
+    /// Each indexed record's key slot in ``table``.
     private var recordSlots: [RecordID: Int32] = [:]
-    private var lastKey = ""
-    private var lastSlot: Int32 = -1
 
     /// An empty table.
     init() {}
 
     /// The number of interned keys (active contributions and the empty slots of deleted ones).
-    var internedCount: Int { keys.count }
-
-    /// The slot of `key`: the remembered one, the interned one, or (with `create`) a new one.
-    private mutating func slot(_ key: String, create: Bool) -> Int32? {
-        if lastSlot >= 0, key == lastKey { return lastSlot }
-        let slot: Int32
-        if let found = slots[key] {
-            slot = found
-        } else {
-            guard create else { return nil }
-            slot = Int32(keys.count)
-            slots[key] = slot
-            keys.append(key)
-            values.append(nil)
-        }
-        lastKey = key
-        lastSlot = slot
-        return slot
-    }
+    var internedCount: Int { table.internedCount }
 
     /// The active contribution with `key` (without remembering its slot).
-    func value(_ key: String) -> Contribution? {
-        guard let slot = slots[key] else { return nil }
-        return values[Int(slot)]
-    }
+    func value(_ key: String) -> Contribution? { table.value(key) }
 
     /// The active contribution with `key`, remembering its slot for the writes that follow.
-    mutating func lookup(_ key: String) -> Contribution? {
-        guard let slot = slot(key, create: false) else { return nil }
-        return values[Int(slot)]
-    }
+    mutating func lookup(_ key: String) -> Contribution? { table.lookup(key) }
 
     /// Sets (or deletes, `nil`) the contribution with `key`.
     mutating func set(_ key: String, _ value: Contribution?) {
-        guard let slot = slot(key, create: value != nil) else { return }
-        values[Int(slot)] = value
+        if let value { table.set(key, value) } else { table.delete(key) }
     }
 
     /// The contribution key indexed for `record`.
     func key(of record: RecordID) -> String? {
-        recordSlots[record].map { keys[Int($0)] }
+        recordSlots[record].map { table.key(atSlot: Int($0)) }
     }
 
     /// Indexes `record` under `key` (or drops its entry, `nil`).
@@ -71,22 +44,15 @@ struct ContributionTable: Equatable {
             recordSlots[record] = nil
             return
         }
-        recordSlots[record] = slot(key, create: true)
+        recordSlots[record] = Int32(table.slot(key, create: true))
     }
 
     /// The active contributions by key.
-    var contributions: [String: Contribution] {
-        var out: [String: Contribution] = [:]
-        out.reserveCapacity(slots.count)
-        for (slot, value) in values.enumerated() {
-            if let value { out[keys[slot]] = value }
-        }
-        return out
-    }
+    var contributions: [String: Contribution] { table.documents }
 
     /// The record index: each indexed record's contribution key.
     var recordIndex: [RecordID: String] {
-        recordSlots.mapValues { keys[Int($0)] }
+        recordSlots.mapValues { table.key(atSlot: Int($0)) }
     }
 
     static func == (lhs: ContributionTable, rhs: ContributionTable) -> Bool {

@@ -16,8 +16,15 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     /// An empty table.
     init() {}
 
-    /// The slot of `key`: the remembered one, the interned one, or (with `create`) a new one.
-    private mutating func slot(_ key: String, create: Bool) -> Int {
+    /// The number of interned keys (documents and the empty slots of deleted ones).
+    var internedCount: Int { keys.count }
+
+    /// The key interned at `slot` (a slot ``slot(_:create:)`` returned).
+    func key(atSlot slot: Int) -> String { keys[slot] }
+
+    /// The slot of `key`: the remembered one, the interned one, or (with `create`) a new one; -1 when `key` is not
+    /// interned and `create` is false.
+    mutating func slot(_ key: String, create: Bool) -> Int {
         if lastSlot >= 0, key == lastKey { return Int(lastSlot) }
         let slot: Int32
         if let found = slots[key] {
@@ -58,6 +65,12 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     /// Sets (or gives back) the document with `key`.
     mutating func set(_ key: String, _ value: consuming Value) {
         values[slot(key, create: true)] = .some(value)
+    }
+
+    /// Deletes the document with `key`, if any (its key keeps its slot).
+    mutating func delete(_ key: String) {
+        let slot = slot(key, create: false)
+        if slot >= 0 { values[slot] = nil }
     }
 
     /// The keys of every document, sorted.
