@@ -168,16 +168,6 @@ struct AdmissionTests {
 
     @Test("State entries: prefixes, paging, deletes, and survival across a restart", arguments: Backend.allCases)
     func stateStore(backend: Backend) async throws {
-        let handle = try await backend.make()
-        let ledger = try await openLedger(handle.store)
-        _ = try await ledger.submit(envelope: Fixtures.envelope(1), recordID: Fixtures.recordID(1))
-        let checkpoint = try #require(try await handle.store.latestCheckpoint())
-        // Append a batch with state writes directly (entries-free batches are how a store is
-        // exercised without a policy).
-        var tree = CompactRange()
-        for bytes in try await handle.store.entries(0..<1) { _ = tree.append(RFC6962.leafHash(bytes)) }
-        let entry = LedgerEntry(index: 1, integratedAtMillis: 5, envelope: Fixtures.envelope(2))
-        let nodes = tree.append(entry.leafHash)
         let writes = [
             StateWrite(namespace: "children", key: "a/1", value: [1]),
             StateWrite(namespace: "children", key: "a/2", value: [2]),
@@ -188,16 +178,7 @@ struct AdmissionTests {
             StateWrite(namespace: "children", key: "a/2", value: nil),
             StateWrite(namespace: "children", key: "a/3", value: [33]),
         ]
-        try await handle.store.append(
-            LedgerBatch(
-                startSize: 1,
-                entries: [BatchEntry(entry: entry, recordID: Fixtures.recordID(2))],
-                nodes: nodes,
-                checkpoint: StoredCheckpoint(size: 2, rootHash: tree.root(), note: checkpoint.note),
-                stateWrites: writes
-            )
-        )
-        let store = try await handle.reopen()
+        let store = try await Self.appendSecondEntry(writes, backend: backend)
         let all = try await store.stateEntries(namespace: "children", prefix: "a/", after: nil, limit: 10)
         #expect(all.map(\.key) == ["a/1", "a/3"])
         #expect(all.map(\.value) == [[1], [33]])
@@ -228,14 +209,6 @@ struct AdmissionTests {
 
     @Test("Bulk state reads: many keys in one read, odd keys, values of every size", arguments: Backend.allCases)
     func bulkStateValues(backend: Backend) async throws {
-        let handle = try await backend.make()
-        let ledger = try await openLedger(handle.store)
-        _ = try await ledger.submit(envelope: Fixtures.envelope(1), recordID: Fixtures.recordID(1))
-        let checkpoint = try #require(try await handle.store.latestCheckpoint())
-        var tree = CompactRange()
-        for bytes in try await handle.store.entries(0..<1) { _ = tree.append(RFC6962.leafHash(bytes)) }
-        let entry = LedgerEntry(index: 1, integratedAtMillis: 5, envelope: Fixtures.envelope(2))
-        let nodes = tree.append(entry.leafHash)
         // 1,500 keys (more than SQLite's and PostgreSQL's usual bind limits in one IN list), quotes, percent signs,
         // non-ASCII, and values from empty to 64 KiB.
         var writes: [StateWrite] = []
@@ -245,16 +218,7 @@ struct AdmissionTests {
         }
         writes.append(StateWrite(namespace: "bulk", key: "it's 100% \"odd\" — ключ", value: []))
         writes.append(StateWrite(namespace: "bulk", key: "k/7", value: nil))
-        try await handle.store.append(
-            LedgerBatch(
-                startSize: 1,
-                entries: [BatchEntry(entry: entry, recordID: Fixtures.recordID(2))],
-                nodes: nodes,
-                checkpoint: StoredCheckpoint(size: 2, rootHash: tree.root(), note: checkpoint.note),
-                stateWrites: writes
-            )
-        )
-        let store = try await handle.reopen()
+        let store = try await Self.appendSecondEntry(writes, backend: backend)
         let asked = (0..<1600).map { "k/\($0)" } + ["it's 100% \"odd\" — ключ", "k/%", "K/1"]
         let values = try await store.stateValues(namespace: "bulk", keys: asked)
         #expect(values.count == 1500)
@@ -265,5 +229,28 @@ struct AdmissionTests {
         #expect(values["k/3"] == Array("v3".utf8))
         #expect(values["k/1000"] == [UInt8](repeating: UInt8(1000 % 251), count: 65536))
         #expect(try await store.stateValues(namespace: "bulk", keys: ["k/3"]) == ["k/3": Array("v3".utf8)])
+    }
+
+    /// A fresh store of `backend` holding one submitted entry, then a second entry with `writes` appended to the store
+    /// directly (no admission: how a store is exercised without a policy), reopened as after a restart.
+    private static func appendSecondEntry(_ writes: [StateWrite], backend: Backend) async throws -> any LedgerStore {
+        let handle = try await backend.make()
+        let ledger = try await openLedger(handle.store)
+        _ = try await ledger.submit(envelope: Fixtures.envelope(1), recordID: Fixtures.recordID(1))
+        let checkpoint = try #require(try await handle.store.latestCheckpoint())
+        var tree = CompactRange()
+        for bytes in try await handle.store.entries(0..<1) { _ = tree.append(RFC6962.leafHash(bytes)) }
+        let entry = LedgerEntry(index: 1, integratedAtMillis: 5, envelope: Fixtures.envelope(2))
+        let nodes = tree.append(entry.leafHash)
+        try await handle.store.append(
+            LedgerBatch(
+                startSize: 1,
+                entries: [BatchEntry(entry: entry, recordID: Fixtures.recordID(2))],
+                nodes: nodes,
+                checkpoint: StoredCheckpoint(size: 2, rootHash: tree.root(), note: checkpoint.note),
+                stateWrites: writes
+            )
+        )
+        return try await handle.reopen()
     }
 }

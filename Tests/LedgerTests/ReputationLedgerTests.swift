@@ -135,8 +135,6 @@ struct RecordStream {
                     )
                 )
             } else {
-                let initial = 0  // replaced below
-                _ = initial
                 record = .imageRegister(
                     ImageRegisterRecord(
                         digest: digest,

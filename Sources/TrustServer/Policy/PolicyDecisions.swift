@@ -149,7 +149,11 @@ final class PolicyDecisions: Sendable {
             guard cache.use(fill.size) else { return }
             if let (key, published) = fill.policy { cache.policies[key] = published }
             if let snapshot = fill.snapshot {
-                if cache.snapshots.count >= CheckpointCache.capacity { cache.snapshots.removeAll() }
+                if cache.snapshots.count >= CheckpointCache.capacity {
+                    // The reputations belong to the snapshots' providers: bounded with them.
+                    cache.snapshots.removeAll()
+                    cache.reputations.removeAll()
+                }
                 cache.snapshots[snapshot.digest] = SnapshotBox(snapshot)
             }
             if let grants = fill.grants, cache.grants.map({ grants.from < $0.from }) ?? true { cache.grants = grants }
