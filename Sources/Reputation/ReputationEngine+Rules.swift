@@ -90,10 +90,9 @@ extension ReputationEngine {
             }
         case .releasePublished(let lineage, let clean):
             guard clean else { break }
-            let key = "\(providerID)/\(lineage)"
             let interval = security.releaseCreditIntervalDays * millisecondsPerDay
-            if let last = try store.lineage(key), now - last.lastCredit < interval { break }
-            store.setLineage(LineageCredit(key: key, lastCredit: now))
+            if let last = try store.lastCredit(provider: providerID, lineage: lineage), now - last < interval { break }
+            store.setLastCredit(provider: providerID, lineage: lineage, at: now)
             provider.security.add(r: security.releaseCredit, s: 0, at: now, .security, history)
             addTop(&provider, event.record, .sec, r: security.releaseCredit, s: 0, at: now, history)
         case .obligationOpened(let facts):
