@@ -393,6 +393,9 @@ extension ReputationEngine {
 
         let count = window.hours.reduce(0) { $0 + $1.count }
         let fromNew = window.hours.reduce(0) { $0 + $1.fromNewAccounts }
+        // The threshold is at least `burstMinimum`: without more than that many feedbacks, or without a majority from
+        // new accounts, there is no burst whatever the median (the usual case: the median is not computed).
+        guard 2 * fromNew > count, Double(count) > fb.burstMinimum else { return false }
         // The median of the daily counts (days without feedback count 0), in a stack buffer: no allocation.
         let median = withUnsafeTemporaryAllocation(of: Int.self, capacity: Int(fb.burstMedianDays)) { buffer in
             var daily = buffer
