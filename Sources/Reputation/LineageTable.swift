@@ -60,10 +60,13 @@ struct LineageTable: Equatable, Sendable {
     /// The (provider, lineage) of a key `<provider>/<record id>`: a record id's text is canonical (lowercase hex), so
     /// ``LineageCredit/key(provider:lineage:)`` gives back exactly `key`.
     static func ref(_ key: String) -> Ref? {
-        guard let slash = key.lastIndex(of: "/"), let lineage = RecordID(String(key[key.index(after: slash)...])) else {
-            return nil
-        }
-        return Ref(provider: String(key[..<slash]), lineage: lineage)
+        // Split at the last `/` by UTF-8 code units (an ASCII byte: both sides stay valid UTF-8), without walking
+        // grapheme clusters.
+        let utf8 = key.utf8
+        guard let slash = utf8.lastIndex(of: UInt8(ascii: "/")),
+            let lineage = RecordID(String(decoding: utf8[utf8.index(after: slash)...], as: UTF8.self))
+        else { return nil }
+        return Ref(provider: String(decoding: utf8[..<slash], as: UTF8.self), lineage: lineage)
     }
 
     static func == (lhs: LineageTable, rhs: LineageTable) -> Bool {
