@@ -27,19 +27,26 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     mutating func slot(_ key: String, create: Bool) -> Int {
         if lastSlot >= 0, key == lastKey { return Int(lastSlot) }
         let slot: Int32
-        if let found = slots[key] {
-            slot = found
+        if create {
+            // One hash lookup, which inserts the next slot when the key is new.
+            let next = Int32(keys.count)
+            slot = Self.read(&slots[key, default: next])
+            if slot == next {
+                keys.append(key)
+                values.append(nil)
+            }
         } else {
-            guard create else { return -1 }
-            slot = Int32(keys.count)
-            slots[key] = slot
-            keys.append(key)
-            values.append(nil)
+            guard let found = slots[key] else { return -1 }
+            slot = found
         }
         lastKey = key
         lastSlot = slot
         return Int(slot)
     }
+
+    /// Reads a dictionary entry through its modify accessor (which, for `slots[key, default: next]`, stores `next`
+    /// when the key is new).
+    private static func read(_ entry: inout Int32) -> Int32 { entry }
 
     /// The document with `key` (without remembering its slot).
     func value(_ key: String) -> Value? {

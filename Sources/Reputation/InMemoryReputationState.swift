@@ -17,7 +17,7 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var queue = DueQueue()
     private var clusters = DocumentTable<ClusterWindow>()
     private var windows = DocumentTable<FeedbackWindow>()
-    private var lineages = DocumentTable<LineageCredit>()
+    private var lineages = LineageTable()
 
     /// Whether documents are kept as JSON bytes (as a store keeps them).
     public let roundTripJSON: Bool
@@ -60,7 +60,7 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
         case .due: break
         case .cluster(let value): clusters.set(value.id, value)
         case .feedbackWindow(let value): windows.set(value.provider, value)
-        case .lineage(let value): lineages.set(value.key, value)
+        case .lineage(let value): lineages.set(value)
         }
     }
 
@@ -254,12 +254,17 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
-    mutating func lineage(_ key: String) -> LineageCredit? {
-        roundTripJSON ? lineageDocument(key) : lineages.lookup(key)
+    mutating func lastCredit(provider: String, lineage: RecordID) -> Int64? {
+        guard roundTripJSON else { return lineages.lastCredit(LineageTable.Ref(provider: provider, lineage: lineage)) }
+        return lineageDocument(LineageCredit.key(provider: provider, lineage: lineage))?.lastCredit
     }
 
-    mutating func setLineage(_ value: LineageCredit) {
-        if roundTripJSON { encode(.lineage(value)) } else { lineages.set(value.key, value) }
+    mutating func setLastCredit(provider: String, lineage: RecordID, at time: Int64) {
+        if roundTripJSON {
+            encode(.lineage(LineageCredit(key: LineageCredit.key(provider: provider, lineage: lineage), lastCredit: time)))
+        } else {
+            lineages.setLastCredit(LineageTable.Ref(provider: provider, lineage: lineage), time)
+        }
     }
 
     mutating func nextDue(before: Int64, after: DueEntry?) -> DueEntry? {

@@ -66,10 +66,11 @@ protocol ReputationDocumentStore {
     /// Gives back (or creates) a provider's feedback window.
     mutating func setWindow(_ value: consuming FeedbackWindow)
 
-    /// A lineage's last release credit.
-    mutating func lineage(_ key: String) throws(Failure) -> LineageCredit?
-    /// Sets a lineage's last release credit.
-    mutating func setLineage(_ value: LineageCredit)
+    /// When `provider`'s lineage with root `lineage` last earned a release credit (its ``LineageCredit``, whose key
+    /// a store that keeps documents by value need not build).
+    mutating func lastCredit(provider: String, lineage: RecordID) throws(Failure) -> Int64?
+    /// Records a release credit of `provider`'s lineage with root `lineage` at `time`.
+    mutating func setLastCredit(provider: String, lineage: RecordID, at time: Int64)
 
     /// The first entry of the queue (as it was before this event) after `after` (all when `nil`) with
     /// `due < before`.

@@ -471,4 +471,7 @@ public struct LineageCredit: Sendable, Hashable, Codable {
         self.key = key
         self.lastCredit = lastCredit
     }
+
+    /// The key of `provider`'s lineage with root `lineage`: `<provider>/<lineage root record id>`.
+    public static func key(provider: String, lineage: RecordID) -> String { "\(provider)/\(lineage)" }
 }

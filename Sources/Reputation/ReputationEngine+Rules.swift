@@ -90,10 +90,9 @@ extension ReputationEngine {
             }
         case .releasePublished(let lineage, let clean):
             guard clean else { break }
-            let key = "\(providerID)/\(lineage)"
             let interval = security.releaseCreditIntervalDays * millisecondsPerDay
-            if let last = try store.lineage(key), now - last.lastCredit < interval { break }
-            store.setLineage(LineageCredit(key: key, lastCredit: now))
+            if let last = try store.lastCredit(provider: providerID, lineage: lineage), now - last < interval { break }
+            store.setLastCredit(provider: providerID, lineage: lineage, at: now)
             provider.security.add(r: security.releaseCredit, s: 0, at: now, .security, history)
             addTop(&provider, event.record, .sec, r: security.releaseCredit, s: 0, at: now, history)
         case .obligationOpened(let facts):
@@ -394,6 +393,9 @@ extension ReputationEngine {
 
         let count = window.hours.reduce(0) { $0 + $1.count }
         let fromNew = window.hours.reduce(0) { $0 + $1.fromNewAccounts }
+        // The threshold is at least `burstMinimum`: without more than that many feedbacks, or without a majority from
+        // new accounts, there is no burst whatever the median (the usual case: the median is not computed).
+        guard 2 * fromNew > count, Double(count) > fb.burstMinimum else { return false }
         // The median of the daily counts (days without feedback count 0), in a stack buffer: no allocation.
         let median = withUnsafeTemporaryAllocation(of: Int.self, capacity: Int(fb.burstMedianDays)) { buffer in
             var daily = buffer

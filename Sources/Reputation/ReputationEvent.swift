@@ -28,8 +28,9 @@ public struct ReputationEvent: Sendable, Hashable, Codable {
     public enum Kind: Sendable, Hashable, Codable {
         /// A provider was onboarded, with its initial reputation i (0–100) if it enters as SEC evidence.
         case providerOnboarded(initialReputation: Double?)
-        /// A parameter set was published; it is in force from the event's time.
-        case parametersPublished(ReputationParameters)
+        /// A parameter set was published; it is in force from the event's time. (Boxed: inline, the parameters
+        /// would make every event, and every copy of one, about 500 bytes larger.)
+        indirect case parametersPublished(ReputationParameters)
         /// An image version was published in lineage `lineage` (the root record); `clean` = with provenance
         /// and a clean scan.
         case releasePublished(lineage: RecordID, clean: Bool)

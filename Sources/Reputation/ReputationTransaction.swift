@@ -257,13 +257,14 @@ struct ReputationTransaction: ReputationDocumentStore {
         touch(.window(id))
     }
 
-    mutating func lineage(_ key: String) throws(Missing) -> LineageCredit? {
-        try lineages.value(key, missing: Ref.lineage)
+    mutating func lastCredit(provider: String, lineage: RecordID) throws(Missing) -> Int64? {
+        try lineages.value(LineageCredit.key(provider: provider, lineage: lineage), missing: Ref.lineage)?.lastCredit
     }
 
-    mutating func setLineage(_ value: LineageCredit) {
-        lineages.written[value.key] = .some(value)
-        touch(.lineage(value.key))
+    mutating func setLastCredit(provider: String, lineage: RecordID, at time: Int64) {
+        let key = LineageCredit.key(provider: provider, lineage: lineage)
+        lineages.written[key] = .some(LineageCredit(key: key, lastCredit: time))
+        touch(.lineage(key))
     }
 
     mutating func nextDue(before: Int64, after: DueEntry?) throws(Missing) -> DueEntry? {
