@@ -53,10 +53,11 @@ public struct DSSEEnvelope: Sendable, Equatable {
     /// empty `sig`. Unknown fields are ignored.
     public init(json: some Collection<UInt8>) throws(DSSEError) {
         // Read in place (no tree): the document is validated exactly as `StrictJSON.parse` would, then the members
-        // are looked up by key; the payload's base64 is decoded straight from the document's bytes.
+        // are looked up by key; the payload's base64 is decoded straight from the document's bytes. The structural
+        // index lets the member lookup step over the payload's string without scanning it a second time.
         let envelope: JSONView
         do {
-            envelope = try JSONView.document(Array(json))
+            envelope = try JSONView.document(Array(json), indexed: true)
         } catch {
             throw DSSEError(code: .malformedJSON, message: error.reason)
         }

@@ -5,13 +5,45 @@ struct JSONView: Sendable {
     let bytes: [UInt8]
     /// The first byte of the value.
     let start: Int
+    /// The document's structural index (``StrictJSON/validateIndexed(_:)``), when it was built: where each object,
+    /// array and string ends, so that stepping over a nested value does not scan it.
+    let ends: [Int32]?
+
+    init(bytes: [UInt8], start: Int, ends: [Int32]? = nil) {
+        self.bytes = bytes
+        self.start = start
+        self.ends = ends
+    }
 
     /// The document's top-level value, after checking the document exactly as ``StrictJSON/parse(_:)`` does.
-    static func document(_ bytes: [UInt8]) throws(StrictJSON.Failure) -> JSONView {
-        try StrictJSON.validate(bytes)
+    ///
+    /// With `indexed`, the check also builds the structural index (one array of `Int32` per document byte): worth it
+    /// for nested documents read level by level (an in-toto statement), where every level would otherwise scan its
+    /// members' values again.
+    static func document(_ bytes: [UInt8], indexed: Bool = false) throws(StrictJSON.Failure) -> JSONView {
+        let ends: [Int32]?
+        if indexed, bytes.count < Int(Int32.max) {
+            ends = try StrictJSON.validateIndexed(bytes)
+        } else {
+            try StrictJSON.validate(bytes)
+            ends = nil
+        }
         var parser = StrictJSON.Parser(bytes: bytes)
         parser.skipWhitespace()
-        return JSONView(bytes: bytes, start: parser.index)
+        return JSONView(bytes: bytes, start: parser.index, ends: ends)
+    }
+
+    /// The index just past the value at `index` (a value of this view's document).
+    private func end(of index: Int) -> Int {
+        if let ends {
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "\""): return Int(ends[index])
+            default: break
+            }
+        }
+        var parser = StrictJSON.Parser(bytes: bytes, index: index)
+        parser.skipValidatedValue()
+        return parser.index
     }
 
     /// An empty object.
@@ -54,11 +86,7 @@ struct JSONView: Sendable {
     }
 
     /// The index just past the value.
-    var end: Int {
-        var parser = StrictJSON.Parser(bytes: bytes, index: start)
-        parser.skipValidatedValue()
-        return parser.index
-    }
+    var end: Int { end(of: start) }
 
     /// The value's bytes.
     var slice: ArraySlice<UInt8> { bytes[start..<end] }
@@ -72,8 +100,8 @@ struct JSONView: Sendable {
         guard bytes[parser.index] != UInt8(ascii: "]") else { return out }
         while true {
             parser.skipWhitespace()
-            out.append(JSONView(bytes: bytes, start: parser.index))
-            parser.skipValidatedValue()
+            out.append(JSONView(bytes: bytes, start: parser.index, ends: ends))
+            parser.index = end(of: parser.index)
             parser.skipWhitespace()
             let separator = bytes[parser.index]
             parser.index += 1
@@ -139,9 +167,9 @@ struct JSONView: Sendable {
             parser.skipWhitespace()
             parser.index += 1  // ':'
             parser.skipWhitespace()
-            let value = JSONView(bytes: bytes, start: parser.index)
+            let value = JSONView(bytes: bytes, start: parser.index, ends: ends)
             out.append(Member(keyStart: keyStart, keyEnd: keyEnd, plainKey: plain, value: value))
-            parser.skipValidatedValue()
+            parser.index = end(of: parser.index)
             parser.skipWhitespace()
             let separator = bytes[parser.index]
             parser.index += 1

@@ -17,12 +17,14 @@ extension StrictJSON.Parser {
     /// ``parseObject(depth:)`` without building: keys are still decoded (duplicates are found by `String` equality,
     /// as when parsing).
     mutating func skipObject(depth: Int) throws(StrictJSON.Failure) {
+        let start = index
         index += 1
         var keys: [String] = []
         var keySet: Set<String>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
+            ends?[start] = Int32(truncatingIfNeeded: index)
             return
         }
         while true {
@@ -50,16 +52,19 @@ extension StrictJSON.Parser {
             }
             guard bytes[index] == UInt8(ascii: "}") else { throw StrictJSON.Failure(reason: "expected ',' or '}'") }
             index += 1
+            ends?[start] = Int32(truncatingIfNeeded: index)
             return
         }
     }
 
     /// ``parseArray(depth:)`` without building.
     mutating func skipArray(depth: Int) throws(StrictJSON.Failure) {
+        let start = index
         index += 1
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
+            ends?[start] = Int32(truncatingIfNeeded: index)
             return
         }
         while true {
@@ -73,6 +78,7 @@ extension StrictJSON.Parser {
             }
             guard bytes[index] == UInt8(ascii: "]") else { throw StrictJSON.Failure(reason: "expected ',' or ']'") }
             index += 1
+            ends?[start] = Int32(truncatingIfNeeded: index)
             return
         }
     }
@@ -81,6 +87,7 @@ extension StrictJSON.Parser {
     /// checked as UTF-8 when the closing quote is reached (escapes are ASCII and always decode to whole scalars, so
     /// the raw bytes are valid exactly when the decoded ones are).
     mutating func skipString() throws(StrictJSON.Failure) {
+        let quote = index
         index += 1  // opening quote
         let start = index
         while true {
@@ -92,6 +99,7 @@ extension StrictJSON.Parser {
                 guard StrictJSON.isValidUTF8(bytes, start..<index - 1) else {
                     throw StrictJSON.Failure(reason: "string is not valid UTF-8")
                 }
+                ends?[quote] = Int32(truncatingIfNeeded: index)
                 return
             case UInt8(ascii: "\\"):
                 guard index < bytes.count else { throw StrictJSON.Failure(reason: "unterminated escape") }

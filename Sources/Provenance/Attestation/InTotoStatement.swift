@@ -37,7 +37,7 @@ public struct InTotoStatement: Sendable, Equatable {
     public init(payload: [UInt8]) throws(RecordError) {
         let document: JSONView
         do {
-            document = try JSONView.document(payload)
+            document = try JSONView.document(payload, indexed: true)
         } catch {
             throw RecordError(code: .malformedJSON, field: nil, message: error.reason)
         }
