@@ -8,17 +8,8 @@ import Testing
 /// equal subjects, predicate type and predicate, or both reject with the same error (code, field and message).
 @Suite("Attestation reader: byte-level reader agrees with the tree-based reference")
 struct AttestationReaderDifferentialTests {
-    /// A deterministic generator (SplitMix64).
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// The target's deterministic generator.
+    typealias Generator = SplitMix64
 
     typealias Value = StrictJSON.Value
 

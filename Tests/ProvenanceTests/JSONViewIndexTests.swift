@@ -7,17 +7,8 @@ import Testing
 /// rejected alike (same reason), and every value, member and element is found at the same place.
 @Suite("JSONView: the structural index agrees with scanning")
 struct JSONViewIndexTests {
-    /// A deterministic generator (SplitMix64).
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// The target's deterministic generator.
+    typealias Generator = SplitMix64
 
     static let strings = [
         "", "a", "id", "severity", "x\\\"y", "\\u00e9t\\u00e9", "é", "tab\\t", "\\ud83d\\ude00", "CVE-2026-00001",
