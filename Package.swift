@@ -79,6 +79,11 @@ let package = Package(
             dependencies: ["Policy", "Provenance"],
             swiftSettings: strictSettings
         ),
+        // Pure: SplitMix64, the deterministic generator of generated test inputs and benchmark workloads.
+        .target(
+            name: "DeterministicRandom",
+            swiftSettings: strictSettings
+        ),
         // Pure: policy documents (YAML/JSON, validated, canonical form) and the decision engine.
         .target(
             name: "Policy",
@@ -170,6 +175,7 @@ let package = Package(
             name: "vmtrust",
             dependencies: [
                 "BlobStore",
+                "DeterministicRandom",
                 "TrustServer",
                 "SQLiteStore",
                 "PostgresStore",
@@ -197,14 +203,14 @@ let package = Package(
         ),
         .testTarget(
             name: "TransparencyLogTests",
-            dependencies: ["TransparencyLog"],
+            dependencies: ["DeterministicRandom", "TransparencyLog"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ProvenanceTests",
             dependencies: [
-                "Provenance", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto"),
+                "DeterministicRandom", "Provenance", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
@@ -213,19 +219,19 @@ let package = Package(
         ),
         .testTarget(
             name: "PolicyTests",
-            dependencies: ["Policy", "Provenance"],
+            dependencies: ["DeterministicRandom", "Policy", "Provenance"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ReputationTests",
-            dependencies: ["Reputation", "Provenance"],
+            dependencies: ["DeterministicRandom", "Reputation", "Provenance"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LedgerTests",
             dependencies: [
-                "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Policy", "Provenance", "Reputation",
-                "TransparencyLog",
+                "DeterministicRandom", "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Policy", "Provenance",
+                "Reputation", "TransparencyLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Foundation
 import Ledger
 import Provenance
@@ -6,22 +7,10 @@ import Testing
 import TransparencyLog
 import VMTrustTesting
 
-/// A deterministic generator (SplitMix64).
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random streams of valid (and some invalid) records for reputation tests and the replay benchmark.
 struct RecordStream {
     typealias S = WorkedExampleScenario
-    var random: SeededRandom
+    var random: SplitMix64
     var time: Int64
     var providers: [(id: String, key: SigningKey, images: [(digest: String, id: RecordID)])] = []
     var users: [(id: String, key: SigningKey)] = []
@@ -32,7 +21,7 @@ struct RecordStream {
     var parametersVersion: Int64 = 1
 
     init(seed: UInt64, start: Int64) {
-        random = SeededRandom(state: seed)
+        random = SplitMix64(seed: seed)
         time = start
     }
 

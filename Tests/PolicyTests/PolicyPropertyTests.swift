@@ -1,18 +1,7 @@
+import DeterministicRandom
 import Policy
 import Provenance
 import Testing
-
-/// A small deterministic generator (SplitMix64), so every run checks the same cases.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Policy properties: monotonicity in evidence and time, determinism")
 struct PolicyPropertyTests {
@@ -51,7 +40,7 @@ struct PolicyPropertyTests {
         [try Policy.parse(try Fixture.example("policy.yaml")), try Policy.parse(kOfN)]
     }
 
-    static func randomRequest(_ rng: inout SplitMix, time: Int64 = Fixture.now) -> AuthorizationRequest {
+    static func randomRequest(_ rng: inout SplitMix64, time: Int64 = Fixture.now) -> AuthorizationRequest {
         Fixture.request(
             user: ["alice", "bob"].randomElement(using: &rng)!,
             groups: Bool.random(using: &rng) ? ["platform-oncall"] : [],
@@ -62,7 +51,7 @@ struct PolicyPropertyTests {
     }
 
     /// Facts with nothing integrated or granted after `Fixture.now`.
-    static func randomFacts(_ rng: inout SplitMix) -> PolicyFacts {
+    static func randomFacts(_ rng: inout SplitMix64) -> PolicyFacts {
         let revocation: RevocationFact? =
             Int.random(in: 0..<6, using: &rng) == 0
             ? RevocationFact(
@@ -165,7 +154,7 @@ struct PolicyPropertyTests {
     /// Withdrawing any attestation (or dropping everything one auditor said about one type) never makes a
     /// decision more permissive: ignoring evidence cannot turn deny into allow.
     @Test func ignoringEvidenceNeverLoosensADecision() throws {
-        var rng = SplitMix(state: 0x5EED_0001)
+        var rng = SplitMix64(seed: 0x5EED_0001)
         var loosenedSomewhere = false
         for policy in try Self.policies() {
             for _ in 0..<Self.cases {
@@ -198,7 +187,7 @@ struct PolicyPropertyTests {
     /// Later requests, on the same facts (with nothing from the future), are never more permissive: evidence and
     /// grants only age.
     @Test func timeOnlyTightensADecision() throws {
-        var rng = SplitMix(state: 0x5EED_0002)
+        var rng = SplitMix64(seed: 0x5EED_0002)
         for policy in try Self.policies() {
             for _ in 0..<Self.cases {
                 let request = Self.randomRequest(&rng)
@@ -213,7 +202,7 @@ struct PolicyPropertyTests {
 
     /// The order of the facts' lists does not change anything, decision id included.
     @Test func evaluationIsDeterministic() throws {
-        var rng = SplitMix(state: 0x5EED_0003)
+        var rng = SplitMix64(seed: 0x5EED_0003)
         for policy in try Self.policies() {
             for _ in 0..<Self.cases {
                 let request = Self.randomRequest(&rng)

@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Foundation
 import Testing
 
@@ -311,7 +312,7 @@ struct AttestationReaderDifferentialTests {
     }
 
     @Test func generatedAndMangledStatementsAgree() {
-        var g = Generator(state: 0x5EED_0004)
+        var g = Generator(seed: 0x5EED_0004)
         var tally = Tally()
         for round in 0..<1500 {
             let original = Self.statement(&g)

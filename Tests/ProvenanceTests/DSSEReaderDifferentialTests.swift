@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Foundation
 import Testing
 import TransparencyLog
@@ -115,7 +116,7 @@ struct DSSEReaderDifferentialTests {
 
     @Test("generated envelopes read the same")
     func generated() {
-        var random = SeededGenerator(state: 1)
+        var random = SeededGenerator(seed: 1)
         var accepted = 0
         for (index, json) in Self.envelopes(&random).enumerated() where Self.agree(json, "envelope \(index)") {
             accepted += 1
@@ -125,7 +126,7 @@ struct DSSEReaderDifferentialTests {
 
     @Test("every mangled envelope is read the same: deleted, replaced and inserted bytes")
     func mangled() {
-        var random = SeededGenerator(state: 2)
+        var random = SeededGenerator(seed: 2)
         let bytes: [UInt8] = Array("\"\\{}[]:,= -_/+aA0nul".utf8) + [0x00, 0x1F, 0x7F, 0x80, 0xC3, 0xE9, 0xFF]
         var rejected = 0
         var checked = 0
@@ -147,7 +148,7 @@ struct DSSEReaderDifferentialTests {
 
     @Test("base64 decodes like the bitwise reference: every length, both alphabets, padding, bad symbols, bad low bits")
     func base64() {
-        var random = SeededGenerator(state: 3)
+        var random = SeededGenerator(seed: 3)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=".utf8) + [0x20, 0x2E, 0xC3]
         for length in 0..<80 {
             let payload = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }

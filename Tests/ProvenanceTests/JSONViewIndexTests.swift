@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Testing
 
 @testable import Provenance
@@ -79,7 +80,7 @@ struct JSONViewIndexTests {
 
     @Test("generated documents: same values, members and elements at the same places")
     func generated() {
-        var g = Generator(state: 4)
+        var g = Generator(seed: 4)
         for _ in 0..<2000 {
             let document = Self.space.randomElement(using: &g)! + Self.value(0, &g) + Self.space.randomElement(using: &g)!
             #expect(Self.agree(Array(document.utf8)))
@@ -88,7 +89,7 @@ struct JSONViewIndexTests {
 
     @Test("mangled documents: accepted or rejected alike (same reason), same structure when accepted")
     func mangled() {
-        var g = Generator(state: 9)
+        var g = Generator(seed: 9)
         let alphabet = Array("{}[]\",:\\ a0-e.tnu".utf8) + [0xC3, 0xA9, 0xFF, 0x01]
         var rejected = 0
         for _ in 0..<600 {

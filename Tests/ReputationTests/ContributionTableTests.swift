@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Provenance
 import Testing
 
@@ -10,7 +11,7 @@ import Testing
     /// re-creations and record index changes; the listings equal the dictionaries.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func tableMatchesDictionaries(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var table = ContributionTable()
         var contributions: [String: Contribution] = [:]
         var index: [RecordID: String] = [:]

@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Testing
 
 @testable import Reputation
@@ -8,7 +9,7 @@ import Testing
     /// dictionary holds; the sorted keys and the listing equal the dictionary's.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func tableMatchesDictionary(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var table = DocumentTable<LineageCredit>()
         var reference: [String: LineageCredit] = [:]
         func key(_ n: Int) -> String { n % 3 == 0 ? "p\(n)" : "provider-with-a-long-name-\(n % 11)/lineage-\(n)" }

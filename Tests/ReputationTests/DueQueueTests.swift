@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Provenance
 import Testing
 
@@ -9,7 +10,7 @@ import Testing
     /// the sorted entries after the cursor with `due < before`, around day boundaries and for negative times.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func dueQueueFirstMatchesSortedEntries(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var queue = DueQueue()
         var entries: Set<DueEntry> = []
         let day = millisecondsPerDay

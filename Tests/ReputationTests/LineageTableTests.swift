@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Provenance
 import Testing
 
@@ -11,7 +12,7 @@ import Testing
     /// dictionary holds.
     @Test(arguments: [1, 2, 3] as [UInt64])
     func tableMatchesDictionary(seed: UInt64) {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var table = LineageTable()
         var expected: [String: Int64] = [:]
         let providers = ["p0", "p/1", "p2"]

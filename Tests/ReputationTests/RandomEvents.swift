@@ -1,9 +1,10 @@
+import DeterministicRandom
 import Provenance
 import Reputation
 
 /// Random but well-formed event streams: three providers, four auditors (one never onboarded), twelve users.
 struct RandomEvents {
-    var rng: SplitMix
+    var rng: SplitMix64
     var time: Int64 = T.t0
     var serial = 0
     var reports: [(RecordID, String)] = []
@@ -14,7 +15,7 @@ struct RandomEvents {
     static let providers = ["p0", "p1", "p2"]
     static let auditors = ["a0", "a1", "a2", "a-unknown"]
 
-    init(seed: UInt64) { rng = SplitMix(seed: seed) }
+    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
 
     mutating func id(_ prefix: String) -> RecordID {
         serial += 1

@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Foundation
 import Provenance
 import Reputation
@@ -11,7 +12,7 @@ import Testing
         var generator = RandomEvents(seed: seed)
         let events = generator.make(400)
         var incremental = Runner(roundTripJSON: true, engine: ReputationEngine(queuePageSize: 1))
-        var rng = SplitMix(seed: seed &* 7)
+        var rng = SplitMix64(seed: seed &* 7)
         for (index, event) in events.enumerated() {
             try await incremental.apply(event)
             if index + 1 < events.count, Bool.random(using: &rng) {
@@ -142,7 +143,7 @@ import Testing
     /// Lazy decay is exact: the mass after many updates equals the sum of each credit decayed on its own, also
     /// across a parameter publication that changes the half-life (piecewise decay).
     @Test func decayIsExact() async throws {
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         var runner = Runner()
         try await runner.apply(
             ReputationEvent(time: T.t0, record: T.id("onboard"), provider: "p", kind: .providerOnboarded(initialReputation: nil))

@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Testing
 
 @testable import TransparencyLog
@@ -13,7 +14,7 @@ struct EntryBundleTests {
 
     @Test("Round trip, including empty and maximum-size entries")
     func roundTrip() throws {
-        var rng = MerkleSplitMix64(seed: 9)
+        var rng = SplitMix64(seed: 9)
         let maxEntry = Array(repeating: UInt8(0xab), count: EntryBundle.maxEntrySize)
         let entries: [[UInt8]] =
             [[], maxEntry]

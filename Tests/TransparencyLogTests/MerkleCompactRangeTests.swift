@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Testing
 
 @testable import TransparencyLog
@@ -6,7 +7,7 @@ import Testing
 struct MerkleCompactRangeTests {
     @Test("append returns exactly the new complete nodes, leaf first, with correct hashes")
     func appendReturnsNewNodes() {
-        var rng = MerkleSplitMix64(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let leaves = randomLeafHashes(300, &rng)
         var range = CompactRange()
         var seen: Set<NodeID> = []
@@ -50,7 +51,7 @@ struct MerkleCompactRangeTests {
 
     @Test("init(size:hashes:) round-trips and continues identically")
     func restoreRoundTrip() throws {
-        var rng = MerkleSplitMix64(seed: 12)
+        var rng = SplitMix64(seed: 12)
         let leaves = randomLeafHashes(100, &rng)
         var range = CompactRange()
         #expect(range.root() == RFC6962.emptyRoot)

@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Testing
 
 @testable import TransparencyLog
@@ -5,7 +6,7 @@ import Testing
 @Suite("Merkle properties against the naive reference")
 struct MerklePropertyTests {
     /// Sizes that exercise every shape at small sizes, the power-of-two borders, and random sizes.
-    static func sampleSizes(_ rng: inout MerkleSplitMix64) -> [Int] {
+    static func sampleSizes(_ rng: inout SplitMix64) -> [Int] {
         var sizes = Array(1...33)
         for power in 6...10 {
             sizes += [(1 << power) - 1, 1 << power, (1 << power) + 1]
@@ -17,7 +18,7 @@ struct MerklePropertyTests {
 
     @Test("Compact range root equals MTH, and plans reproduce PATH and PROOF for random trees")
     func randomTrees() throws {
-        var rng = MerkleSplitMix64(seed: 0x766D_7472_7573_74)
+        var rng = SplitMix64(seed: 0x766D_7472_7573_74)
         let allLeaves = randomLeafHashes(2000, &rng)
         let store = NaiveNodeStore(leaves: allLeaves)
         for size in Self.sampleSizes(&rng) {
@@ -67,7 +68,7 @@ struct MerklePropertyTests {
 
     @Test("Subtree decomposition is contiguous, exact and maximal")
     func subtreeDecomposition() {
-        var rng = MerkleSplitMix64(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var cases: [(UInt64, UInt64)] = [(0, 0), (5, 5), (9, 3), (0, UInt64.max), (1, UInt64.max), (UInt64.max - 1, UInt64.max)]
         for _ in 0..<500 {
             let a = UInt64.random(in: 0...UInt64.max, using: &rng) >> UInt64.random(in: 0...63, using: &rng)
@@ -103,7 +104,7 @@ struct MerklePropertyTests {
 
     @Test("Plans in a 1,000,000-leaf log and at 2^64 - 1 leaves read O(log n) nodes")
     func plansAreLogarithmic() throws {
-        var rng = MerkleSplitMix64(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let sizes: [UInt64] = [1_000_000, 1 << 40, .max]
         for size in sizes {
             let bits = 64 - (size - 1).leadingZeroBitCount
@@ -128,7 +129,7 @@ struct MerklePropertyTests {
         var levels = [RFC6962.leafHash([0x42])]
         for _ in 1..<64 { levels.append(RFC6962.nodeHash(levels.last!, levels.last!)) }
         let lookup: (NodeID) -> TreeHash? = { levels[Int($0.level)] }
-        var rng = MerkleSplitMix64(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let sizes: [UInt64] = [1_000_000, (1 << 63) + 12_345, .max]
         for size in sizes {
             let root = try #require(try MerkleTree.rootPlan(size: size).assemble(lookup).first)

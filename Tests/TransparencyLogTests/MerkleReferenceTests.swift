@@ -1,24 +1,8 @@
+import DeterministicRandom
 import Foundation
 import Testing
 
 @testable import TransparencyLog
-
-/// Deterministic PRNG for property tests (SplitMix64).
-struct MerkleSplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A naive, literal transcription of the RFC 6962 / RFC 9162 recursive definitions.
 enum NaiveMerkle {
@@ -135,7 +119,7 @@ func merkleBytes(hex: String) throws -> [UInt8] {
     }
 }
 
-func randomLeafHashes(_ count: Int, _ rng: inout MerkleSplitMix64) -> [TreeHash] {
+func randomLeafHashes(_ count: Int, _ rng: inout SplitMix64) -> [TreeHash] {
     (0..<count).map { _ in RFC6962.leafHash((0..<8).map { _ in UInt8.random(in: 0...255, using: &rng) }) }
 }
 
@@ -161,7 +145,7 @@ struct MerkleReferenceTests {
 
     @Test("SplitMix64 known answer")
     func splitMixKnownAnswer() {
-        var rng = MerkleSplitMix64(seed: 0)
+        var rng = SplitMix64(seed: 0)
         // Reference values of SplitMix64 seeded with 0.
         #expect(rng.next() == 0xE220_A839_7B1D_CDAF)
         #expect(rng.next() == 0x6E78_9E6A_A1B9_65F4)

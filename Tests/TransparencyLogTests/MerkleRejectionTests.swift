@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Testing
 
 @testable import TransparencyLog
@@ -8,7 +9,7 @@ struct MerkleRejectionTests {
     let store: NaiveNodeStore
 
     init() {
-        var rng = MerkleSplitMix64(seed: 2024)
+        var rng = SplitMix64(seed: 2024)
         leaves = randomLeafHashes(40, &rng)
         store = NaiveNodeStore(leaves: leaves)
     }
@@ -23,7 +24,7 @@ struct MerkleRejectionTests {
 
     @Test("Inclusion: flipped bits, truncation, extension, wrong index/size/root/leaf")
     func mangledInclusion() throws {
-        var rng = MerkleSplitMix64(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let other = RFC6962.leafHash([0xff, 0xee])
         for size in 1...40 {
             let n = UInt64(size)
@@ -88,7 +89,7 @@ struct MerkleRejectionTests {
 
     @Test("Consistency: flipped bits, truncation, extension, wrong sizes and roots, from > to")
     func mangledConsistency() throws {
-        var rng = MerkleSplitMix64(seed: 6)
+        var rng = SplitMix64(seed: 6)
         let other = RFC6962.leafHash([0x01])
         for size in 1...40 {
             let n = UInt64(size)
@@ -199,7 +200,7 @@ struct MerkleRejectionTests {
 
     @Test("Strict base64 round-trips every length and rejects non-canonical text")
     func strictBase64() {
-        var rng = MerkleSplitMix64(seed: 64)
+        var rng = SplitMix64(seed: 64)
         for length in 0..<40 {
             let data = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let text = Base64.encode(data)

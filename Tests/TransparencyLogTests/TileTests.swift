@@ -1,3 +1,4 @@
+import DeterministicRandom
 import Testing
 
 @testable import TransparencyLog
@@ -32,7 +33,7 @@ struct TileTests {
 
     @Test("Paths: random round trips")
     func randomRoundTrips() throws {
-        var rng = MerkleSplitMix64(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for _ in 0..<2000 {
             let index = UInt64.random(in: 0...UInt64.max, using: &rng) >> UInt64.random(in: 0...63, using: &rng)
             let width = UInt16.random(in: 1...256, using: &rng)
@@ -143,7 +144,7 @@ struct TileTests {
 
     @Test("Every complete node of a 600-leaf tree is computable from its tile")
     func nodesFromTiles() throws {
-        var rng = MerkleSplitMix64(seed: 600)
+        var rng = SplitMix64(seed: 600)
         let size = 600
         let leaves = randomLeafHashes(size, &rng)
         var tiles: [TileID: [TreeHash]] = [:]
@@ -178,7 +179,7 @@ struct TileTests {
 
     @Test("Hash tile encoding: round trip and rejection")
     func hashTileEncoding() throws {
-        var rng = MerkleSplitMix64(seed: 8)
+        var rng = SplitMix64(seed: 8)
         let hashes = randomLeafHashes(256, &rng)
         #expect(HashTile.encode(hashes).count == 8192)
         #expect(try HashTile.decode(HashTile.encode(hashes)) == hashes)

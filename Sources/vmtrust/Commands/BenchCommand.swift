@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeterministicRandom
 import Foundation
 import Ledger
 import Provenance
@@ -170,7 +171,7 @@ struct SyntheticRecordStream {
     private var emitted = 0
 
     init(seed: UInt64, admin: SigningKey, decisionKey: SigningKey) {
-        random = SplitMix64(state: seed)
+        random = SplitMix64(seed: seed)
         self.admin = admin
         self.decisionKey = decisionKey
         auditors = (0..<10).map { Self.key(0xA0, $0) }
@@ -508,18 +509,5 @@ struct SyntheticRecordStream {
                 keys: [admin]
             )
         }
-    }
-}
-
-/// SplitMix64: a small deterministic generator.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
