@@ -13,6 +13,10 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible,
     /// The 32 digest bytes.
     public var digest: [UInt8] { withUnsafeDigestBytes { Array($0) } }
 
+    /// The first 8 digest bytes as a big-endian integer: uniformly distributed (a SHA-256 digest), for hash tables
+    /// that mix a seed into these bits instead of hashing all 32 bytes.
+    public var leadingBits: UInt64 { w0 }
+
     /// Calls `body` with the 32 digest bytes.
     public func withUnsafeDigestBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let words = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)

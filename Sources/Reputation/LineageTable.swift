@@ -3,8 +3,10 @@ import Provenance
 /// The lineage credits of an ``InMemoryReputationState``, keyed by (provider, lineage root) so that the rules never
 /// build the document key `<provider>/<lineage root record id>` (a 64-digit hex rendering) on the in-place path.
 ///
-/// A document written with another key (never by the rules) is kept under that key as given. The entry read last is
-/// remembered: the rules read a lineage's credit, then replace it, which then costs no second hash lookup.
+/// Providers are interned to numbers (the last one remembered: the rules read a lineage's credit, then replace it)
+/// and the credits are kept in a ``FlatTable`` by (provider number, lineage root), which hashes 64 bits of the root
+/// instead of a `String` and 32 bytes. A document written with another key (never by the rules) is kept under that
+/// key as given.
 struct LineageTable: Equatable, Sendable {
     /// A lineage of a provider.
     struct Ref: Hashable, Sendable {
@@ -12,49 +14,69 @@ struct LineageTable: Equatable, Sendable {
         var lineage: RecordID
     }
 
-    private var credits: [Ref: Int64] = [:]
+    /// A lineage of an interned provider.
+    struct Key: FlatTableKey {
+        var provider: Int32
+        var lineage: RecordID
+
+        var hashBits: UInt64 { lineage.hashBits ^ (UInt64(UInt32(bitPattern: provider)) &* 0x9e37_79b9_7f4a_7c15) }
+    }
+
+    private var credits = FlatTable<Key, Int64>()
+    private var providerNumbers: [String: Int32] = [:]
+    private var providerNames: [String] = []
+    private var lastProvider = ""
+    private var lastNumber: Int32 = -1
     /// Credits whose key is not `<provider>/<record id>`.
     private var others: [String: Int64] = [:]
-    private var lastRef: Ref?
-    private var lastIndex: Dictionary<Ref, Int64>.Index?
 
     /// An empty table.
     init() {}
 
-    /// When the lineage last earned a credit, remembering its entry for the write that follows.
+    /// The number of `provider`, interned when new.
+    private mutating func number(_ provider: String) -> Int32 {
+        if lastNumber >= 0, provider == lastProvider { return lastNumber }
+        let number: Int32
+        if let found = providerNumbers[provider] {
+            number = found
+        } else {
+            number = Int32(providerNames.count)
+            providerNumbers[provider] = number
+            providerNames.append(provider)
+        }
+        lastProvider = provider
+        lastNumber = number
+        return number
+    }
+
+    /// When the lineage last earned a credit.
     mutating func lastCredit(_ ref: Ref) -> Int64? {
-        let index = credits.index(forKey: ref)
-        lastRef = ref
-        lastIndex = index
-        return index.map { credits.values[$0] }
+        credits[Key(provider: number(ref.provider), lineage: ref.lineage)]
     }
 
     /// Records a credit of the lineage at `time`.
     mutating func setLastCredit(_ ref: Ref, _ time: Int64) {
-        if let index = lastIndex, lastRef == ref {
-            credits.values[index] = time
-        } else {
-            credits[ref] = time
-            lastRef = nil
-            lastIndex = nil
-        }
+        credits[Key(provider: number(ref.provider), lineage: ref.lineage)] = time
     }
 
     /// The document with `key`.
     func value(_ key: String) -> LineageCredit? {
-        let time = Self.ref(key).map { credits[$0] } ?? others[key]
+        let time: Int64?
+        if let ref = Self.ref(key) {
+            time = providerNumbers[ref.provider].flatMap { credits[Key(provider: $0, lineage: ref.lineage)] }
+        } else {
+            time = others[key]
+        }
         return time.map { LineageCredit(key: key, lastCredit: $0) }
     }
 
     /// Sets the document `value`.
     mutating func set(_ value: LineageCredit) {
         if let ref = Self.ref(value.key) {
-            credits[ref] = value.lastCredit
+            setLastCredit(ref, value.lastCredit)
         } else {
             others[value.key] = value.lastCredit
         }
-        lastRef = nil
-        lastIndex = nil
     }
 
     /// The (provider, lineage) of a key `<provider>/<record id>`: a record id's text is canonical (lowercase hex), so
@@ -69,7 +91,16 @@ struct LineageTable: Equatable, Sendable {
         return Ref(provider: String(decoding: utf8[..<slash], as: UTF8.self), lineage: lineage)
     }
 
+    /// Every credit by (provider, lineage).
+    private var byRef: [Ref: Int64] {
+        var out: [Ref: Int64] = [:]
+        for (key, time) in credits.dictionary {
+            out[Ref(provider: providerNames[Int(key.provider)], lineage: key.lineage)] = time
+        }
+        return out
+    }
+
     static func == (lhs: LineageTable, rhs: LineageTable) -> Bool {
-        lhs.credits == rhs.credits && lhs.others == rhs.others
+        lhs.credits.count == rhs.credits.count && lhs.byRef == rhs.byRef && lhs.others == rhs.others
     }
 }
