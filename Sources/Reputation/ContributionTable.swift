@@ -3,10 +3,12 @@ import Provenance
 /// The active contributions and the record → contribution-key index of an ``InMemoryReputationState``.
 ///
 /// Each contribution key is interned once to a dense slot (`Int32`); the contributions are kept in a flat array
-/// indexed by slot and the record index maps a record to the slot of its key, so that index holds 4 bytes per
-/// record instead of a `String` (no retain, release or copy of key text when a record is indexed or dropped).
-/// The slot of the key looked up last is remembered: the rules read a contribution, then write it and index its
-/// record under the same key (the same `String` instance), which then costs one hash lookup instead of three.
+/// indexed by slot and the record index maps a record to the slot of its key (4 bytes per record instead of a
+/// `String`). The rules name keys by their parts (``ContributionKeyParts``): an issue report's key is found by its
+/// record, a rating's or an attestation's by its parts interned as integers (``PackedKey``), each in a
+/// ``FlatTable``, so that the rules build a key's text only when the key is first seen (to intern it), never to
+/// look it up. Keys written as text (``ReputationChange``s applied, a feedback window's recent keys) are interned
+/// by text, to the same slots.
 ///
 /// A key keeps its slot once interned (a deleted contribution leaves an empty slot that the key reuses); two tables
 /// are equal when they hold the same contributions and the same record index, whatever the slots.
@@ -14,7 +16,11 @@ struct ContributionTable: Equatable {
     /// The contributions by key (slots, the remembered last slot).
     private var table = DocumentTable<Contribution>()
     /// Each indexed record's key slot in ``table``.
-    private var recordSlots: [RecordID: Int32] = [:]
+    private var recordSlots = RecordTable<Int32>()
+    /// The slot of each issue key interned by its report.
+    private var issueSlots = RecordTable<Int32>()
+    /// The slot of each rating or attestation key interned by its parts.
+    private var packedSlots = FlatTable<PackedKey, Int32>()
 
     /// An empty table.
     init() {}
@@ -46,6 +52,51 @@ struct ContributionTable: Equatable {
         }
         recordSlots[record] = Int32(table.slot(key, create: true))
     }
+
+    // MARK: - By slot
+
+    /// The slot of the key with text `key` (interned when new).
+    mutating func slot(text key: String) -> Int32 { Int32(table.slot(key, create: true)) }
+
+    /// The slot of the issue key of `report`, interned when new with the text `text()`.
+    ///
+    /// Two reports have different texts, and an issue key's text differs from every rating's and attestation's (by
+    /// its first component), so a report seen for the first time is a new key (its text is hashed only if the table
+    /// is ever read by text).
+    mutating func slot(issue report: RecordID, text: () -> String) -> Int32 {
+        if let slot = issueSlots[report] { return slot }
+        let slot = Int32(table.internNew(text()))
+        issueSlots[report] = slot
+        return slot
+    }
+
+    /// The slot of the key with parts `parts`, interned when new with the text `text()`.
+    ///
+    /// With `distinctText` (no part contains `/`, so the text gives back its parts), parts seen for the first time
+    /// are a new key; otherwise the text may equal another parts' text, and is looked up.
+    mutating func slot(packed parts: PackedKey, distinctText: Bool, text: () -> String) -> Int32 {
+        if let slot = packedSlots[parts] { return slot }
+        let slot = distinctText ? Int32(table.internNew(text())) : self.slot(text: text())
+        packedSlots[parts] = slot
+        return slot
+    }
+
+    /// The text of the key at `slot`.
+    func key(atSlot slot: Int32) -> String { table.key(atSlot: Int(slot)) }
+
+    /// The active contribution at `slot`.
+    func value(atSlot slot: Int32) -> Contribution? { table.value(atSlot: Int(slot)) }
+
+    /// Sets (or deletes, `nil`) the contribution at `slot`.
+    mutating func set(atSlot slot: Int32, _ value: Contribution?) { table.set(atSlot: Int(slot), value) }
+
+    /// The key slot indexed for `record`.
+    func slot(of record: RecordID) -> Int32? { recordSlots[record] }
+
+    /// Indexes `record` under the key at `slot` (or drops its entry, `nil`).
+    mutating func setSlot(of record: RecordID, _ slot: Int32?) { recordSlots[record] = slot }
+
+    // MARK: - Listings
 
     /// The active contributions by key.
     var contributions: [String: Contribution] { table.documents }

@@ -13,11 +13,16 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var contributions = ContributionTable()
     private var auditors = DocumentTable<AuditorTrust>()
     private var users = DocumentTable<UserCredibility>()
-    private var obligations: [RecordID: Obligation] = [:]
+    private var obligations = RecordTable<Obligation>()
     private var queue = DueQueue()
     private var clusters = DocumentTable<ClusterWindow>()
     private var windows = DocumentTable<FeedbackWindow>()
     private var lineages = LineageTable()
+    /// The parameters in force over the stretch of time of the last event (not state: left out of `==`; dropped
+    /// whenever the history is written).
+    private var parametersCache: ParametersInForce?
+    /// Attestation subjects and predicate types interned for contribution keys (not state: left out of `==`).
+    private var names: [String: Int32] = [:]
 
     /// Whether documents are kept as JSON bytes (as a store keeps them).
     public let roundTripJSON: Bool
@@ -25,6 +30,14 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     /// An empty state.
     public init(roundTripJSON: Bool = false) {
         self.roundTripJSON = roundTripJSON
+    }
+
+    public static func == (lhs: InMemoryReputationState, rhs: InMemoryReputationState) -> Bool {
+        lhs.roundTripJSON == rhs.roundTripJSON && lhs.documents == rhs.documents
+            && lhs.storedHistory == rhs.storedHistory && lhs.providers == rhs.providers
+            && lhs.contributions == rhs.contributions && lhs.auditors == rhs.auditors && lhs.users == rhs.users
+            && lhs.obligations == rhs.obligations && lhs.queue == rhs.queue && lhs.clusters == rhs.clusters
+            && lhs.windows == rhs.windows && lhs.lineages == rhs.lineages
     }
 
     /// Every provider with a document, sorted.
@@ -41,6 +54,7 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     }
 
     private mutating func apply(_ change: ReputationChange) {
+        if case .parameters = change { parametersCache = nil }
         if case .due(let entry, let present) = change {
             if present { queue.insert(entry) } else { queue.remove(entry) }
             return
@@ -161,9 +175,18 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
 /// moved out of their slot of a ``DocumentTable`` and back, so growing their arrays never copies them.
 extension InMemoryReputationState: ReputationDocumentStore {
     typealias Failure = Never
+    typealias ContributionHandle = Int32
 
     mutating func setHistory(_ value: ParameterHistory) {
+        parametersCache = nil
         if roundTripJSON { encode(.parameters(value)) } else { storedHistory = value }
+    }
+
+    mutating func parameters(at time: Int64) -> ParametersInForce {
+        if let cached = parametersCache, cached.covers(time) { return cached }
+        let parameters = ParametersInForce(history, at: time)
+        parametersCache = parameters
+        return parameters
     }
 
     mutating func takeProvider(_ id: String) -> ProviderReputation? {
@@ -186,23 +209,68 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
-    mutating func contribution(_ key: String) -> Contribution? {
-        roundTripJSON ? contributionDocument(key) : contributions.lookup(key)
+    // Contribution keys are interned slots of `contributions` (in both modes: with `roundTripJSON` the slot only
+    // names the key's text).
+
+    mutating func contributionHandle(_ key: ContributionKeyParts) -> Int32 {
+        switch key {
+        case .rating(let provider, let user):
+            let high = 1 << 62 | UInt64(providers.slot(provider, create: true))
+            let low = UInt64(users.slot(user, create: true))
+            let distinct = !provider.utf8.contains(slash) && !user.utf8.contains(slash)
+            return contributions.slot(packed: PackedKey(high: high, low: low), distinctText: distinct) { key.text }
+        case .issue(let report):
+            return contributions.slot(issue: report) { key.text }
+        case .attestation(let provider, let auditor, let subject, let predicateType):
+            let high =
+                2 << 62 | UInt64(providers.slot(provider, create: true)) << 31 | UInt64(auditors.slot(auditor, create: true))
+            let low = UInt64(name(subject)) << 32 | UInt64(name(predicateType))
+            let distinct = ![provider, auditor, subject, predicateType].contains { $0.utf8.contains(slash) }
+            return contributions.slot(packed: PackedKey(high: high, low: low), distinctText: distinct) { key.text }
+        }
     }
 
-    mutating func setContribution(_ key: String, _ value: Contribution?) {
-        if roundTripJSON { encode(.contribution(key: key, value)) } else { contributions.set(key, value) }
+    /// `/`, the separator of a contribution key's parts.
+    private var slash: UInt8 { UInt8(ascii: "/") }
+
+    /// The interned number of an attestation subject or predicate type.
+    private mutating func name(_ text: String) -> Int32 {
+        let next = Int32(names.count)
+        return Self.read(&names[text, default: next])
+    }
+
+    /// Reads a dictionary entry through its modify accessor (which, for `names[text, default: next]`, stores
+    /// `next` when the key is new).
+    private static func read(_ entry: inout Int32) -> Int32 { entry }
+
+    mutating func contributionHandle(text: String) -> Int32 { contributions.slot(text: text) }
+
+    func contributionKeyText(_ key: Int32) -> String { contributions.key(atSlot: key) }
+
+    mutating func contribution(_ key: Int32) -> Contribution? {
+        roundTripJSON ? contributionDocument(contributions.key(atSlot: key)) : contributions.value(atSlot: key)
+    }
+
+    mutating func setContribution(_ key: Int32, _ value: Contribution?) {
+        if roundTripJSON {
+            encode(.contribution(key: contributions.key(atSlot: key), value))
+        } else {
+            contributions.set(atSlot: key, value)
+        }
     }
 
     mutating func prefetchContributions(_ keys: [String]) {}
 
-    mutating func contributionKey(_ record: RecordID) -> String? { contributionKeyDocument(record) }
+    mutating func contributionKey(_ record: RecordID) -> Int32? {
+        guard roundTripJSON else { return contributions.slot(of: record) }
+        return contributionKeyDocument(record).map { contributions.slot(text: $0) }
+    }
 
-    mutating func setContributionKey(_ record: RecordID, _ key: String?) {
+    mutating func setContributionKey(_ record: RecordID, _ key: Int32?) {
         if roundTripJSON {
-            encode(.recordIndex(record, contributionKey: key))
+            encode(.recordIndex(record, contributionKey: key.map { contributions.key(atSlot: $0) }))
         } else {
-            contributions.setKey(of: record, key)
+            contributions.setSlot(of: record, key)
         }
     }
 

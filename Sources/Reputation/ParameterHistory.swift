@@ -73,6 +73,30 @@ public struct ParameterHistory: Sendable, Hashable, Codable {
     }
 }
 
+/// The parameters in force over a stretch of time `[from, until)` of a history, kept by reference: the rules read
+/// them through it instead of copying the whole parameter set out of the history for each event.
+final class ParametersInForce: Sendable {
+    /// The parameters.
+    let value: ReputationParameters
+    /// When they take effect (ms).
+    let from: Int64
+    /// When the next version takes effect (ms; `Int64.max` for the newest).
+    let until: Int64
+
+    /// The parameters of `history` in force at `time`.
+    init(_ history: ParameterHistory, at time: Int64) {
+        let entries = history.entries
+        var index = entries.count - 1
+        while index > 0, entries[index].effectiveFrom > time { index -= 1 }
+        value = entries[index].parameters
+        from = entries[index].effectiveFrom
+        until = index + 1 < entries.count ? entries[index + 1].effectiveFrom : Int64.max
+    }
+
+    /// Whether these are the parameters in force at `time`.
+    func covers(_ time: Int64) -> Bool { from <= time && time < until }
+}
+
 /// Positive and negative evidence brought up to date at time `t`.
 public struct Mass: Sendable, Hashable, Codable {
     /// Positive mass.

@@ -25,6 +25,8 @@ protocol ReputationDocumentStore {
     var history: ParameterHistory { get }
     /// Replaces the parameter history.
     mutating func setHistory(_ value: ParameterHistory)
+    /// The parameters of ``history`` in force at `time` (``ParameterHistory/parameters(at:)``), by reference.
+    mutating func parameters(at time: Int64) -> ParametersInForce
 
     /// Takes the provider's document (to be given back with ``setProvider(_:)`` or ``restoreProvider(_:)``).
     mutating func takeProvider(_ id: String) throws(Failure) -> ProviderReputation?
@@ -33,16 +35,26 @@ protocol ReputationDocumentStore {
     /// Gives back a provider's document taken and not changed.
     mutating func restoreProvider(_ value: consuming ProviderReputation)
 
+    /// How the store names a contribution key: its text (``ReputationTransaction``) or an interned slot
+    /// (``InMemoryReputationState``, which builds a key's text once, when the key is first seen).
+    associatedtype ContributionHandle
+    /// The handle of the contribution key `key`.
+    mutating func contributionHandle(_ key: ContributionKeyParts) -> ContributionHandle
+    /// The handle of the contribution key with text `text` (a key kept in a document).
+    mutating func contributionHandle(text: String) -> ContributionHandle
+    /// The text of a contribution key (``Contribution/key``).
+    func contributionKeyText(_ key: ContributionHandle) -> String
+
     /// The active contribution with `key`.
-    mutating func contribution(_ key: String) throws(Failure) -> Contribution?
+    mutating func contribution(_ key: ContributionHandle) throws(Failure) -> Contribution?
     /// Sets (or deletes, `nil`) a contribution.
-    mutating func setContribution(_ key: String, _ value: Contribution?)
+    mutating func setContribution(_ key: ContributionHandle, _ value: Contribution?)
     /// Loads the contributions of `keys` at once when the store loads lazily (a hint; no effect otherwise).
     mutating func prefetchContributions(_ keys: [String]) throws(Failure)
     /// The contribution key of the contribution made by `record`.
-    mutating func contributionKey(_ record: RecordID) throws(Failure) -> String?
+    mutating func contributionKey(_ record: RecordID) throws(Failure) -> ContributionHandle?
     /// Sets (or deletes, `nil`) the contribution key of `record`.
-    mutating func setContributionKey(_ record: RecordID, _ key: String?)
+    mutating func setContributionKey(_ record: RecordID, _ key: ContributionHandle?)
 
     /// An auditor's trust.
     mutating func auditor(_ id: String) throws(Failure) -> AuditorTrust?
@@ -77,4 +89,24 @@ protocol ReputationDocumentStore {
     mutating func nextDue(before: Int64, after: DueEntry?) throws(Failure) -> DueEntry?
     /// Adds (`present`) or removes an entry of the due-date queue.
     mutating func setQueued(_ entry: DueEntry, _ present: Bool)
+}
+
+/// A contribution key as the rules name it (see ``ContributionKey``), before it is text.
+enum ContributionKeyParts {
+    /// A user's rating of a provider.
+    case rating(provider: String, user: String)
+    /// An issue report.
+    case issue(RecordID)
+    /// An auditor's attestation of a subject of a provider, by predicate type.
+    case attestation(provider: String, auditor: String, subject: String, predicateType: String)
+
+    /// The key's text.
+    var text: String {
+        switch self {
+        case .rating(let provider, let user): ContributionKey.rating(provider: provider, user: user)
+        case .issue(let record): ContributionKey.issue(record)
+        case .attestation(let provider, let auditor, let subject, let predicateType):
+            ContributionKey.attestation(provider: provider, auditor: auditor, subject: subject, predicateType: predicateType)
+        }
+    }
 }

@@ -49,7 +49,7 @@ extension ReputationEngine {
     static func handle<S: ReputationDocumentStore>(_ event: ReputationEvent, _ store: inout S) throws(S.Failure) {
         let now = event.time
         let history = store.history
-        let parameters = history.parameters(at: now)
+        let parameters = store.parameters(at: now)
         switch event.kind {
         case .parametersPublished(let published):
             var history = history
@@ -57,17 +57,17 @@ extension ReputationEngine {
             return
         case .auditorOnboarded(let id, let seed):
             guard try store.auditor(id) == nil else { return }
-            let mass = Mass(r: seed ?? parameters.attestation.auditorSeed, s: 0, t: now)
+            let mass = Mass(r: seed ?? parameters.value.attestation.auditorSeed, s: 0, t: now)
             store.setAuditor(AuditorTrust(id: id, mass: mass))
             return
         case .auditorAgreed(let id):
             guard var auditor = try store.auditor(id) else { return }
-            auditor.mass.add(r: parameters.attestation.agreementReward, s: 0, at: now, .auditor, history)
+            auditor.mass.add(r: parameters.value.attestation.agreementReward, s: 0, at: now, .auditor, history)
             store.setAuditor(auditor)
             return
         case .auditorPassedCompromised(let id):
             guard var auditor = try store.auditor(id) else { return }
-            auditor.mass.add(r: 0, s: parameters.attestation.compromisedPassPenalty, at: now, .auditor, history)
+            auditor.mass.add(r: 0, s: parameters.value.attestation.compromisedPassPenalty, at: now, .auditor, history)
             store.setAuditor(auditor)
             return
         case .feedbackTriage(let target, let verdict):
@@ -79,7 +79,7 @@ extension ReputationEngine {
         guard let providerID = event.provider else { return }
         var provider = try store.takeProvider(providerID) ?? ProviderReputation(id: providerID)
         provider.events += 1
-        let security = parameters.security
+        let security = parameters.value.security
         switch event.kind {
         case .providerOnboarded(let initial):
             if let initial {
@@ -162,11 +162,8 @@ extension ReputationEngine {
         case .attestation(let facts):
             try attest(facts, event: event, &provider, parameters, history, &store)
         case .attestationWithdrawn(let attestation, let auditor, let subject, let predicateType):
-            let key = ContributionKey.attestation(
-                provider: providerID,
-                auditor: auditor,
-                subject: subject,
-                predicateType: predicateType
+            let key = store.contributionHandle(
+                .attestation(provider: providerID, auditor: auditor, subject: subject, predicateType: predicateType)
             )
             guard let old = try store.contribution(key), old.record == attestation else { break }
             remove(old, from: &provider, at: now, history)
@@ -178,17 +175,17 @@ extension ReputationEngine {
                 ActiveCertification(
                     record: event.record,
                     type: facts.type,
-                    weight: parameters.compliance.certificationWeights[facts.type] ?? 0,
+                    weight: parameters.value.compliance.certificationWeights[facts.type] ?? 0,
                     validFrom: facts.validFrom,
                     validUntil: facts.validUntil
                 )
             )
         case .certificationUnverifiable:
-            let s = parameters.compliance.unverifiablePenalty
+            let s = parameters.value.compliance.unverifiablePenalty
             provider.complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
             addTop(&provider, event.record, .cmp, r: 0, s: s, at: now, history)
         case .certificationForged:
-            let compliance = parameters.compliance
+            let compliance = parameters.value.compliance
             provider.complianceNegative.add(r: 0, s: compliance.forgedPenalty, at: now, .complianceNegative, history)
             addTop(&provider, event.record, .cmp, r: 0, s: compliance.forgedPenalty, at: now, history)
             provider.timedCaps.removeAll { $0.until <= now }
@@ -204,7 +201,7 @@ extension ReputationEngine {
         case .certificationRevoked(let certification):
             guard provider.certifications.contains(where: { $0.record == certification }) else { break }
             provider.certifications.removeAll { $0.record == certification }
-            let s = parameters.compliance.revokedPenalty
+            let s = parameters.value.compliance.revokedPenalty
             provider.complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
             addTop(&provider, event.record, .cmp, r: 0, s: s, at: now, history)
         case .feedback(let facts):
@@ -223,16 +220,18 @@ extension ReputationEngine {
         _ facts: AttestationFacts,
         event: ReputationEvent,
         _ provider: inout ProviderReputation,
-        _ parameters: ReputationParameters,
+        _ parameters: ParametersInForce,
         _ history: ParameterHistory,
         _ store: inout S
     ) throws(S.Failure) {
         let now = event.time
-        let key = ContributionKey.attestation(
-            provider: provider.id,
-            auditor: facts.auditor,
-            subject: facts.subject,
-            predicateType: facts.predicateType
+        let key = store.contributionHandle(
+            .attestation(
+                provider: provider.id,
+                auditor: facts.auditor,
+                subject: facts.subject,
+                predicateType: facts.predicateType
+            )
         )
         if let old = try store.contribution(key) {
             remove(old, from: &provider, at: now, history)
@@ -240,13 +239,13 @@ extension ReputationEngine {
         }
         let trust = try store.auditor(facts.auditor)?.trust(at: now, history) ?? 0
         let x = min(1, max(0, facts.passFraction))
-        let weight = trust * parameters.attestation.scopeWeight(facts.scope)
+        let weight = trust * parameters.value.attestation.scopeWeight(facts.scope)
         let r = weight * x
         let s = weight * (1 - x)
         provider.attestations[facts.auditor, default: Mass()].add(r: r, s: s, at: now, .attestation, history)
         addTop(&provider, event.record, .att, r: r, s: s, at: now, history)
         let contribution = Contribution(
-            key: key,
+            key: store.contributionKeyText(key),
             provider: provider.id,
             record: event.record,
             dimension: .att,
@@ -265,23 +264,23 @@ extension ReputationEngine {
         _ facts: FeedbackFacts,
         event: ReputationEvent,
         _ provider: inout ProviderReputation,
-        _ parameters: ReputationParameters,
+        _ parameters: ParametersInForce,
         _ history: ParameterHistory,
         _ store: inout S
     ) throws(S.Failure) {
         guard facts.proofOfUse else { return }
         let now = event.time
-        let fb = parameters.feedback
-        let key: String
+        let fb = parameters.value.feedback
+        let key: S.ContributionHandle
         let old: Contribution?
         switch facts.content {
         case .rating:
-            key = ContributionKey.rating(provider: provider.id, user: facts.user)
+            key = store.contributionHandle(.rating(provider: provider.id, user: facts.user))
             old = try store.contribution(key)
             // At most one change per 30 days.
             if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay { return }
         case .issue:
-            key = ContributionKey.issue(event.record)
+            key = store.contributionHandle(.issue(event.record))
             old = nil
         }
         let newAccount = now - facts.userRegisteredAt < fb.newAccountDays * millisecondsPerDay
@@ -294,7 +293,8 @@ extension ReputationEngine {
             // Hold the counted feedback from new accounts of the window, retroactively (each at most once).
             try store.prefetchContributions(window.recentFromNewAccounts.map(\.key))
             for recent in window.recentFromNewAccounts {
-                guard var contribution = try store.contribution(recent.key), var details = contribution.feedback,
+                let recentKey = store.contributionHandle(text: recent.key)
+                guard var contribution = try store.contribution(recentKey), var details = contribution.feedback,
                     details.state == .counted || details.state == .untriaged
                 else { continue }
                 remove(contribution, from: &provider, at: now, history)
@@ -303,14 +303,14 @@ extension ReputationEngine {
                 contribution.t = now
                 details.state = .held
                 contribution.feedback = details
-                store.setContribution(recent.key, contribution)
+                store.setContribution(recentKey, contribution)
             }
             window.recentFromNewAccounts = []
         }
 
         // Credibility, capped per cluster per 30 days.
         let user = try store.user(facts.user) ?? UserCredibility(id: facts.user)
-        var credibility = user.credibility(verified: facts.verifiedIdentity, parameters)
+        var credibility = user.credibility(verified: facts.verifiedIdentity, parameters.value)
         if !held {
             let clusterID = facts.cluster.map { "org/\($0)" } ?? "user/\(facts.user)"
             var cluster = try store.takeCluster(clusterID) ?? ClusterWindow(id: clusterID)
@@ -338,8 +338,9 @@ extension ReputationEngine {
         let (r, s) = feedbackValue(details, fb)
         provider.feedback.add(r: r, s: s, at: now, .feedback, history)
         if r != 0 || s != 0 { addTop(&provider, event.record, .fb, r: r, s: s, at: now, history) }
+        let keyText = store.contributionKeyText(key)
         let contribution = Contribution(
-            key: key,
+            key: keyText,
             provider: provider.id,
             record: event.record,
             dimension: .fb,
@@ -353,7 +354,7 @@ extension ReputationEngine {
         if newAccount, !held {
             let horizon = now - fb.burstWindowHours * 3_600_000
             window.recentFromNewAccounts.removeAll { $0.t <= horizon }
-            window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: key))
+            window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: keyText))
         }
         store.setWindow(window)
     }
@@ -417,7 +418,7 @@ extension ReputationEngine {
         _ target: RecordID,
         _ verdict: TriageVerdict,
         at now: Int64,
-        _ parameters: ReputationParameters,
+        _ parameters: ParametersInForce,
         _ history: ParameterHistory,
         _ store: inout S
     ) throws(S.Failure) {
@@ -434,7 +435,7 @@ extension ReputationEngine {
         switch verdict {
         case .confirm:
             details.state = isIssue ? .confirmed : .counted
-            let (r, s) = feedbackValue(details, parameters.feedback)
+            let (r, s) = feedbackValue(details, parameters.value.feedback)
             provider.feedback.add(r: r, s: s, at: now, .feedback, history)
             addTop(&provider, target, .fb, r: r, s: s, at: now, history)
             contribution.r = r

@@ -173,6 +173,8 @@ struct ReputationTransaction: ReputationDocumentStore {
         historyDirty = true
     }
 
+    mutating func parameters(at time: Int64) -> ParametersInForce { ParametersInForce(history, at: time) }
+
     // The transaction keeps its own copies, so taking a document is reading it and restoring one changes nothing.
 
     mutating func takeProvider(_ id: String) throws(Missing) -> ProviderReputation? {
@@ -186,6 +188,12 @@ struct ReputationTransaction: ReputationDocumentStore {
     }
 
     mutating func restoreProvider(_ value: consuming ProviderReputation) {}
+
+    mutating func contributionHandle(_ key: ContributionKeyParts) -> String { key.text }
+
+    mutating func contributionHandle(text: String) -> String { text }
+
+    func contributionKeyText(_ key: String) -> String { key }
 
     mutating func contribution(_ key: String) throws(Missing) -> Contribution? {
         try contributions.value(key, missing: Ref.contribution)

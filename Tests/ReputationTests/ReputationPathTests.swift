@@ -128,4 +128,46 @@ import Testing
         #expect(held >= 30)
         #expect(ledger == ReputationReplay.replayed(events))
     }
+
+    /// Ids containing `/` make different (provider, user) or (provider, auditor, subject, predicate type) name the
+    /// same contribution key text (`rating/a/b/c`); on the ledger path they are one contribution, and the in-place
+    /// path, which names keys by their parts, must agree, whichever is seen first.
+    @Test(arguments: [false, true])
+    func idsWithSlashesShareTheirContributionKey(reversed: Bool) async throws {
+        var serial = 0
+        func event(_ provider: String, _ kind: ReputationEvent.Kind, day: Double) -> ReputationEvent {
+            serial += 1
+            return ReputationEvent(time: T.at(day), record: T.id("slash \(serial)"), provider: provider, kind: kind)
+        }
+        func rating(_ user: String, _ stars: Int) -> ReputationEvent.Kind {
+            .feedback(FeedbackFacts(user: user, content: .stars(stars), verifiedIdentity: true, userRegisteredAt: 0))
+        }
+        func attestation(_ auditor: String, _ subject: String) -> ReputationEvent.Kind {
+            .attestation(AttestationFacts(auditor: auditor, subject: subject, predicateType: "t", passFraction: 1, scope: .image))
+        }
+        var pairs: [(String, ReputationEvent.Kind, String, ReputationEvent.Kind)] = [
+            ("a/b", rating("c", 5), "a", rating("b/c", 1)),
+            ("x/y", attestation("z", "s"), "x", attestation("y/z", "s")),
+            ("m", attestation("n", "o/p"), "m", attestation("n/o", "p")),
+        ]
+        if reversed { pairs = pairs.map { ($0.2, $0.3, $0.0, $0.1) } }
+        var events = [
+            ReputationEvent(
+                time: T.at(0),
+                record: T.id("onboard"),
+                provider: nil,
+                kind: .auditorOnboarded(auditor: "z", seed: 5)
+            )
+        ]
+        for (index, pair) in pairs.enumerated() { events.append(event(pair.0, pair.1, day: Double(index))) }
+        for (index, pair) in pairs.enumerated() { events.append(event(pair.2, pair.3, day: Double(index) + 40)) }
+        let engine = ReputationEngine()
+        var ledger = InMemoryReputationState()
+        var inPlace = InMemoryReputationState()
+        for event in events {
+            ledger.apply(try await engine.apply(event, state: ledger))
+            engine.apply(event, to: &inPlace)
+            #expect(ledger == inPlace, "documents differ after \(event.kind)")
+        }
+    }
 }
