@@ -72,11 +72,12 @@ struct ContributionTable: Equatable {
 
     /// The slot of the key with parts `parts`, interned when new with the text `text()`.
     ///
-    /// With `distinctText` (no part contains `/`, so the text gives back its parts), parts seen for the first time
-    /// are a new key; otherwise the text may equal another parts' text, and is looked up.
-    mutating func slot(packed parts: PackedKey, distinctText: Bool, text: () -> String) -> Int32 {
+    /// With `distinctText` (no part contains `/`, so the text gives back its parts; evaluated only for parts seen for
+    /// the first time), parts seen for the first time are a new key; otherwise the text may equal another parts'
+    /// text, and is looked up.
+    mutating func slot(packed parts: PackedKey, distinctText: @autoclosure () -> Bool, text: () -> String) -> Int32 {
         if let slot = packedSlots[parts] { return slot }
-        let slot = distinctText ? Int32(table.internNew(text())) : self.slot(text: text())
+        let slot = distinctText() ? Int32(table.internNew(text())) : self.slot(text: text())
         packedSlots[parts] = slot
         return slot
     }

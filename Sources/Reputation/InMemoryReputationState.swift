@@ -217,21 +217,25 @@ extension InMemoryReputationState: ReputationDocumentStore {
         case .rating(let provider, let user):
             let high = 1 << 62 | UInt64(providers.slot(provider, create: true))
             let low = UInt64(users.slot(user, create: true))
-            let distinct = !provider.utf8.contains(slash) && !user.utf8.contains(slash)
-            return contributions.slot(packed: PackedKey(high: high, low: low), distinctText: distinct) { key.text }
+            return contributions.slot(
+                packed: PackedKey(high: high, low: low),
+                distinctText: !provider.utf8.contains(Self.slash) && !user.utf8.contains(Self.slash)
+            ) { key.text }
         case .issue(let report):
             return contributions.slot(issue: report) { key.text }
         case .attestation(let provider, let auditor, let subject, let predicateType):
             let high =
                 2 << 62 | UInt64(providers.slot(provider, create: true)) << 31 | UInt64(auditors.slot(auditor, create: true))
             let low = UInt64(name(subject)) << 32 | UInt64(name(predicateType))
-            let distinct = ![provider, auditor, subject, predicateType].contains { $0.utf8.contains(slash) }
-            return contributions.slot(packed: PackedKey(high: high, low: low), distinctText: distinct) { key.text }
+            return contributions.slot(
+                packed: PackedKey(high: high, low: low),
+                distinctText: ![provider, auditor, subject, predicateType].contains { $0.utf8.contains(Self.slash) }
+            ) { key.text }
         }
     }
 
     /// `/`, the separator of a contribution key's parts.
-    private var slash: UInt8 { UInt8(ascii: "/") }
+    private static var slash: UInt8 { UInt8(ascii: "/") }
 
     /// The interned number of an attestation subject or predicate type.
     private mutating func name(_ text: String) -> Int32 {
