@@ -14,12 +14,16 @@ extension StrictJSON.Parser {
         }
     }
 
-    /// ``parseObject(depth:)`` without building: keys are still decoded (duplicates are found by `String` equality,
-    /// as when parsing).
+    /// ``parseObject(depth:)`` without building. Duplicate keys are found as when parsing (by `String` equality) but,
+    /// while every key of the object is printable ASCII without escapes, by comparing their bytes: for such keys the
+    /// two agree (ASCII strings are canonically equivalent only when equal). The first key that is not, or the
+    /// 16th key, switches to decoded `String`s (the parser's scan, then its set).
     mutating func skipObject(depth: Int) throws(StrictJSON.Failure) {
         let start = index
         index += 1
-        var keys: [String] = []
+        // The opening quotes of the keys so far, while they are all plain and fewer than 16.
+        var plainKeys: [Int] = []
+        var keys: [String]?
         var keySet: Set<String>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
@@ -32,11 +36,23 @@ extension StrictJSON.Parser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw StrictJSON.Failure(reason: "expected an object key")
             }
-            let key = try parseString()
-            if keySet == nil, keys.count >= 16 { keySet = Set(keys) }
-            let duplicate = keySet?.contains(key) ?? keys.contains(key)
-            guard !duplicate else { throw StrictJSON.Failure(reason: "duplicate key \"\(key)\"") }
-            if keySet != nil { keySet?.insert(key) } else { keys.append(key) }
+            let keyStart = index
+            if keys == nil, plainKeys.count < 16, let keyEnd = plainKeyEnd(keyStart) {
+                index = keyEnd + 1
+                for other in plainKeys where sameKey(other, keyStart, keyEnd) {
+                    throw StrictJSON.Failure(reason: "duplicate key \"\(plainKey(keyStart, keyEnd))\"")
+                }
+                plainKeys.append(keyStart)
+            } else {
+                if keys == nil {
+                    keys = plainKeys.map { quote in plainKey(quote, plainKeyEnd(quote) ?? quote + 1) }
+                }
+                let key = try parseString()
+                if keySet == nil, let list = keys, list.count >= 16 { keySet = Set(list) }
+                let duplicate = keySet?.contains(key) ?? keys?.contains(key) ?? false
+                guard !duplicate else { throw StrictJSON.Failure(reason: "duplicate key \"\(key)\"") }
+                if keySet != nil { keySet?.insert(key) } else { keys?.append(key) }
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw StrictJSON.Failure(reason: "expected ':'")
@@ -55,6 +71,36 @@ extension StrictJSON.Parser {
             ends?[start] = Int32(truncatingIfNeeded: index)
             return
         }
+    }
+
+    /// The closing quote of the string whose opening quote is at `quote`, when the string is printable ASCII
+    /// without escapes (a plain key); `nil` otherwise (also when it is unterminated).
+    func plainKeyEnd(_ quote: Int) -> Int? {
+        var index = quote + 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") { return index }
+            guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Whether the plain key at `other` has the bytes of the plain key between `quote` and `end`.
+    func sameKey(_ other: Int, _ quote: Int, _ end: Int) -> Bool {
+        let count = end - quote
+        guard other + count < bytes.count, bytes[other + count] == UInt8(ascii: "\"") else { return false }
+        var offset = 1
+        while offset < count {
+            guard bytes[other + offset] == bytes[quote + offset] else { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    /// The plain key between the quotes at `quote` and `end`.
+    func plainKey(_ quote: Int, _ end: Int) -> String {
+        String(decoding: bytes[(quote + 1)..<end], as: UTF8.self)
     }
 
     /// ``parseArray(depth:)`` without building.

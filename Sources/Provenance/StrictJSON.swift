@@ -199,6 +199,29 @@ package enum StrictJSON {
         }
 
         mutating func parseString() throws(Failure) -> String {
+            // Fast path: printable ASCII up to the closing quote, no escape: the string is the bytes in between; ASCII
+            // is valid UTF-8, so decoding the buffer (no generic slice validation) gives what the general path does.
+            let quote = index
+            var scan = index + 1
+            while scan < bytes.count {
+                let byte = bytes[scan]
+                if byte == UInt8(ascii: "\"") {
+                    let start = index + 1
+                    index = scan + 1
+                    return bytes.withUnsafeBufferPointer { buffer in
+                        String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<scan]), as: UTF8.self)
+                    }
+                }
+                // Anything else (an escape, a control character, non-ASCII) is the general path's.
+                guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\\") else { break }
+                scan += 1
+            }
+            index = quote
+            return try parseStringGeneral()
+        }
+
+        /// ``parseString()`` without its ASCII fast path: any string, with the same checks in the same order.
+        mutating func parseStringGeneral() throws(Failure) -> String {
             index += 1  // opening quote
             // Fast path: no escape before the closing quote, so the string is the bytes in between.
             let start = index

@@ -1,0 +1,145 @@
+import DeterministicRandom
+import Testing
+
+@testable import Provenance
+
+/// The fast paths of ``StrictJSON``: strings of printable ASCII without escapes, and the duplicate-key check of
+/// ``StrictJSON/validate(_:)`` by key bytes. Each against the general path on generated input: same value, or
+/// same failure with the same reason.
+@Suite("Strict JSON fast paths")
+struct StrictJSONFastPathTests {
+    /// The target's deterministic generator.
+    typealias Generator = SplitMix64
+
+    /// Pieces of string contents: plain ASCII, escapes (valid and not), non-ASCII (valid and not), control characters.
+    static let pieces: [[UInt8]] = [
+        Array("a".utf8), Array("Z".utf8), Array(" ".utf8), Array("/".utf8), Array("~".utf8), Array("plain text".utf8),
+        Array("\\n".utf8), Array("\\\"".utf8), Array("\\\\".utf8), Array("\\u0041".utf8), Array("\\u00e9".utf8),
+        Array("\\ud83d\\ude00".utf8), Array("\\ud83d".utf8), Array("\\ude00".utf8), Array("\\x".utf8),
+        Array("\\u12".utf8), Array("é".utf8), Array("😀".utf8), Array("\u{212A}".utf8), [0xC3, 0x28], [0xFF], [0x80],
+        [0x01], [0x1F], [0x7F], Array("\"".utf8),
+    ]
+
+    /// A string literal from its opening quote: random pieces, mostly plain, sometimes unterminated.
+    static func literal(_ g: inout Generator) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        let plainOnly = Bool.random(using: &g)
+        for _ in 0..<Int.random(in: 0..<12, using: &g) {
+            out += plainOnly ? pieces[Int.random(in: 0..<6, using: &g)] : pieces.randomElement(using: &g)!
+        }
+        if Int.random(in: 0..<10, using: &g) > 0 { out.append(UInt8(ascii: "\"")) }
+        if Bool.random(using: &g) { out += Array(",1".utf8) }
+        return out
+    }
+
+    /// The outcome of a string parse: the string and where the parser stopped, or the failure's reason.
+    static func outcome(_ bytes: [UInt8], general: Bool) -> String {
+        var parser = StrictJSON.Parser(bytes: bytes)
+        do {
+            let string = try general ? parser.parseStringGeneral() : parser.parseString()
+            return "ok \(Array(string.utf8)) at \(parser.index)"
+        } catch {
+            return "failure \(error.reason)"
+        }
+    }
+
+    @Test("parseString with its ASCII fast path agrees with the general path on 20,000 generated strings")
+    func stringsAgree() {
+        var g = Generator(seed: 0x5354_524A_534F_4E01)
+        var plain = 0
+        for _ in 0..<20_000 {
+            let bytes = Self.literal(&g)
+            let fast = Self.outcome(bytes, general: false)
+            let general = Self.outcome(bytes, general: true)
+            #expect(fast == general, "\(bytes)")
+            if !bytes.dropFirst().contains(where: { $0 >= 0x80 || $0 < 0x20 || $0 == UInt8(ascii: "\\") }) { plain += 1 }
+        }
+        // Both paths were exercised.
+        #expect(plain > 2_000)
+        #expect(plain < 18_000)
+    }
+
+    @Test("The ASCII fast path gives the string's exact characters")
+    func asciiStrings() throws {
+        for text in ["", "a", "K", "https://in-toto.io/attestation/vulns/v0.2", "~!@#$%^&*()_+{}|:<>?/.,;'[]=-`"] {
+            var parser = StrictJSON.Parser(bytes: Array("\"\(text)\"".utf8))
+            let string = try parser.parseString()
+            #expect(string == text)
+            #expect(Array(string.utf8) == Array(text.utf8))
+        }
+    }
+
+    /// An object with the given raw keys (each written between quotes as is), values `1`.
+    static func object(_ keys: [String]) -> [UInt8] {
+        Array(("{" + keys.map { "\"\($0)\":1" }.joined(separator: ",") + "}").utf8)
+    }
+
+    /// The outcome of validating and of parsing `bytes`: nil when accepted, else the failure's reason.
+    static func failures(_ bytes: [UInt8]) -> (validate: String?, parse: String?) {
+        var validate: String?
+        var parse: String?
+        do { try StrictJSON.validate(bytes) } catch { validate = error.reason }
+        do { _ = try StrictJSON.parse(bytes) } catch { parse = error.reason }
+        return (validate, parse)
+    }
+
+    @Test("Duplicate keys are refused by validation, with the parser's message", arguments: [1, 2, 15, 16, 17, 40])
+    func duplicatesRefused(members: Int) {
+        let keys = (0..<members).map { "key\($0)" }
+        let accepted = Self.failures(Self.object(keys))
+        #expect(accepted.validate == nil)
+        #expect(accepted.parse == nil)
+        for duplicate in Set([keys[0], keys[members / 2], keys[members - 1]]) {
+            for position in Set([0, members / 2, members]) {
+                var mangled = keys
+                mangled.insert(duplicate, at: position)
+                let (validate, parse) = Self.failures(Self.object(mangled))
+                #expect(validate == "duplicate key \"\(duplicate)\"")
+                #expect(validate == parse)
+            }
+        }
+    }
+
+    @Test("Keys equal as strings but not as bytes are duplicates; prefixes and near keys are not")
+    func duplicateSpellings() {
+        let cases: [([String], String?)] = [
+            (["ab", "a\\u0062"], "duplicate key \"ab\""),
+            (["a\\u0062", "ab"], "duplicate key \"ab\""),
+            (["K", "\u{212A}"], "duplicate key \"\u{212A}\""),
+            (["\u{212A}", "K"], "duplicate key \"K\""),
+            (["é", "e\u{0301}"], "duplicate key \"e\u{0301}\""),
+            (["a\\/b", "a/b"], "duplicate key \"a/b\""),
+            (["a", "ab", "abc", "b", "ba", ""], nil),
+            (["ab", "a", "", "abc"], nil),
+            (["", "x", ""], "duplicate key \"\""),
+            (["x,1", "x"], nil),
+        ]
+        for (keys, expected) in cases {
+            let (validate, parse) = Self.failures(Self.object(keys))
+            #expect(validate == expected, "\(keys)")
+            #expect(validate == parse, "\(keys)")
+        }
+    }
+
+    @Test("Validation and parsing agree on 6,000 generated objects with repeated and odd keys")
+    func objectsAgree() {
+        var g = Generator(seed: 0x4455_504B_4559_5301)
+        let alphabet = ["a", "b", "K", "\u{212A}", "\\u0061", "é", "e\u{0301}", "/", "\\/", "\\n", "\u{01}"]
+        var refused = 0
+        for _ in 0..<6_000 {
+            let count = Int.random(in: 0..<24, using: &g)
+            let odd = Int.random(in: 0..<3, using: &g) == 0
+            let keys = (0..<count).map { _ in
+                (0..<Int.random(in: 0..<3, using: &g)).map { _ in
+                    odd ? alphabet.randomElement(using: &g)! : alphabet[Int.random(in: 0..<3, using: &g)]
+                }.joined()
+            }
+            let bytes = Self.object(keys)
+            let (validate, parse) = Self.failures(bytes)
+            #expect(validate == parse, "\(keys)")
+            if validate != nil { refused += 1 }
+        }
+        #expect(refused > 1_000)
+        #expect(refused < 5_900)
+    }
+}
