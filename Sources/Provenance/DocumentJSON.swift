@@ -13,6 +13,8 @@ import Foundation
 package enum DocumentJSON {
     /// The JSON of `value`.
     package static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        // Every admitted record writes its state: written directly (the same bytes).
+        if T.self == RecordState.self, let bytes = recordState(value as! RecordState) { return bytes }
         let node = try DocumentEncoder.node(for: value, codingPath: [])
         var out: [UInt8] = []
         out.reserveCapacity(256)
@@ -162,11 +164,7 @@ private final class DocumentEncoder: Encoder {
                 EncodingError.Context(codingPath: codingPath, debugDescription: "Unable to encode \(value) directly in JSON.")
             )
         }
-        var bytes = Array(value.description.utf8)
-        if bytes.count >= 2, bytes[bytes.count - 2] == UInt8(ascii: "."), bytes[bytes.count - 1] == UInt8(ascii: "0") {
-            bytes.removeLast(2)
-        }
-        return bytes
+        return DocumentJSON.finiteNumber(value)
     }
 
     static func integer(_ value: some FixedWidthInteger) -> [UInt8] { Array(String(value).utf8) }
