@@ -330,7 +330,8 @@ public actor Ledger {
         // earlier values are never visible (a key written by several entries of a batch, such as a provider's
         // reputation document, its history copy at the batch's time or an image's attestation count, is
         // written once).
-        let stateWrites = StateWrite.lastPerKey(admitted.stateWrites)
+        // Documents are encoded here, for those last values only (see ``LazyDocument``).
+        let stateWrites = try StateWrite.lastPerKey(admitted.stateWrites).map { try $0.resolved() }
         let rejections = admitted.rejections
         let notify = !broadcaster.isEmpty
         var committed: [CommittedEntry] = []

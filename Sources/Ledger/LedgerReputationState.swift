@@ -98,28 +98,39 @@ public struct LedgerReputationState: ReputationStateReader {
         try changes.map { StateWrite(namespace: $0.namespace, key: $0.key, value: try $0.value()) }
     }
 
-    /// Applies `changes` to `view` as their derived-state writes (returned, in order), and tells the view the
-    /// documents they encode, so that the next events of the batch read them without decoding their JSON.
+    /// Applies `changes` to `view` as their derived-state writes (returned, in order). Documents are written
+    /// unencoded (``LazyDocument``): the next events of the batch read them as they are, and only the last value of
+    /// each key in the batch is encoded, when the batch is written.
     static func apply(_ changes: [ReputationChange], to view: inout StateView) throws -> [StateWrite] {
-        let writes = try writes(for: changes)
+        let writes = changes.map(lazyWrite)
         view.apply(writes)
-        for (change, write) in zip(changes, writes) {
-            guard let bytes = write.value else { continue }
-            switch change {
-            case .parameters(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .provider(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .contribution(_, let value?):
-                view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .auditor(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .user(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .obligation(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .cluster(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .feedbackWindow(let value):
-                view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .lineage(let value): view.rememberPending(value, bytes: bytes, namespace: write.namespace, key: write.key)
-            case .contribution(_, nil), .recordIndex, .due: break
-            }
-        }
         return writes
+    }
+
+    /// The write of one change: its document not encoded yet, or its bytes (index keys and deletions).
+    static func lazyWrite(_ change: ReputationChange) -> StateWrite {
+        let document: any Sendable
+        switch change {
+        case .parameters(let value): document = value
+        case .provider(let value): document = value
+        case .contribution(_, let value?): document = value
+        case .auditor(let value): document = value
+        case .user(let value): document = value
+        case .obligation(let value): document = value
+        case .cluster(let value): document = value
+        case .feedbackWindow(let value): document = value
+        case .lineage(let value): document = value
+        case .contribution(_, nil):
+            return StateWrite(namespace: change.namespace, key: change.key, value: nil)
+        case .recordIndex(_, let contributionKey):
+            return StateWrite(namespace: change.namespace, key: change.key, value: contributionKey.map { Array($0.utf8) })
+        case .due(_, let present):
+            return StateWrite(namespace: change.namespace, key: change.key, value: present ? [] : nil)
+        }
+        return StateWrite(
+            namespace: change.namespace,
+            key: change.key,
+            document: LazyDocument(document) { try change.value() ?? [] }
+        )
     }
 }

@@ -14,13 +14,85 @@ public struct StateWrite: Sendable, Hashable {
     /// The key inside the namespace. Keys sort bytewise, so prefixes select ranges.
     public var key: String
     /// The new value, or `nil` to delete.
-    public var value: [UInt8]?
+    ///
+    /// A document the sequencer writes may be encoded only when first read (see ``LazyDocument``): the sequencer
+    /// encodes the values that reach the store (``resolved()``) before the batch is written.
+    public var value: [UInt8]? {
+        get {
+            switch content {
+            case .bytes(let bytes): bytes
+            case .document(let document): try? document.encoded()
+            }
+        }
+        set { content = .bytes(newValue) }
+    }
+    /// The value as given: bytes, or a document not encoded yet.
+    var content: Content
+
+    /// A write's value: bytes (`nil` deletes) or a document encoded when first needed.
+    enum Content: Sendable {
+        case bytes([UInt8]?)
+        case document(LazyDocument)
+    }
 
     /// Creates a write.
     public init(namespace: String, key: String, value: [UInt8]?) {
         self.namespace = namespace
         self.key = key
-        self.value = value
+        self.content = .bytes(value)
+    }
+
+    /// A write of a document encoded only when its bytes are needed: a key that later writes of the same batch
+    /// supersede is never encoded.
+    init(namespace: String, key: String, document: LazyDocument) {
+        self.namespace = namespace
+        self.key = key
+        self.content = .document(document)
+    }
+
+    /// The write with its value encoded (a document that cannot be encoded throws its encoder's error).
+    func resolved() throws -> StateWrite {
+        guard case .document(let document) = content else { return self }
+        return StateWrite(namespace: namespace, key: key, value: try document.encoded())
+    }
+
+    /// Whether the write deletes its key.
+    var isDeletion: Bool {
+        if case .bytes(nil) = content { return true }
+        return false
+    }
+
+    public static func == (lhs: StateWrite, rhs: StateWrite) -> Bool {
+        lhs.namespace == rhs.namespace && lhs.key == rhs.key && lhs.value == rhs.value
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(namespace)
+        hasher.combine(key)
+        hasher.combine(value)
+    }
+}
+
+/// A derived-state document whose encoding is computed on first use and then kept: the reputation engine's
+/// documents that several records of a batch rewrite (a provider's, its history copy, a contribution) are encoded
+/// once, for the last value, when the batch is written.
+final class LazyDocument: Sendable {
+    /// The document (what later records of the batch read, without decoding).
+    let document: any Sendable
+    private let encode: @Sendable () throws -> [UInt8]
+    private let result = Mutex<Result<[UInt8], any Error>?>(nil)
+
+    init(_ document: any Sendable, encode: @escaping @Sendable () throws -> [UInt8]) {
+        self.document = document
+        self.encode = encode
+    }
+
+    /// The document's bytes (encoded on the first call).
+    func encoded() throws -> [UInt8] {
+        if let known = result.withLock({ $0 }) { return try known.get() }
+        let computed = Result { try encode() }
+        result.withLock { $0 = computed }
+        return try computed.get()
     }
 }
 
@@ -88,10 +160,10 @@ public struct AdmitAll: EntryAdmission {
 public struct StateView: Sendable {
     private let store: any LedgerStore
     /// Pending writes by namespace, then key (per namespace, so that a range read scans its namespace only).
-    private var overlay: [String: [String: [UInt8]?]] = [:]
+    private var overlay: [String: [String: StateWrite.Content]] = [:]
     /// Pending writes of this copy only, above ``overlay`` (see ``layered()``): applying a record's writes to a
     /// copy of the batch's view then costs O(the record's writes), not a copy of the batch's overlay.
-    private var layer: [String: [String: [UInt8]?]]?
+    private var layer: [String: [String: StateWrite.Content]]?
     /// The ledger's memory of committed point reads, when it is the store's only writer.
     private let committed: CommittedStateCache?
 
@@ -255,9 +327,10 @@ public struct StateView: Sendable {
         decode: ([UInt8]) throws -> T
     ) async throws -> T? {
         let stateKey = StateKey(namespace: namespace, key: key)
-        if let pending = pendingValue(namespace: namespace, key: key) {
+        if let content = pendingContent(namespace: namespace, key: key) {
             // Written earlier in the batch: the document as written (or as decoded once), while the value is unchanged.
-            guard let bytes = pending else { return nil }
+            if case .document(let lazy) = content, let document = lazy.document as? T { return document }
+            guard let bytes = Self.bytes(content) else { return nil }
             guard let pendingDocuments else { return try decode(bytes) }
             if let known = pendingDocuments.values.withLock({ $0[stateKey] }), known.bytes == bytes,
                 let document = known.document as? T
@@ -293,14 +366,18 @@ public struct StateView: Sendable {
     /// Keys in `namespace` that start with `prefix` (and sort after `after`, when given), in key order,
     /// at most `limit`.
     public func keys(namespace: String, prefix: String, after: String? = nil, limit: Int) async throws -> [String] {
-        var pending = (overlay[namespace] ?? [:]).filter { key, _ in key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true }
+        // Pending keys, each with whether it is deleted.
+        var pending: [String: Bool] = [:]
+        for (key, content) in overlay[namespace] ?? [:] where key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true {
+            pending[key] = Self.isDeletion(content)
+        }
         if let layered = layer?[namespace] {
-            for (key, value) in layered where key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true {
-                pending[key] = .some(value)
+            for (key, content) in layered where key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true {
+                pending[key] = Self.isDeletion(content)
             }
         }
         // Pending deletions may hide stored keys: read as many more, so that `limit` keys remain when they exist.
-        let deletions = pending.values.reduce(0) { $0 + ($1 == nil ? 1 : 0) }
+        let deletions = pending.values.reduce(0) { $0 + ($1 ? 1 : 0) }
         let range = RangeKey(namespace: namespace, prefix: prefix, after: after, limit: limit + deletions)
         let storedKeys: [String]
         if let known = reads?.ranges.withLock({ $0[range] }) {
@@ -311,8 +388,8 @@ public struct StateView: Sendable {
             reads?.ranges.withLock { $0[range] = storedKeys }
         }
         var keys = Set(storedKeys)
-        for (key, value) in pending {
-            if value == nil { keys.remove(key) } else { keys.insert(key) }
+        for (key, deleted) in pending {
+            if deleted { keys.remove(key) } else { keys.insert(key) }
         }
         return Array(keys.sorted().prefix(limit))
     }
@@ -343,12 +420,12 @@ public struct StateView: Sendable {
     mutating func apply(_ writes: [StateWrite]) {
         if layer != nil {
             for write in writes {
-                layer?[write.namespace, default: [:]][write.key] = .some(write.value)
+                layer?[write.namespace, default: [:]][write.key] = write.content
             }
             return
         }
         for write in writes {
-            overlay[write.namespace, default: [:]][write.key] = .some(write.value)
+            overlay[write.namespace, default: [:]][write.key] = write.content
         }
     }
 
@@ -364,8 +441,27 @@ public struct StateView: Sendable {
     /// The pending value at (`namespace`, `key`): `nil` when the key has no pending write, `.some(nil)` when it is
     /// pending deletion.
     private func pendingValue(namespace: String, key: String) -> [UInt8]?? {
+        pendingContent(namespace: namespace, key: key).map(Self.bytes)
+    }
+
+    /// The pending write at (`namespace`, `key`), as written (a document may not be encoded yet).
+    private func pendingContent(namespace: String, key: String) -> StateWrite.Content? {
         if let layered = layer?[namespace]?[key] { return layered }
         return overlay[namespace]?[key]
+    }
+
+    /// The bytes of a pending write (a document is encoded now; one that cannot be encoded reads as absent: the
+    /// sequencer refuses to write it, see ``StateWrite/resolved()``).
+    private static func bytes(_ content: StateWrite.Content) -> [UInt8]? {
+        switch content {
+        case .bytes(let bytes): bytes
+        case .document(let document): try? document.encoded()
+        }
+    }
+
+    private static func isDeletion(_ content: StateWrite.Content) -> Bool {
+        if case .bytes(nil) = content { return true }
+        return false
     }
 }
 

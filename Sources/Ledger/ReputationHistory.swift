@@ -34,9 +34,12 @@ public enum ReputationHistory {
     /// provider document it sets (deletions are not copied: the engine never deletes a provider's document).
     public static func writes(for writes: [StateWrite], at time: Int64) -> [StateWrite] {
         var out: [StateWrite] = []
-        for write in writes where write.namespace == ReputationChange.Namespace.provider {
-            guard let value = write.value else { continue }
-            out.append(StateWrite(namespace: namespace, key: key(provider: write.key, time: time), value: value))
+        for write in writes where write.namespace == ReputationChange.Namespace.provider && !write.isDeletion {
+            // The same value (a document not encoded yet stays so, and is encoded once for both keys).
+            var copy = write
+            copy.namespace = namespace
+            copy.key = key(provider: write.key, time: time)
+            out.append(copy)
         }
         return out
     }
