@@ -565,8 +565,9 @@ public struct ProvenanceAdmission: EntryAdmission {
                 return .decided(.reject(RecordRejection(code: .invalidRecord, message: error.message)))
             }
         }
-        // The envelope's payload is the record's id; the sequencer found it in no entry of the log.
-        let recordID = RecordID(payload: envelope.payload)
+        // The envelope's payload is the record's id (hashed before sequencing for a prepared record); the sequencer
+        // found it in no entry of the log.
+        let recordID = prepared?.recordID ?? RecordID(payload: envelope.payload)
         let reader =
             recordID == request.recordID
             ? LedgerProvenanceState(view: state, admitting: request.recordID) : LedgerProvenanceState(view: state)
@@ -575,7 +576,8 @@ public struct ProvenanceAdmission: EntryAdmission {
             record: record,
             integrationTime: request.integratedAtMillis,
             state: reader,
-            signatures: prepared?.signatures ?? VerifiedSignatures()
+            signatures: prepared?.signatures ?? VerifiedSignatures(),
+            recordID: recordID
         )
         switch admission {
         case .rejected(let rejection):
@@ -611,12 +613,18 @@ public struct PreparedRecord: Sendable {
     public var record: Record?
     /// Signature checks done so far.
     public var signatures: VerifiedSignatures
+    /// The record id: the SHA-256 of the envelope's payload.
+    public let recordID: RecordID
 
     /// Decodes `envelope` and checks its signatures against the keys that the committed `state`
     /// grants the actor the record speaks for (its provider, its auditor, or the admins). Never
     /// throws: a failed read only leaves the check to the sequencer.
-    public init(_ envelope: DSSEEnvelope, state: LedgerProvenanceState) async {
+    ///
+    /// `recordID`, when given, must be `RecordID(payload: envelope.payload)` (a caller that computed it saves
+    /// hashing the payload again); otherwise it is computed here, before sequencing.
+    public init(_ envelope: DSSEEnvelope, state: LedgerProvenanceState, recordID: RecordID? = nil) async {
         self.envelope = envelope
+        self.recordID = recordID ?? RecordID(payload: envelope.payload)
         self.record = try? Record.decode(envelope)
         self.signatures = VerifiedSignatures()
         guard let record else { return }

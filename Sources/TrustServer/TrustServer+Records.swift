@@ -34,7 +34,7 @@ extension TrustServer {
             // Decode and check signatures here, in parallel, rather than in the sequencer.
             let prepared: any Sendable =
                 RecordKind(payloadType: envelope.payloadType) == nil
-                ? envelope : await PreparedRecord(envelope, state: ledger.provenanceState)
+                ? envelope : await PreparedRecord(envelope, state: ledger.provenanceState, recordID: recordID)
             let receipt = try await ledger.submit(envelope: bytes, recordID: recordID, context: prepared)
             return try Response.json(
                 receipt,

@@ -289,7 +289,7 @@ extension ProvenanceRules {
             state.auditor = try await context.memo.attestationSigner(context)?.auditor.id
             let subjects = attestation.statement.subjectDigests
             state.subjects = subjects
-            state.attestation = (try? attestation.predicate())?.summary
+            state.attestation = attestation.summary
             if let first = subjects.first { state.linked = try await context.state.imageRecord(digest: first) }
             var clean: [StateChange] = []
             if let summary = state.attestation, summary.predicateType == AttestationPredicate.vulnsType,

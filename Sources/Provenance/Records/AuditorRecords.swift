@@ -229,6 +229,9 @@ public struct AttestationRecord: Sendable, Hashable {
 
     /// The predicate validated by its type, once, when the record is decoded (see ``predicate()``).
     private let validatedPredicate: Result<AttestationPredicate, RecordError>
+    /// What the predicate says (its ``AttestationPredicate/summary``), or `nil` when it is invalid: computed with
+    /// the predicate, when the record is decoded (before sequencing), for the record's state.
+    public let summary: AttestationSummary?
 
     /// Parses `payload` (the statement layer) and validates the predicate by its type; an invalid
     /// predicate does not fail decoding: the rules refuse it (see ``predicate()``).
@@ -236,6 +239,7 @@ public struct AttestationRecord: Sendable, Hashable {
         self.statement = try InTotoStatement(payload: payload)
         self.payload = payload
         self.validatedPredicate = Self.validate(statement)
+        self.summary = try? validatedPredicate.get().summary
     }
 
     /// A record for a statement vmtrust builds (encoded canonically).
@@ -243,6 +247,7 @@ public struct AttestationRecord: Sendable, Hashable {
         self.statement = statement
         self.payload = statement.encoded()
         self.validatedPredicate = Self.validate(statement)
+        self.summary = try? validatedPredicate.get().summary
     }
 
     /// The predicate, validated according to the statement's predicate type

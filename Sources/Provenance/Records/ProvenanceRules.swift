@@ -72,12 +72,16 @@ public struct ProvenanceRules: Sendable {
 
     /// Decides whether `record`, the decoded payload of `envelope`, may be integrated at `integrationTime` (ms)
     /// given `state`, and if so which state changes it makes. Throws only when `state` does.
+    ///
+    /// `recordID`, when given, must be the record id of the envelope's payload (`RecordID(payload:)`): a caller that
+    /// computed it already saves hashing the payload again.
     public func admit(
         _ envelope: DSSEEnvelope,
         record: Record,
         integrationTime: Int64,
         state: some ProvenanceStateReader,
-        signatures: VerifiedSignatures = VerifiedSignatures()
+        signatures: VerifiedSignatures = VerifiedSignatures(),
+        recordID: RecordID? = nil
     ) async throws -> Admission {
         try await admit(
             envelope,
@@ -85,7 +89,8 @@ public struct ProvenanceRules: Sendable {
             integrationTime: integrationTime,
             state: state,
             policy: policy,
-            signatures: signatures
+            signatures: signatures,
+            recordID: recordID
         )
     }
 
@@ -96,12 +101,13 @@ public struct ProvenanceRules: Sendable {
         integrationTime: Int64,
         state: some ProvenanceStateReader,
         policy: some AdmissionPolicy,
-        signatures: VerifiedSignatures = VerifiedSignatures()
+        signatures: VerifiedSignatures = VerifiedSignatures(),
+        recordID: RecordID? = nil
     ) async throws -> Admission {
         let context = AdmissionContext(
             envelope: envelope,
             record: record,
-            recordID: RecordID(payload: envelope.payload),
+            recordID: recordID ?? RecordID(payload: envelope.payload),
             integrationTime: integrationTime,
             state: state,
             signatures: signatures
