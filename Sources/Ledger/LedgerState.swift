@@ -18,12 +18,7 @@ public struct StateWrite: Sendable, Hashable {
     /// A document the sequencer writes may be encoded only when first read (see ``LazyDocument``): the sequencer
     /// encodes the values that reach the store (``resolved()``) before the batch is written.
     public var value: [UInt8]? {
-        get {
-            switch content {
-            case .bytes(let bytes): bytes
-            case .document(let document): try? document.encoded()
-            }
-        }
+        get { content.bytes }
         set { content = .bytes(newValue) }
     }
     /// The value as given: bytes, or a document not encoded yet.
@@ -33,6 +28,21 @@ public struct StateWrite: Sendable, Hashable {
     enum Content: Sendable {
         case bytes([UInt8]?)
         case document(LazyDocument)
+
+        /// The bytes (a document is encoded now; one that cannot be encoded reads as absent: the sequencer refuses
+        /// to write it, see ``StateWrite/resolved()``).
+        var bytes: [UInt8]? {
+            switch self {
+            case .bytes(let bytes): bytes
+            case .document(let document): try? document.encoded()
+            }
+        }
+
+        /// Whether the write deletes its key.
+        var isDeletion: Bool {
+            if case .bytes(nil) = self { return true }
+            return false
+        }
     }
 
     /// Creates a write.
@@ -57,10 +67,7 @@ public struct StateWrite: Sendable, Hashable {
     }
 
     /// Whether the write deletes its key.
-    var isDeletion: Bool {
-        if case .bytes(nil) = content { return true }
-        return false
-    }
+    var isDeletion: Bool { content.isDeletion }
 
     public static func == (lhs: StateWrite, rhs: StateWrite) -> Bool {
         lhs.namespace == rhs.namespace && lhs.key == rhs.key && lhs.value == rhs.value
@@ -330,7 +337,7 @@ public struct StateView: Sendable {
         if let content = pendingContent(namespace: namespace, key: key) {
             // Written earlier in the batch: the document as written (or as decoded once), while the value is unchanged.
             if case .document(let lazy) = content, let document = lazy.document as? T { return document }
-            guard let bytes = Self.bytes(content) else { return nil }
+            guard let bytes = content.bytes else { return nil }
             guard let pendingDocuments else { return try decode(bytes) }
             if let known = pendingDocuments.values.withLock({ $0[stateKey] }), known.bytes == bytes,
                 let document = known.document as? T
@@ -369,11 +376,11 @@ public struct StateView: Sendable {
         // Pending keys, each with whether it is deleted.
         var pending: [String: Bool] = [:]
         for (key, content) in overlay[namespace] ?? [:] where key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true {
-            pending[key] = Self.isDeletion(content)
+            pending[key] = content.isDeletion
         }
         if let layered = layer?[namespace] {
             for (key, content) in layered where key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true {
-                pending[key] = Self.isDeletion(content)
+                pending[key] = content.isDeletion
             }
         }
         // Pending deletions may hide stored keys: read as many more, so that `limit` keys remain when they exist.
@@ -441,27 +448,13 @@ public struct StateView: Sendable {
     /// The pending value at (`namespace`, `key`): `nil` when the key has no pending write, `.some(nil)` when it is
     /// pending deletion.
     private func pendingValue(namespace: String, key: String) -> [UInt8]?? {
-        pendingContent(namespace: namespace, key: key).map(Self.bytes)
+        pendingContent(namespace: namespace, key: key).map(\.bytes)
     }
 
     /// The pending write at (`namespace`, `key`), as written (a document may not be encoded yet).
     private func pendingContent(namespace: String, key: String) -> StateWrite.Content? {
         if let layered = layer?[namespace]?[key] { return layered }
         return overlay[namespace]?[key]
-    }
-
-    /// The bytes of a pending write (a document is encoded now; one that cannot be encoded reads as absent: the
-    /// sequencer refuses to write it, see ``StateWrite/resolved()``).
-    private static func bytes(_ content: StateWrite.Content) -> [UInt8]? {
-        switch content {
-        case .bytes(let bytes): bytes
-        case .document(let document): try? document.encoded()
-        }
-    }
-
-    private static func isDeletion(_ content: StateWrite.Content) -> Bool {
-        if case .bytes(nil) = content { return true }
-        return false
     }
 }
 
