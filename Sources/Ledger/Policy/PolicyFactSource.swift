@@ -219,8 +219,45 @@ public struct PolicyImageSnapshot: Sendable {
         grants: [BreakGlassState],
         reputation known: ReputationSnapshot?
     ) -> PolicyFacts {
-        guard let image, let providerID = image.record.provider else {
-            return PolicyFacts(image: nil, provider: nil, reputation: nil, checkpoint: checkpoint)
+        prepared().facts(for: request, grants: grants, reputation: known)
+    }
+
+    /// The part of ``facts(for:grants:)`` that does not depend on the request, computed once: a snapshot kept for
+    /// many decisions keeps this too, and each decision then only applies its time, user and environment.
+    public func prepared() -> PreparedPolicyFacts { PreparedPolicyFacts(self) }
+}
+
+/// ``PolicyImageSnapshot/facts(for:grants:)`` in two steps: what depends only on the snapshot (the chain and its
+/// validity, the signer's key state, the revocation candidates, the attestations' supersession and withdrawal),
+/// computed once by ``init(_:)``; then, for each request, what depends on its time, user and environment (the
+/// revocation in force, the key's validity, audits expired at that time, the break-glass overrides, the
+/// reputation's decay) in ``facts(for:grants:reputation:)``.
+public struct PreparedPolicyFacts: Sendable {
+    /// The snapshot.
+    public let snapshot: PolicyImageSnapshot
+    /// The request-independent facts; `nil` when the image is not in the log.
+    private let base: Base?
+
+    private struct Base: Sendable {
+        var providerID: String
+        /// The image facts without the revocation (which depends on the time).
+        var image: ImageFacts
+        /// Whether the record or an ancestor carries a revocation that applies to it (else none is ever in force).
+        var revocable: Bool
+        /// The provider key state that signed the image record.
+        var signer: KeyState?
+        /// The attestations, withdrawn and superseded as they are at any time, before expiries.
+        var attestations: [AttestationFact]
+        /// Positions in ``attestations`` of the otherwise current ones with an expiry, and that expiry (ms).
+        var expiries: [(index: Int, expiresAt: Int64)]
+    }
+
+    /// Prepares `snapshot`.
+    public init(_ snapshot: PolicyImageSnapshot) {
+        self.snapshot = snapshot
+        guard let image = snapshot.image, let providerID = image.record.provider else {
+            base = nil
+            return
         }
         let record = image.record
         let links = [record] + image.ancestors
@@ -231,62 +268,98 @@ public struct PolicyImageSnapshot: Sendable {
                 chainValid = false
             }
         }
-        let signer = image.signerKeys[record.id]
-
-        var revocation: RevocationFact?
-        switch RecordStatus(record: record, ancestors: image.ancestors, at: request.time) {
-        case .revoked(let by, let inheritedFrom, let since):
-            revocation = RevocationFact(record: by, inheritedFrom: inheritedFrom, effectiveAt: since)
-        case .scheduled(let by, let inheritedFrom, let at):
-            revocation = RevocationFact(record: by, inheritedFrom: inheritedFrom, effectiveAt: at)
-        case .deprecated, .active:
-            break
-        }
+        let revocable =
+            record.revocation != nil || image.ancestors.contains { $0.revocation?.inherit ?? false }
         let imageFacts = ImageFacts(
             record: record.id,
-            digest: digest,
+            digest: snapshot.digest,
             provider: providerID,
             chain: links.reversed().map(\.id),
             chainValid: chainValid,
-            revocation: revocation,
+            revocation: nil,
             deprecation: record.deprecation.map { DeprecationFact(record: $0.record, at: $0.after) },
             versionsBehind: image.versionsBehind
         )
-        let provider = image.provider.map {
-            ProviderFacts(id: $0.id, suspended: $0.suspended, keyValid: signer?.isValid(at: request.time) ?? false)
-        }
-
-        let snapshot = known ?? reputationSnapshot(at: request.time)
-
-        let statuses = AttestationStatus.classify(image.attestations.map(\.record), at: request.time)
-        let attestations = zip(image.attestations, statuses).map { item, status in
+        // At the earliest time only audits expiring at `Int64.min` are expired; the others that are current then
+        // are current at any time until their expiry.
+        let statuses = AttestationStatus.classify(image.attestations.map(\.record), at: .min)
+        var expiries: [(index: Int, expiresAt: Int64)] = []
+        var attestations: [AttestationFact] = []
+        attestations.reserveCapacity(image.attestations.count)
+        for (item, status) in zip(image.attestations, statuses) {
             let summary = item.record.attestation
             var withdrawn = false
             var superseded = false
             switch status {
-            case .current: break
+            case .current:
+                if let expiresAt = summary?.expiresAt { expiries.append((attestations.count, expiresAt)) }
             case .superseded: superseded = true
             case .withdrawn, .expired: withdrawn = true
             }
             let severities = summary?.severities
-            return AttestationFact(
-                record: item.record.id,
-                subject: digest,
-                predicateType: summary?.predicateType ?? "",
-                auditor: item.record.auditor ?? "",
-                integratedAt: item.record.integratedAt,
-                logIndex: item.index,
-                withdrawn: withdrawn,
-                superseded: superseded,
-                result: summary?.result == .passed || summary?.result == .warned ? .pass : .fail,
-                score: summary?.score.map(Double.init),
-                findings: FindingCounts(
-                    critical: severities?.critical ?? 0,
-                    high: severities?.high ?? 0,
-                    medium: severities?.medium ?? 0,
-                    low: severities?.low ?? 0
+            attestations.append(
+                AttestationFact(
+                    record: item.record.id,
+                    subject: snapshot.digest,
+                    predicateType: summary?.predicateType ?? "",
+                    auditor: item.record.auditor ?? "",
+                    integratedAt: item.record.integratedAt,
+                    logIndex: item.index,
+                    withdrawn: withdrawn,
+                    superseded: superseded,
+                    result: summary?.result == .passed || summary?.result == .warned ? .pass : .fail,
+                    score: summary?.score.map(Double.init),
+                    findings: FindingCounts(
+                        critical: severities?.critical ?? 0,
+                        high: severities?.high ?? 0,
+                        medium: severities?.medium ?? 0,
+                        low: severities?.low ?? 0
+                    )
                 )
             )
+        }
+        base = Base(
+            providerID: providerID,
+            image: imageFacts,
+            revocable: revocable,
+            signer: image.signerKeys[record.id],
+            attestations: attestations,
+            expiries: expiries
+        )
+    }
+
+    /// ``PolicyImageSnapshot/facts(for:grants:reputation:)``.
+    public func facts(
+        for request: AuthorizationRequest,
+        grants: [BreakGlassState],
+        reputation known: ReputationSnapshot?
+    ) -> PolicyFacts {
+        let checkpoint = snapshot.checkpoint
+        guard let base, let image = snapshot.image else {
+            return PolicyFacts(image: nil, provider: nil, reputation: nil, checkpoint: checkpoint)
+        }
+        let providerID = base.providerID
+        let digest = snapshot.digest
+        var imageFacts = base.image
+        if base.revocable {
+            switch RecordStatus(record: image.record, ancestors: image.ancestors, at: request.time) {
+            case .revoked(let by, let inheritedFrom, let since):
+                imageFacts.revocation = RevocationFact(record: by, inheritedFrom: inheritedFrom, effectiveAt: since)
+            case .scheduled(let by, let inheritedFrom, let at):
+                imageFacts.revocation = RevocationFact(record: by, inheritedFrom: inheritedFrom, effectiveAt: at)
+            case .deprecated, .active:
+                break
+            }
+        }
+        let provider = image.provider.map {
+            ProviderFacts(id: $0.id, suspended: $0.suspended, keyValid: base.signer?.isValid(at: request.time) ?? false)
+        }
+
+        let reputation = known ?? snapshot.reputationSnapshot(at: request.time)
+
+        var attestations = base.attestations
+        for expiry in base.expiries where expiry.expiresAt <= request.time {
+            attestations[expiry.index].withdrawn = true
         }
 
         let covering = grants.compactMap { grant -> BreakGlassGrant? in
@@ -308,7 +381,7 @@ public struct PolicyImageSnapshot: Sendable {
         return PolicyFacts(
             image: imageFacts,
             provider: provider,
-            reputation: snapshot,
+            reputation: reputation,
             attestations: attestations,
             breakGlass: covering,
             checkpoint: checkpoint

@@ -48,11 +48,12 @@ struct ServedDecision: Sendable {
     }
 }
 
-/// An image snapshot kept for one checkpoint.
+/// An image snapshot kept for one checkpoint, with its request-independent facts prepared once.
 private final class SnapshotBox: Sendable {
-    let snapshot: PolicyImageSnapshot
+    let prepared: PreparedPolicyFacts
+    var snapshot: PolicyImageSnapshot { prepared.snapshot }
 
-    init(_ snapshot: PolicyImageSnapshot) { self.snapshot = snapshot }
+    init(_ prepared: PreparedPolicyFacts) { self.prepared = prepared }
 }
 
 /// The policy-decision record a logged decision became.
@@ -154,7 +155,7 @@ final class PolicyDecisions: Sendable {
                     cache.snapshots.removeAll()
                     cache.reputations.removeAll()
                 }
-                cache.snapshots[snapshot.digest] = SnapshotBox(snapshot)
+                cache.snapshots[snapshot.snapshot.digest] = SnapshotBox(snapshot)
             }
             if let grants = fill.grants, cache.grants.map({ grants.from < $0.from }) ?? true { cache.grants = grants }
         }
@@ -178,7 +179,7 @@ final class PolicyDecisions: Sendable {
     private struct CacheFill {
         var size: UInt64
         var policy: (String, PublishedPolicyState)?
-        var snapshot: PolicyImageSnapshot?
+        var snapshot: PreparedPolicyFacts?
         var grants: (from: Int64, list: [BreakGlassState])?
     }
 
@@ -203,26 +204,29 @@ final class PolicyDecisions: Sendable {
             fill.grants = (request.time, grants)
         }
         guard let cachedSnapshot else {
-            let snapshot = try await source.snapshot(image: request.image)
-            fill.snapshot = snapshot
-            return snapshot.facts(for: request, grants: grants)
+            let prepared = try await source.snapshot(image: request.image).prepared()
+            fill.snapshot = prepared
+            return prepared.facts(for: request, grants: grants, reputation: nil)
         }
         // A cached snapshot was read consistently at `size`, so the provider's reputation at this time may be shared
         // with every other decision at `size` and the same time about an image of the provider.
-        let snapshot = cachedSnapshot.snapshot
-        guard let provider = snapshot.image?.record.provider else { return snapshot.facts(for: request, grants: grants) }
+        let prepared = cachedSnapshot.prepared
+        let snapshot = prepared.snapshot
+        guard let provider = snapshot.image?.record.provider else {
+            return prepared.facts(for: request, grants: grants, reputation: nil)
+        }
         let known = cache.withLock { cache -> ReputationSnapshot? in
             guard cache.size == size, let last = cache.reputations[provider], last.time == request.time else { return nil }
             return last.snapshot
         }
-        if let known { return snapshot.facts(for: request, grants: grants, reputation: known) }
+        if let known { return prepared.facts(for: request, grants: grants, reputation: known) }
         let reputation = snapshot.reputationSnapshot(at: request.time)
         if let reputation {
             cache.withLock { cache in
                 if cache.size == size { cache.reputations[provider] = (request.time, reputation) }
             }
         }
-        return snapshot.facts(for: request, grants: grants, reputation: reputation)
+        return prepared.facts(for: request, grants: grants, reputation: reputation)
     }
 
     /// The mode of the scope of the policy in force that matches `request` (its image is not looked at).
