@@ -24,6 +24,17 @@ public struct EvidenceSelection: Sendable, Hashable {
     /// Selects from `attestations` those about `image`.
     public init(_ attestations: [AttestationFact], image: String) {
         self.attestations = attestations
+        // Most images carry one attestation, or none: no sorting, no grouping.
+        if attestations.count <= 1 {
+            if let only = attestations.first, only.subject == image {
+                selected = [0]
+                groups = [(only.predicateType, [0])]
+            } else {
+                selected = []
+                groups = []
+            }
+            return
+        }
         // By key, then log order: the last of each run of equal keys is the key's latest.
         let byKey = attestations.indices.filter { attestations[$0].subject == image }.sorted { lhs, rhs in
             let a = attestations[lhs]

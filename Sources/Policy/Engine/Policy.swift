@@ -7,15 +7,15 @@ public struct Policy: Sendable {
     public let canonicalJSON: [UInt8]
     /// `sha256:<hex>` of the canonical JSON.
     public let digest: String
-    /// The composed rules, one per scope.
-    let compiled: [any PolicyRule]
+    /// The composed rules, one per scope, as their leaves in evaluation order (``PolicyRule/appendLeaves(to:)``).
+    let compiled: [[any PolicyRule]]
 
     /// Wraps a document (validated by ``PolicyDocument/parse(_:)``, or built by hand).
     public init(_ document: PolicyDocument) {
         self.document = document
         self.canonicalJSON = document.canonicalJSON
         self.digest = document.digest
-        self.compiled = document.scopes.map { $0.compiledRules() }
+        self.compiled = document.scopes.map { $0.compiledRules().leaves }
     }
 
     /// Parses and validates YAML or JSON.
@@ -28,10 +28,20 @@ public struct Policy: Sendable {
     /// everything, so there always is one.
     public func scopeIndex(for request: AuthorizationRequest) -> Int {
         var best: Int?
-        for (index, scope) in document.scopes.enumerated() where scope.match.matches(request) {
-            if let current = best, document.scopes[current].match.specificity >= scope.match.specificity { continue }
+        // By index: a scope (its rules included) is not copied out of the document.
+        for index in document.scopes.indices where document.scopes[index].match.matches(request) {
+            if let current = best, document.scopes[current].match.specificity >= document.scopes[index].match.specificity {
+                continue
+            }
             best = index
         }
         return best ?? document.scopes.firstIndex { $0.match.isCatchAll } ?? 0
+    }
+
+    /// The merged result of the rules of scope `index` in `context`: every rule runs, in order.
+    func evaluateRules(ofScope index: Int, _ context: PolicyContext) -> RuleResult {
+        var result = RuleResult.pass
+        for rule in compiled[index] { result.merge(rule.evaluate(context)) }
+        return result
     }
 }

@@ -22,7 +22,7 @@ public enum PolicyEngine {
         let index = policy.scopeIndex(for: request)
         let scope = document.scopes[index]
         let context = PolicyContext(request: request, facts: facts, privileges: privileges)
-        let result = policy.compiled[index].evaluate(context)
+        let result = policy.evaluateRules(ofScope: index, context)
 
         let rank = { (privilege: String) in privileges.firstIndex(of: privilege) ?? privileges.count }
         let computedPrivilege = result.privilegeCaps.max { rank($0) < rank($1) } ?? privileges.first ?? ""

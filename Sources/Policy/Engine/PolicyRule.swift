@@ -64,10 +64,11 @@ public struct RuleResult: Sendable, Hashable {
     /// Adds `other` to this result.
     public mutating func merge(_ other: RuleResult) {
         if let effect = other.effect { self.effect = min(self.effect ?? effect, effect) }
-        privilegeCaps += other.privilegeCaps
-        requiredChecks += other.requiredChecks
-        reasons += other.reasons
-        evidence += other.evidence
+        // Most rules pass without comment: their empty lists are not appended (each append checks uniqueness).
+        if !other.privilegeCaps.isEmpty { privilegeCaps += other.privilegeCaps }
+        if !other.requiredChecks.isEmpty { requiredChecks += other.requiredChecks }
+        if !other.reasons.isEmpty { reasons += other.reasons }
+        if !other.evidence.isEmpty { evidence += other.evidence }
     }
 
     /// This result and `other`.
@@ -83,6 +84,26 @@ public struct RuleResult: Sendable, Hashable {
 public protocol PolicyRule: Sendable {
     /// What the rule says about the request in `context`.
     func evaluate(_ context: PolicyContext) -> RuleResult
+
+    /// Appends the rules this rule is made of, in evaluation order, to `leaves`: itself (the default), or for a
+    /// composition (``RuleSequence``, ``OptionalRule``, ``EitherRule``, ``RuleList``) the leaves of its parts.
+    ///
+    /// A ``Policy`` evaluates a scope's leaves one after the other. Evaluating the composed value gives the same
+    /// result, but through the generic compositions' witnesses, which look up type metadata at run time on every
+    /// call: a composed scope is an existential of a deeply nested generic type, so nothing specialises them.
+    func appendLeaves(to leaves: inout [any PolicyRule])
+}
+
+extension PolicyRule {
+    /// A rule is its own leaf.
+    public func appendLeaves(to leaves: inout [any PolicyRule]) { leaves.append(self) }
+
+    /// ``appendLeaves(to:)`` from an empty list.
+    public var leaves: [any PolicyRule] {
+        var leaves: [any PolicyRule] = []
+        appendLeaves(to: &leaves)
+        return leaves
+    }
 }
 
 /// Composes rules; all of them run, in order of declaration, and their results merge (``RuleResult/merge(_:)``).
@@ -118,6 +139,9 @@ public struct EmptyRule: PolicyRule {
     public init() {}
     /// ``RuleResult/pass``.
     public func evaluate(_ context: PolicyContext) -> RuleResult { .pass }
+
+    /// None.
+    public func appendLeaves(to leaves: inout [any PolicyRule]) {}
 }
 
 /// Two rules; both run.
@@ -139,6 +163,12 @@ public struct RuleSequence<First: PolicyRule, Second: PolicyRule>: PolicyRule {
         result.merge(second.evaluate(context))
         return result
     }
+
+    /// The first rule's leaves, then the second's.
+    public func appendLeaves(to leaves: inout [any PolicyRule]) {
+        first.appendLeaves(to: &leaves)
+        second.appendLeaves(to: &leaves)
+    }
 }
 
 /// A rule that may be absent.
@@ -151,6 +181,9 @@ public struct OptionalRule<Wrapped: PolicyRule>: PolicyRule {
 
     /// The rule's result, or a pass.
     public func evaluate(_ context: PolicyContext) -> RuleResult { wrapped?.evaluate(context) ?? .pass }
+
+    /// The rule's leaves, if any.
+    public func appendLeaves(to leaves: inout [any PolicyRule]) { wrapped?.appendLeaves(to: &leaves) }
 }
 
 /// One of two rules.
@@ -167,6 +200,14 @@ public enum EitherRule<First: PolicyRule, Second: PolicyRule>: PolicyRule {
         case .second(let rule): rule.evaluate(context)
         }
     }
+
+    /// The chosen rule's leaves.
+    public func appendLeaves(to leaves: inout [any PolicyRule]) {
+        switch self {
+        case .first(let rule): rule.appendLeaves(to: &leaves)
+        case .second(let rule): rule.appendLeaves(to: &leaves)
+        }
+    }
 }
 
 /// Rules of one type, all run.
@@ -180,5 +221,10 @@ public struct RuleList<Element: PolicyRule>: PolicyRule {
     /// All results, merged.
     public func evaluate(_ context: PolicyContext) -> RuleResult {
         rules.reduce(into: RuleResult.pass) { $0.merge($1.evaluate(context)) }
+    }
+
+    /// Each rule's leaves, in order.
+    public func appendLeaves(to leaves: inout [any PolicyRule]) {
+        for rule in rules { rule.appendLeaves(to: &leaves) }
     }
 }

@@ -342,27 +342,42 @@ enum AgeText {
         return "\(tenths / 10).\(abs(tenths % 10)) days"
     }
 
-    /// A figure rounded to `places` decimals.
+    /// A figure rounded to `places` decimals: `<sign><whole>.<fraction, zero-padded to places>`, written straight
+    /// into the string's storage (messages quote figures on every decision).
     static func figure(_ value: Double, places: Int = 1) -> String {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         let scaled = Int64((value * scale).rounded())
-        let whole = scaled / Int64(scale)
-        // "<sign><whole>.<fraction, zero-padded to `places`>", written into one buffer.
-        var out = JSONOutput(capacity: 24)
-        if scaled < 0 && whole == 0 { out.bytes.append(UInt8(ascii: "-")) }
-        out.integer(whole)
-        out.bytes.append(UInt8(ascii: "."))
-        var digits = [UInt8](repeating: UInt8(ascii: "0"), count: places)
-        var fraction = (scaled % Int64(scale)).magnitude
-        var index = places
-        while fraction > 0, index > 0 {
-            index -= 1
-            digits[index] = UInt8(ascii: "0") + UInt8(fraction % 10)
-            fraction /= 10
+        let divisor = Int64(scale)
+        let whole = scaled / divisor
+        // A sign, 19 digits, the point and the fraction.
+        return String(unsafeUninitializedCapacity: 21 + places) { buffer in
+            var count = 0
+            if scaled < 0 {
+                buffer[count] = UInt8(ascii: "-")
+                count += 1
+            }
+            var magnitude = whole.magnitude
+            var width = 1
+            while magnitude >= 10 {
+                magnitude /= 10
+                width += 1
+            }
+            magnitude = whole.magnitude
+            for position in stride(from: count + width - 1, through: count, by: -1) {
+                buffer[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            }
+            count += width
+            buffer[count] = UInt8(ascii: ".")
+            count += 1
+            var fraction = (scaled % divisor).magnitude
+            for position in stride(from: count + places - 1, through: count, by: -1) {
+                buffer[position] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                fraction /= 10
+            }
+            return count + places
         }
-        out.bytes += digits
-        return String(decoding: out.bytes, as: UTF8.self)
     }
 }
 
