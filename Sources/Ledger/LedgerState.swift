@@ -481,6 +481,8 @@ final class CommittedStateCache: Sendable {
         /// Decoded documents of remembered values.
         var decoded: [StateKey: any Sendable] = [:]
         var generation: UInt64 = 0
+        /// The keys ``forget(_:)`` took out that were remembered: ``apply(_:)`` remembers their new values.
+        var forgotten: Set<StateKey> = []
     }
 
     private let contents = Mutex(Contents())
@@ -534,24 +536,27 @@ final class CommittedStateCache: Sendable {
             contents.generation &+= 1
             for write in writes {
                 let key = StateKey(namespace: write.namespace, key: write.key)
-                contents.values[key] = nil
+                if contents.values.removeValue(forKey: key) != nil { contents.forgotten.insert(key) }
                 contents.decoded[key] = nil
             }
         }
     }
 
-    /// Brings remembered keys up to date with a committed batch's writes (keys not remembered stay
-    /// unremembered: most writes are index keys that are only ever read by range).
+    /// Brings remembered keys up to date with a committed batch's writes: the keys that were remembered before
+    /// ``forget(_:)`` took them out get their new values (keys never remembered stay unremembered: most writes
+    /// are index keys that are only ever read by range). The keys a batch rewrites every time (a provider's
+    /// reputation, an image's attestation count) are then not read from the store again by the next batch.
     func apply(_ writes: [StateWrite]) {
         contents.withLock { contents in
             contents.generation &+= 1
             for write in writes {
                 let key = StateKey(namespace: write.namespace, key: write.key)
-                if contents.values[key] != nil {
+                if contents.forgotten.contains(key) || contents.values[key] != nil {
                     contents.values[key] = .some(write.value)
                     contents.decoded[key] = nil
                 }
             }
+            contents.forgotten.removeAll(keepingCapacity: true)
         }
     }
 
@@ -561,6 +566,7 @@ final class CommittedStateCache: Sendable {
             contents.generation &+= 1
             contents.values.removeAll()
             contents.decoded.removeAll()
+            contents.forgotten.removeAll()
         }
     }
 }
