@@ -58,6 +58,8 @@ public actor Ledger {
     private var pending: [PendingWrite] = []
     private var waiters: [RecordID: [CheckedContinuation<Receipt, any Error>]] = [:]
     private var flushing = false
+    /// Where the flush task runs (see ``SequencerExecutor``).
+    private let sequencerExecutor = SequencerExecutor(label: "vmtrust.ledger.sequencer")
     private let broadcaster = CommitBroadcaster()
 
     private let appendedCounter = Counter(label: "vmtrust_ledger_entries_appended_total")
@@ -257,7 +259,7 @@ public actor Ledger {
             pending.append(PendingWrite(envelope: envelope, recordID: recordID, context: context))
             if !flushing {
                 flushing = true
-                Task { await self.flush() }
+                Task(executorPreference: sequencerExecutor) { await self.flush() }
             }
         }
     }
