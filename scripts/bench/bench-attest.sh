@@ -41,7 +41,7 @@ out=${OUT:-bench-out/attest-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 work=$(mktemp -d)
 server=
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; cp "$work/server.out" "$out/" 2>/dev/null; rm -rf "$work"' EXIT
 
 echo "machine: $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/summary.txt"
 "$bin" init --data "$work/data" >/dev/null
