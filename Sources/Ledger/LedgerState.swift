@@ -370,23 +370,32 @@ public struct StateView: Sendable {
         }
     }
 
-    /// Keys in `namespace` that start with `prefix` (and sort after `after`, when given), in key order,
-    /// at most `limit`.
-    public func keys(namespace: String, prefix: String, after: String? = nil, limit: Int) async throws -> [String] {
+    /// Keys in `namespace` that start with `prefix` (and sort after `after` and before `before`, when given), in
+    /// key order, at most `limit`.
+    public func keys(
+        namespace: String,
+        prefix: String,
+        after: String? = nil,
+        before: String? = nil,
+        limit: Int
+    ) async throws -> [String] {
+        let inRange = { (key: String) -> Bool in
+            key.hasPrefix(prefix) && (after.map { key > $0 } ?? true) && (before.map { key < $0 } ?? true)
+        }
         // Pending keys, each with whether it is deleted.
         var pending: [String: Bool] = [:]
-        for (key, content) in overlay[namespace] ?? [:] where key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true {
+        for (key, content) in overlay[namespace] ?? [:] where inRange(key) {
             pending[key] = content.isDeletion
         }
         if let layered = layer?[namespace] {
-            for (key, content) in layered where key.hasPrefix(prefix) && after.map({ key > $0 }) ?? true {
+            for (key, content) in layered where inRange(key) {
                 pending[key] = content.isDeletion
             }
         }
         // Pending deletions may hide stored keys: read as many more, so that `limit` keys remain when they exist.
         let deletions = pending.values.reduce(0) { $0 + ($1 ? 1 : 0) }
         let range = RangeKey(namespace: namespace, prefix: prefix, after: after, limit: limit + deletions)
-        let storedKeys: [String]
+        var storedKeys: [String]
         if let known = reads?.ranges.withLock({ $0[range] }) {
             storedKeys = known
         } else {
@@ -394,6 +403,10 @@ public struct StateView: Sendable {
                 .map(\.key)
             reads?.ranges.withLock { $0[range] = storedKeys }
         }
+        // The stored keys below `before` are a prefix of the store's range: when there are more than `limit` of
+        // them, the first `limit` are the answer either way.
+        if let before { storedKeys.removeAll { $0 >= before } }
+        if pending.isEmpty { return Array(storedKeys.sorted().prefix(limit)) }
         var keys = Set(storedKeys)
         for (key, deleted) in pending {
             if deleted { keys.remove(key) } else { keys.insert(key) }

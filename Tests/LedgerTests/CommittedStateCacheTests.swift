@@ -1,4 +1,9 @@
+import Foundation
+import Provenance
+import Reputation
 import Testing
+import TransparencyLog
+import VMTrustTesting
 
 @testable import Ledger
 
@@ -54,5 +59,60 @@ struct CommittedStateCacheTests {
         cache.apply([other])
         cache.remember(Self.key, [1], readAt: generation)
         #expect(cache.lookup(Self.key).value == nil)
+    }
+}
+
+/// Range reads of the derived state bounded above (``StateView/keys(namespace:prefix:after:before:limit:)``), as the
+/// reputation engine reads its due-date queue on every event.
+@Suite("Bounded range reads")
+struct BoundedRangeReadTests {
+    @Test("Keys below a bound are the unbounded keys filtered, over stored and pending keys, with deletions")
+    func boundedEqualsFiltered() async throws {
+        let store = InMemoryLedgerStore()
+        let stored = (0..<40).map { String(format: "%04d", $0 * 5) }
+        try await store.append(
+            LedgerBatch(
+                startSize: 0,
+                entries: [],
+                nodes: [],
+                checkpoint: StoredCheckpoint(size: 0, rootHash: TreeHash(bytes: [UInt8](repeating: 0, count: 32))!, note: ""),
+                stateWrites: stored.map { StateWrite(namespace: "due", key: $0, value: []) }
+            )
+        )
+        var view = StateView(batchOver: store)
+        // Pending: new keys between the stored ones, and deletions of some stored ones.
+        view.apply((0..<30).map { StateWrite(namespace: "due", key: String(format: "%04d", $0 * 7), value: []) })
+        view.apply(["0010", "0035", "0100"].map { StateWrite(namespace: "due", key: $0, value: nil) })
+        for before in ["0000", "0001", "0036", "0100", "0101", "0999", "9999"] {
+            for after in [nil, "0010", "0050"] as [String?] {
+                for limit in [1, 5, 256] {
+                    let all = try await view.keys(namespace: "due", prefix: "", after: after, limit: 1_000)
+                    let bounded = try await view.keys(namespace: "due", prefix: "", after: after, before: before, limit: limit)
+                    #expect(bounded == Array(all.filter { $0 < before }.prefix(limit)), "before \(before) after \(after ?? "-")")
+                }
+            }
+        }
+    }
+
+    @Test("The due queue read by the reputation engine answers only the entries due before the time asked")
+    func dueObligations() async throws {
+        let report = RecordID(payload: Array("report".utf8))
+        var view = StateView(store: InMemoryLedgerStore())
+        view.apply(
+            [5, 10, 10, 20, 30].enumerated().map { offset, due in
+                StateWrite(
+                    namespace: ReputationChange.Namespace.due,
+                    key: DueEntry(due: Int64(due), report: RecordID(payload: Array("report-\(offset)".utf8))).key,
+                    value: []
+                )
+            } + [StateWrite(namespace: ReputationChange.Namespace.due, key: DueEntry(due: 0, report: report).key, value: [])]
+        )
+        let state = LedgerReputationState(view: view)
+        #expect(try await state.dueObligations(before: 0, after: nil, limit: 10).isEmpty)
+        #expect(try await state.dueObligations(before: 10, after: nil, limit: 10).map(\.due) == [0, 5])
+        #expect(try await state.dueObligations(before: 11, after: nil, limit: 10).map(\.due) == [0, 5, 10, 10])
+        #expect(try await state.dueObligations(before: 11, after: nil, limit: 3).map(\.due) == [0, 5, 10])
+        let first = try await state.dueObligations(before: 100, after: nil, limit: 1)
+        #expect(try await state.dueObligations(before: 100, after: first.last, limit: 10).map(\.due) == [5, 10, 10, 20, 30])
     }
 }
