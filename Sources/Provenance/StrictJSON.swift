@@ -335,14 +335,25 @@ package enum StrictJSON {
         var string = string
         string.withUTF8 { utf8 in
             var start = 0
-            for index in 0..<utf8.count {
+            var index = 0
+            let count = utf8.count
+            while index < count {
+                // Eight bytes at a time while none of them needs escaping (the usual case: ids, digests, words).
+                if let base = utf8.baseAddress, index + 8 <= count,
+                    !Self.needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), escapingSlashes)
+                {
+                    index += 8
+                    continue
+                }
                 let byte = utf8[index]
+                index += 1
                 guard
                     byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
                         || (escapingSlashes && byte == UInt8(ascii: "/"))
                 else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
-                start = index + 1
+                let escaped = index - 1
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<escaped]))
+                start = index
                 out.append(UInt8(ascii: "\\"))
                 switch byte {
                 case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(byte)
@@ -363,5 +374,19 @@ package enum StrictJSON {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `word` is a control character, `"` or `\\` (or `/` when
+    /// `escapingSlashes`): the classic exact "has a byte less than n" and "has a zero byte" word tests.
+    @inline(__always)
+    private static func needsEscape(_ word: UInt64, _ escapingSlashes: Bool) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        let control = (word &- ones &* 0x20) & ~word & highs != 0
+        let quote = hasZeroByte(word ^ (ones &* 0x22))
+        let backslash = hasZeroByte(word ^ (ones &* 0x5C))
+        let slash = escapingSlashes && hasZeroByte(word ^ (ones &* 0x2F))
+        return control || quote || backslash || slash
     }
 }

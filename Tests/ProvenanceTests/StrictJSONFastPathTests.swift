@@ -142,4 +142,50 @@ struct StrictJSONFastPathTests {
         #expect(refused > 1_000)
         #expect(refused < 5_900)
     }
+
+    /// The escaping of ``StrictJSON/quote(_:escapingSlashes:into:)`` byte by byte, as it was before the scan went
+    /// eight bytes at a time.
+    static func referenceQuote(_ string: String, escapingSlashes: Bool) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "\"")]
+        for byte in string.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), byte]
+            case UInt8(ascii: "/") where escapingSlashes: out += [UInt8(ascii: "\\"), byte]
+            case 0x0A: out += Array("\\n".utf8)
+            case 0x0D: out += Array("\\r".utf8)
+            case 0x09: out += Array("\\t".utf8)
+            case 0x08: out += Array("\\b".utf8)
+            case 0x0C: out += Array("\\f".utf8)
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+        return out
+    }
+
+    @Test("Quoting eight bytes at a time escapes exactly what quoting byte by byte escapes")
+    func quoteMatchesByteByByte() {
+        var g = Generator(seed: 0x51_7E)
+        // Characters on both sides of every boundary the word test checks (0x1F/0x20, 0x21/0x22/0x23, 0x2E/0x2F/0x30,
+        // 0x5B/0x5C/0x5D, 0x7F/0x80) and multi-byte UTF-8, placed at every offset of long runs.
+        let characters: [Character] = [
+            "a", "Z", " ", "!", "\"", "#", ".", "/", "0", "[", "\\", "]", "\u{7F}", "\u{80}", "é", "😀", "\u{212A}", "\u{00}",
+            "\u{1F}", "\n", "\t", "\r", "\u{08}", "\u{0C}",
+        ]
+        for _ in 0..<5_000 {
+            var string = ""
+            let plain = Int.random(in: 0..<4, using: &g) == 0
+            for _ in 0..<Int.random(in: 0..<40, using: &g) {
+                string.append(plain ? characters[Int.random(in: 0..<4, using: &g)] : characters.randomElement(using: &g)!)
+            }
+            for escapingSlashes in [false, true] {
+                var out: [UInt8] = []
+                StrictJSON.quote(string, escapingSlashes: escapingSlashes, into: &out)
+                #expect(out == Self.referenceQuote(string, escapingSlashes: escapingSlashes), "\(Array(string.utf8))")
+            }
+        }
+    }
 }
