@@ -350,25 +350,22 @@ enum AgeText {
         let scaled = Int64((value * scale).rounded())
         let divisor = Int64(scale)
         let whole = scaled / divisor
-        // A sign, 19 digits, the point and the fraction.
-        return String(unsafeUninitializedCapacity: 21 + places) { buffer in
-            var count = 0
-            if scaled < 0 {
-                buffer[count] = UInt8(ascii: "-")
-                count += 1
-            }
+        var width = 1
+        var rest = whole.magnitude
+        while rest >= 10 {
+            rest /= 10
+            width += 1
+        }
+        let sign = scaled < 0 ? 1 : 0
+        // The exact length: up to 15 bytes make a small string, with no allocation.
+        return String(unsafeUninitializedCapacity: sign + width + 1 + places) { buffer in
+            if sign == 1 { buffer[0] = UInt8(ascii: "-") }
             var magnitude = whole.magnitude
-            var width = 1
-            while magnitude >= 10 {
-                magnitude /= 10
-                width += 1
-            }
-            magnitude = whole.magnitude
-            for position in stride(from: count + width - 1, through: count, by: -1) {
+            for position in stride(from: sign + width - 1, through: sign, by: -1) {
                 buffer[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             }
-            count += width
+            var count = sign + width
             buffer[count] = UInt8(ascii: ".")
             count += 1
             var fraction = (scaled % divisor).magnitude
