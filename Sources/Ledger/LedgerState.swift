@@ -171,6 +171,11 @@ public struct StateView: Sendable {
     /// Pending writes of this copy only, above ``overlay`` (see ``layered()``): applying a record's writes to a
     /// copy of the batch's view then costs O(the record's writes), not a copy of the batch's overlay.
     private var layer: [String: [String: StateWrite.Content]]?
+    /// The least key with a pending write, by namespace, in ``overlay`` and in ``layer``: a range read bounded below
+    /// it (the reputation engine's due-date queue, read on every event, below the event's time) skips the pending
+    /// keys without scanning them.
+    private var overlayLeast: [String: String] = [:]
+    private var layerLeast: [String: String] = [:]
     /// The ledger's memory of committed point reads, when it is the store's only writer.
     private let committed: CommittedStateCache?
 
@@ -382,12 +387,14 @@ public struct StateView: Sendable {
         let inRange = { (key: String) -> Bool in
             key.hasPrefix(prefix) && (after.map { key > $0 } ?? true) && (before.map { key < $0 } ?? true)
         }
-        // Pending keys, each with whether it is deleted.
+        // Pending keys, each with whether it is deleted (none when every pending key sorts at or above `before`).
         var pending: [String: Bool] = [:]
-        for (key, content) in overlay[namespace] ?? [:] where inRange(key) {
-            pending[key] = content.isDeletion
+        if let least = overlayLeast[namespace], before.map({ least < $0 }) ?? true {
+            for (key, content) in overlay[namespace] ?? [:] where inRange(key) {
+                pending[key] = content.isDeletion
+            }
         }
-        if let layered = layer?[namespace] {
+        if let least = layerLeast[namespace], before.map({ least < $0 }) ?? true, let layered = layer?[namespace] {
             for (key, content) in layered where inRange(key) {
                 pending[key] = content.isDeletion
             }
@@ -441,12 +448,19 @@ public struct StateView: Sendable {
         if layer != nil {
             for write in writes {
                 layer?[write.namespace, default: [:]][write.key] = write.content
+                Self.lower(&layerLeast, write)
             }
             return
         }
         for write in writes {
             overlay[write.namespace, default: [:]][write.key] = write.content
+            Self.lower(&overlayLeast, write)
         }
+    }
+
+    private static func lower(_ least: inout [String: String], _ write: StateWrite) {
+        if let current = least[write.namespace], current <= write.key { return }
+        least[write.namespace] = write.key
     }
 
     /// A copy of this view whose ``apply(_:)`` keeps its writes in a layer of its own, above this view's pending
@@ -455,6 +469,7 @@ public struct StateView: Sendable {
         guard layer == nil else { return self }
         var copy = self
         copy.layer = [:]
+        copy.layerLeast = [:]
         return copy
     }
 

@@ -83,7 +83,11 @@ struct BoundedRangeReadTests {
         // Pending: new keys between the stored ones, and deletions of some stored ones.
         view.apply((0..<30).map { StateWrite(namespace: "due", key: String(format: "%04d", $0 * 7), value: []) })
         view.apply(["0010", "0035", "0100"].map { StateWrite(namespace: "due", key: $0, value: nil) })
-        for before in ["0000", "0001", "0036", "0100", "0101", "0999", "9999"] {
+        // And a record's layer above the batch's writes: more keys, a deletion of a pending one.
+        view = view.layered()
+        view.apply(["0003", "0042", "0500"].map { StateWrite(namespace: "due", key: $0, value: []) })
+        view.apply([StateWrite(namespace: "due", key: "0007", value: nil)])
+        for before in ["0000", "0001", "0003", "0004", "0036", "0100", "0101", "0999", "9999"] {
             for after in [nil, "0010", "0050"] as [String?] {
                 for limit in [1, 5, 256] {
                     let all = try await view.keys(namespace: "due", prefix: "", after: after, limit: 1_000)
