@@ -89,7 +89,7 @@ struct ContributionTable: Equatable {
     func value(atSlot slot: Int32) -> Contribution? { table.value(atSlot: Int(slot)) }
 
     /// Sets (or deletes, `nil`) the contribution at `slot`.
-    mutating func set(atSlot slot: Int32, _ value: Contribution?) { table.set(atSlot: Int(slot), value) }
+    mutating func set(atSlot slot: Int32, _ value: consuming Contribution?) { table.set(atSlot: Int(slot), value) }
 
     /// The key slot indexed for `record`.
     func slot(of record: RecordID) -> Int32? { recordSlots[record] }

@@ -17,12 +17,18 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var queue = DueQueue()
     private var clusters = DocumentTable<ClusterWindow>()
     private var windows = DocumentTable<FeedbackWindow>()
+    /// The slots in `clusters` of organisations' clusters, by organisation (not state: left out of `==`).
+    private var organisationClusters = NameTable()
+    /// The slots in `clusters` of users' clusters of one, by user (not state: left out of `==`).
+    private var userClusters = NameTable()
     private var lineages = LineageTable()
     /// The parameters in force over the stretch of time of the last event (not state: left out of `==`; dropped
     /// whenever the history is written).
     private var parametersCache: ParametersInForce?
     /// Attestation subjects and predicate types interned for contribution keys (not state: left out of `==`).
-    private var names: [String: Int32] = [:]
+    private var names: [String] = []
+    /// The index of `names`.
+    private var nameIndex = StringIndex()
 
     /// Whether documents are kept as JSON bytes (as a store keeps them).
     public let roundTripJSON: Bool
@@ -239,13 +245,13 @@ extension InMemoryReputationState: ReputationDocumentStore {
 
     /// The interned number of an attestation subject or predicate type.
     private mutating func name(_ text: String) -> Int32 {
-        let next = Int32(names.count)
-        return Self.read(&names[text, default: next])
+        let hash = nameIndex.hash(text)
+        if let number = nameIndex.find(text, hash: hash, in: names) { return number }
+        let number = Int32(names.count)
+        names.append(text)
+        nameIndex.insert(hash: hash, number: number)
+        return number
     }
-
-    /// Reads a dictionary entry through its modify accessor (which, for `names[text, default: next]`, stores
-    /// `next` when the key is new).
-    private static func read(_ entry: inout Int32) -> Int32 { entry }
 
     mutating func contributionHandle(text: String) -> Int32 { contributions.slot(text: text) }
 
@@ -255,7 +261,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
         roundTripJSON ? contributionDocument(contributions.key(atSlot: key)) : contributions.value(atSlot: key)
     }
 
-    mutating func setContribution(_ key: Int32, _ value: Contribution?) {
+    mutating func setContribution(_ key: Int32, _ value: consuming Contribution?) {
         if roundTripJSON {
             encode(.contribution(key: contributions.key(atSlot: key), value))
         } else {
@@ -300,8 +306,23 @@ extension InMemoryReputationState: ReputationDocumentStore {
         if roundTripJSON { encode(.obligation(value)) } else { obligations[value.report] = value }
     }
 
-    mutating func takeCluster(_ id: String) -> ClusterWindow? {
-        roundTripJSON ? clusterDocument(id) : clusters.take(id)
+    mutating func takeCluster(_ key: ClusterKey) -> ClusterWindow? {
+        guard !roundTripJSON else { return clusterDocument(key.text) }
+        // The slot of the cluster's id, found by the organisation's or user's name: the id's text is built once.
+        switch key {
+        case .organisation(let name):
+            let hash = organisationClusters.hash(name)
+            if let slot = organisationClusters.target(name, hash: hash) { return clusters.take(atSlot: Int(slot)) }
+            let slot = clusters.slot(key.text, create: true)
+            organisationClusters.add(name, hash: hash, target: Int32(slot))
+            return clusters.take(atSlot: slot)
+        case .user(let name):
+            let hash = userClusters.hash(name)
+            if let slot = userClusters.target(name, hash: hash) { return clusters.take(atSlot: Int(slot)) }
+            let slot = clusters.slot(key.text, create: true)
+            userClusters.add(name, hash: hash, target: Int32(slot))
+            return clusters.take(atSlot: slot)
+        }
     }
 
     mutating func setCluster(_ value: consuming ClusterWindow) {

@@ -33,7 +33,7 @@ extension ReputationEngine {
         // the last match is the only one; the obligation falling due now was opened within one SLA, near the end of
         // the array, behind the breached obligations still open.
         guard let index = provider.obligations.lastIndex(where: { $0.report == entry.report }) else {
-            store.restoreProvider(provider)
+            store.restoreProvider(consume provider)
             return
         }
         let history = store.history
@@ -41,7 +41,7 @@ extension ReputationEngine {
         provider.obligations[index].breached = true
         provider.security.add(r: 0, s: penalty, at: entry.due, .security, history)
         addTop(&provider, entry.report, .sec, r: 0, s: penalty, at: entry.due, history)
-        store.setProvider(provider)
+        store.setProvider(consume provider)
     }
 
     // MARK: - Events
@@ -209,7 +209,7 @@ extension ReputationEngine {
         case .parametersPublished, .auditorOnboarded, .auditorAgreed, .auditorPassedCompromised, .feedbackTriage:
             break
         }
-        store.setProvider(provider)
+        store.setProvider(consume provider)
     }
 
     // MARK: - ATT
@@ -312,14 +312,14 @@ extension ReputationEngine {
         let user = try store.user(facts.user) ?? UserCredibility(id: facts.user)
         var credibility = user.credibility(verified: facts.verifiedIdentity, parameters.value)
         if !held {
-            let clusterID = facts.cluster.map { "org/\($0)" } ?? "user/\(facts.user)"
-            var cluster = try store.takeCluster(clusterID) ?? ClusterWindow(id: clusterID)
+            let clusterKey = facts.cluster.map(ClusterKey.organisation) ?? .user(facts.user)
+            var cluster = try store.takeCluster(clusterKey) ?? ClusterWindow(id: clusterKey.text)
             let start = now - fb.clusterWindowDays * millisecondsPerDay
             cluster.grants.removeAll { $0.t <= start }
             let used = cluster.grants.reduce(0) { $0 + $1.units }
             credibility = max(0, min(credibility, fb.clusterUnits - used))
             if credibility > 0 { cluster.grants.append(ClusterWindow.Grant(t: now, units: credibility)) }
-            store.setCluster(cluster)
+            store.setCluster(consume cluster)
         }
 
         if let old {
@@ -450,7 +450,7 @@ extension ReputationEngine {
             if isIssue { user.rejected += 1 }
         }
         if isIssue { store.setUser(user) }
-        store.setProvider(provider)
+        store.setProvider(consume provider)
     }
 
     // MARK: - Contributions
@@ -497,15 +497,53 @@ extension ReputationEngine {
     ) {
         provider.top.append(TopContribution(record: record, dimension: dimension, r: r, s: s, t: time))
         guard provider.top.count > ProviderReputation.topCapacity else { return }
-        var smallest = 0
-        var smallestValue = Double.infinity
-        for (index, entry) in provider.top.enumerated() {
-            let value = (entry.r + entry.s) * history.decay(entry.dimension.channel, from: entry.t, to: time)
-            if value < smallestValue {
-                smallest = index
-                smallestValue = value
+        provider.top.remove(at: smallestTop(provider.top, at: time, history))
+    }
+
+    /// The index of the first entry of `top` with the smallest current value `(r + s) · decay(t → time)`, the decay
+    /// computed by ``ParameterHistory/decay(_:from:to:)``.
+    ///
+    /// Computing that decay (an `exp2`) for every entry at every event is most of the cost of keeping the list, so
+    /// each value is first bounded (``DecayApproximation``; where it cannot be, it is computed). Only the entries
+    /// whose lower bound does not exceed the smallest upper bound can hold the smallest value: their exact values
+    /// are compared as the plain scan compares them (in index order, the first smallest kept), so the answer is the
+    /// plain scan's, bit for bit.
+    static func smallestTop(_ top: [TopContribution], at time: Int64, _ history: ParameterHistory) -> Int {
+        let approximation = DecayApproximation(history)
+        return top.withUnsafeBufferPointer { entries in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * entries.count) { bounds in
+                // bounds[2i], bounds[2i + 1]: the value's lower and upper bounds, or its exact value twice.
+                var smallestUpper = Double.infinity
+                for index in entries.indices {
+                    let entry = entries[index]
+                    var lower: Double
+                    var upper: Double
+                    if let approximated = approximation.bounds(entry, at: time) {
+                        (lower, upper) = approximated
+                    } else {
+                        lower = (entry.r + entry.s) * history.decay(entry.dimension.channel, from: entry.t, to: time)
+                        upper = lower
+                    }
+                    bounds[2 * index] = lower
+                    bounds[2 * index + 1] = upper
+                    smallestUpper = min(smallestUpper, upper)
+                }
+                var smallest = 0
+                var smallestValue = Double.infinity
+                for index in entries.indices where bounds[2 * index] <= smallestUpper {
+                    let entry = entries[index]
+                    // Bounds are never equal (they are a relative 1e-6 apart), so equal ones are an exact value.
+                    let value =
+                        bounds[2 * index] == bounds[2 * index + 1]
+                        ? bounds[2 * index]
+                        : (entry.r + entry.s) * history.decay(entry.dimension.channel, from: entry.t, to: time)
+                    if value < smallestValue {
+                        smallest = index
+                        smallestValue = value
+                    }
+                }
+                return smallest
             }
         }
-        provider.top.remove(at: smallest)
     }
 }
