@@ -132,63 +132,38 @@ public struct Mass: Sendable, Hashable, Codable {
     public var total: Double { r + s }
 }
 
-/// Bounds on the current values of top contributions, from a cheap approximation of
-/// ``ParameterHistory/decay(_:from:to:)`` where that decay is one `exp2` under the newest parameters (the usual
-/// case): ``ReputationEngine/smallestTop(_:at:_:)`` computes exactly only the few values the bounds cannot tell apart.
-struct DecayApproximation {
+/// The decay of ``ParameterHistory/decay(_:from:to:)`` under the newest version, with that version's start and
+/// scales read once: the top-contribution scan (``ReputationEngine/smallestTop(_:at:_:)``) decays every entry of the
+/// list at every event, and most of the cost of a call of `decay` is outside its `exp2`.
+struct NewestDecay {
     /// When the newest version took effect: a decay from no earlier than this is one `exp2`.
     private let start: Int64
-    /// 1 / (h · ms per day) per dimension's channel, under the newest version.
+    /// h · ms per day per dimension's channel, under the newest version.
     private let security: Double
     private let attestation: Double
     private let complianceNegative: Double
     private let feedback: Double
 
-    /// The approximation of `history`'s decays.
+    /// The newest version's decay of `history`.
     init(_ history: ParameterHistory) {
         let newest = history.entries.count - 1
         let halfLives = history.entries[newest].parameters.halfLives
-        let day = Double(millisecondsPerDay)
         start = history.entries[newest].effectiveFrom
-        security = 1 / (halfLives.days(.security) * day)
-        attestation = 1 / (halfLives.days(.attestation) * day)
-        complianceNegative = 1 / (halfLives.days(.complianceNegative) * day)
-        feedback = 1 / (halfLives.days(.feedback) * day)
+        security = halfLives.days(.security) * Double(millisecondsPerDay)
+        attestation = halfLives.days(.attestation) * Double(millisecondsPerDay)
+        complianceNegative = halfLives.days(.complianceNegative) * Double(millisecondsPerDay)
+        feedback = halfLives.days(.feedback) * Double(millisecondsPerDay)
     }
 
-    /// Bounds on `(entry.r + entry.s) · decay(entry.dimension.channel, from: entry.t, to: time)`: the value
-    /// approximated, ± a relative 1e-6 (and an absolute 1e-300, for results near the subnormal range); `nil` where
-    /// the decay is not one `exp2` of the newest version, where `time <= entry.t` (the decay is 1), where the
-    /// exponent Δt/h is not in [0, 1000] or r + s is not finite (no bounds worth the name: compute the value).
+    /// `history.decay(dimension.channel, from: from, to: to)`, bit for bit: the same operations where it is one `exp2`
+    /// of the newest version (or 1), else the history's own piecewise computation.
     @inline(__always)
-    func bounds(_ entry: TopContribution, at time: Int64) -> (lower: Double, upper: Double)? {
-        guard entry.t >= start, time > entry.t else { return nil }
-        let weight = entry.r + entry.s
-        let dimension = entry.dimension
-        let inverse =
+    func decay(_ dimension: ReputationDimension, from: Int64, to: Int64, _ history: ParameterHistory) -> Double {
+        guard from >= start else { return history.decay(dimension.channel, from: from, to: to) }
+        guard to > from else { return 1 }
+        let scale =
             dimension == .sec
             ? security : dimension == .att ? attestation : dimension == .cmp ? complianceNegative : feedback
-        // A difference past Int64.max wraps to a negative exponent, refused below.
-        let x = Double(time &- entry.t) * inverse
-        guard x >= 0, x <= 1000, weight.isFinite else { return nil }
-        // 2^(−x) = 2^(−n) · 2^g with n = x rounded to an integer (adding 1.5 · 2^52 rounds it, into the low bits of
-        // the sum) and g = n − x ∈ [−0.5, 0.5]; 2^g = e^t with t = g·ln 2, |t| < 0.35: the Taylor polynomial of
-        // degree 7 errs by at most |t|^8/8! · e^|t| / e^−|t| < 1.1e-8 (relative), and the rest (x from a reciprocal,
-        // rounding) by less than 1e-12, far inside the 1e-6 of the bounds.
-        let shifted = x + 0x1.8p52
-        let n = shifted - 0x1.8p52
-        let t = (n - x) * 0.693_147_180_559_945_3
-        var p = 1.0 / 5040
-        p = p * t + 1.0 / 720
-        p = p * t + 1.0 / 120
-        p = p * t + 1.0 / 24
-        p = p * t + 1.0 / 6
-        p = p * t + 0.5
-        p = p * t + 1
-        p = p * t + 1
-        let scale = Double(bitPattern: (1023 &- (shifted.bitPattern & 0x7ff)) << 52)
-        let value = weight * (p * scale)
-        let slack = value.magnitude * 1e-6 + 1e-300
-        return (value - slack, value + slack)
+        return exp2(-Double(to - from) / scale)
     }
 }

@@ -500,50 +500,22 @@ extension ReputationEngine {
         provider.top.remove(at: smallestTop(provider.top, at: time, history))
     }
 
-    /// The index of the first entry of `top` with the smallest current value `(r + s) · decay(t → time)`, the decay
-    /// computed by ``ParameterHistory/decay(_:from:to:)``.
-    ///
-    /// Computing that decay (an `exp2`) for every entry at every event is most of the cost of keeping the list, so
-    /// each value is first bounded (``DecayApproximation``; where it cannot be, it is computed). Only the entries
-    /// whose lower bound does not exceed the smallest upper bound can hold the smallest value: their exact values
-    /// are compared as the plain scan compares them (in index order, the first smallest kept), so the answer is the
-    /// plain scan's, bit for bit.
+    /// The index of the first entry of `top` with the smallest current value `(r + s) · decay(t → time)` (the first
+    /// such entry), the decay as ``ParameterHistory/decay(_:from:to:)`` computes it (``NewestDecay``).
     static func smallestTop(_ top: [TopContribution], at time: Int64, _ history: ParameterHistory) -> Int {
-        let approximation = DecayApproximation(history)
+        let newest = NewestDecay(history)
         return top.withUnsafeBufferPointer { entries in
-            withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * entries.count) { bounds in
-                // bounds[2i], bounds[2i + 1]: the value's lower and upper bounds, or its exact value twice.
-                var smallestUpper = Double.infinity
-                for index in entries.indices {
-                    let entry = entries[index]
-                    var lower: Double
-                    var upper: Double
-                    if let approximated = approximation.bounds(entry, at: time) {
-                        (lower, upper) = approximated
-                    } else {
-                        lower = (entry.r + entry.s) * history.decay(entry.dimension.channel, from: entry.t, to: time)
-                        upper = lower
-                    }
-                    bounds[2 * index] = lower
-                    bounds[2 * index + 1] = upper
-                    smallestUpper = min(smallestUpper, upper)
+            var smallest = 0
+            var smallestValue = Double.infinity
+            for index in entries.indices {
+                let entry = entries[index]
+                let value = (entry.r + entry.s) * newest.decay(entry.dimension, from: entry.t, to: time, history)
+                if value < smallestValue {
+                    smallest = index
+                    smallestValue = value
                 }
-                var smallest = 0
-                var smallestValue = Double.infinity
-                for index in entries.indices where bounds[2 * index] <= smallestUpper {
-                    let entry = entries[index]
-                    // Bounds are never equal (they are a relative 1e-6 apart), so equal ones are an exact value.
-                    let value =
-                        bounds[2 * index] == bounds[2 * index + 1]
-                        ? bounds[2 * index]
-                        : (entry.r + entry.s) * history.decay(entry.dimension.channel, from: entry.t, to: time)
-                    if value < smallestValue {
-                        smallest = index
-                        smallestValue = value
-                    }
-                }
-                return smallest
             }
+            return smallest
         }
     }
 }
