@@ -196,7 +196,8 @@ extension InMemoryReputationState: ReputationDocumentStore {
     }
 
     mutating func takeProvider(_ id: String) -> ProviderReputation? {
-        roundTripJSON ? provider(id) : providers.take(id)
+        if roundTripJSON { return provider(id) }
+        return providers.take(id)
     }
 
     mutating func setProvider(_ value: consuming ProviderReputation) {

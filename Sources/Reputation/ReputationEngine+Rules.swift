@@ -50,6 +50,15 @@ extension ReputationEngine {
         let now = event.time
         let history = store.history
         let parameters = store.parameters(at: now)
+        // Which kind first, without binding payloads (a binding copies the whole event kind): provider events, most of
+        // the log, then bind theirs once, below.
+        switch event.kind {
+        case .parametersPublished, .auditorOnboarded, .auditorAgreed, .auditorPassedCompromised, .feedbackTriage:
+            break
+        default:
+            try handleProviderEvent(event, now, parameters, history, &store)
+            return
+        }
         switch event.kind {
         case .parametersPublished(let published):
             var history = history
@@ -76,6 +85,16 @@ extension ReputationEngine {
         default:
             break
         }
+    }
+
+    /// The effect of an event on its provider's document (and the documents it touches).
+    static func handleProviderEvent<S: ReputationDocumentStore>(
+        _ event: ReputationEvent,
+        _ now: Int64,
+        _ parameters: ParametersInForce,
+        _ history: ParameterHistory,
+        _ store: inout S
+    ) throws(S.Failure) {
         guard let providerID = event.provider else { return }
         var provider = try store.takeProvider(providerID) ?? ProviderReputation(id: providerID)
         provider.events += 1
