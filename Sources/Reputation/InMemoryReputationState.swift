@@ -183,6 +183,11 @@ extension InMemoryReputationState: ReputationDocumentStore {
     typealias Failure = Never
     typealias ContributionHandle = Int32
 
+    mutating func currentHistory() -> ParameterHistory {
+        if roundTripJSON { return decoded(ReputationChange.Namespace.parameters, "history") ?? Self.defaultHistory }
+        return storedHistory ?? Self.defaultHistory
+    }
+
     mutating func setHistory(_ value: ParameterHistory) {
         parametersCache = nil
         if roundTripJSON { encode(.parameters(value)) } else { storedHistory = value }

@@ -21,8 +21,9 @@ protocol ReputationDocumentStore {
     /// What reading a document can throw (``Never`` for a store that holds everything).
     associatedtype Failure: Error
 
-    /// The parameter history.
-    var history: ParameterHistory { get }
+    /// The parameter history (``history``), read by the rules through a `mutating` requirement: a store changed in
+    /// place is then read where it is, not copied to call a getter.
+    mutating func currentHistory() -> ParameterHistory
     /// Replaces the parameter history.
     mutating func setHistory(_ value: ParameterHistory)
     /// The parameters of ``history`` in force at `time` (``ParameterHistory/parameters(at:)``), by reference.

@@ -36,7 +36,7 @@ extension ReputationEngine {
             store.restoreProvider(consume provider)
             return
         }
-        let history = store.history
+        let history = store.currentHistory()
         let penalty = provider.obligations[index].penalty
         provider.obligations[index].breached = true
         provider.security.add(r: 0, s: penalty, at: entry.due, .security, history)
@@ -48,7 +48,7 @@ extension ReputationEngine {
 
     static func handle<S: ReputationDocumentStore>(_ event: ReputationEvent, _ store: inout S) throws(S.Failure) {
         let now = event.time
-        let history = store.history
+        let history = store.currentHistory()
         let parameters = store.parameters(at: now)
         // Which kind first, without binding payloads (a binding copies the whole event kind): provider events, most of
         // the log, then bind theirs once, below.

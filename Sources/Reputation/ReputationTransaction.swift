@@ -168,6 +168,8 @@ struct ReputationTransaction: ReputationDocumentStore {
 
     // MARK: - ReputationDocumentStore
 
+    mutating func currentHistory() -> ParameterHistory { history }
+
     mutating func setHistory(_ value: ParameterHistory) {
         history = value
         historyDirty = true
