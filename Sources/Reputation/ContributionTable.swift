@@ -86,9 +86,11 @@ struct ContributionTable: Equatable {
     func key(atSlot slot: Int32) -> String { table.key(atSlot: Int(slot)) }
 
     /// The active contribution at `slot`.
+    @inline(__always)
     func value(atSlot slot: Int32) -> Contribution? { table.value(atSlot: Int(slot)) }
 
     /// Sets (or deletes, `nil`) the contribution at `slot`.
+    @inline(__always)
     mutating func set(atSlot slot: Int32, _ value: consuming Contribution?) { table.set(atSlot: Int(slot), value) }
 
     /// The key slot indexed for `record`.

@@ -76,12 +76,14 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     }
 
     /// The document with `key`, remembering its slot for the write that follows.
+    @inline(__always)
     mutating func lookup(_ key: String) -> Value? {
         let slot = slot(key, create: false)
         return slot < 0 ? nil : values[slot]
     }
 
     /// Moves the document with `key` out of its slot (to be given back with ``set(_:_:)``).
+    @inline(__always)
     mutating func take(_ key: String) -> Value? {
         let slot = slot(key, create: false)
         guard slot >= 0 else { return nil }
@@ -90,6 +92,7 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
 
     /// Moves the document at `slot` (a slot ``slot(_:create:)`` returned) out of it, remembering the slot for the
     /// ``set(_:_:)`` that gives it back.
+    @inline(__always)
     mutating func take(atSlot slot: Int) -> Value? {
         lastKey = keys[slot]
         lastSlot = Int32(slot)
@@ -97,6 +100,7 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     }
 
     /// Sets (or gives back) the document with `key`.
+    @inline(__always)
     mutating func set(_ key: String, _ value: consuming Value) {
         values[slot(key, create: true)] = .some(value)
     }
@@ -108,9 +112,11 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     }
 
     /// The document at `slot` (a slot ``slot(_:create:)`` returned).
+    @inline(__always)
     func value(atSlot slot: Int) -> Value? { values[slot] }
 
     /// Sets (or deletes, `nil`) the document at `slot` (a slot ``slot(_:create:)`` returned).
+    @inline(__always)
     mutating func set(atSlot slot: Int, _ value: consuming Value?) { values[slot] = value }
 
     /// The keys of every document, sorted.

@@ -200,11 +200,13 @@ extension InMemoryReputationState: ReputationDocumentStore {
         return parameters
     }
 
+    @inline(__always)
     mutating func takeProvider(_ id: String) -> ProviderReputation? {
         if roundTripJSON { return provider(id) }
         return providers.take(id)
     }
 
+    @inline(__always)
     mutating func setProvider(_ value: consuming ProviderReputation) {
         if roundTripJSON {
             encode(.provider(value))
@@ -263,10 +265,12 @@ extension InMemoryReputationState: ReputationDocumentStore {
 
     func contributionKeyText(_ key: Int32) -> String { contributions.key(atSlot: key) }
 
+    @inline(__always)
     mutating func contribution(_ key: Int32) -> Contribution? {
         roundTripJSON ? contributionDocument(contributions.key(atSlot: key)) : contributions.value(atSlot: key)
     }
 
+    @inline(__always)
     mutating func setContribution(_ key: Int32, _ value: consuming Contribution?) {
         if roundTripJSON {
             encode(.contribution(key: contributions.key(atSlot: key), value))
@@ -290,6 +294,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
+    @inline(__always)
     mutating func auditor(_ id: String) -> AuditorTrust? {
         roundTripJSON ? auditorDocument(id) : auditors.lookup(id)
     }
@@ -298,6 +303,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
         if roundTripJSON { encode(.auditor(value)) } else { auditors.set(value.id, value) }
     }
 
+    @inline(__always)
     mutating func user(_ id: String) -> UserCredibility? {
         roundTripJSON ? userDocument(id) : users.lookup(id)
     }
@@ -331,6 +337,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
+    @inline(__always)
     mutating func setCluster(_ value: consuming ClusterWindow) {
         if roundTripJSON {
             encode(.cluster(value))
@@ -340,10 +347,12 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
+    @inline(__always)
     mutating func takeWindow(_ provider: String) -> FeedbackWindow? {
         roundTripJSON ? windowDocument(provider) : windows.take(provider)
     }
 
+    @inline(__always)
     mutating func setWindow(_ value: consuming FeedbackWindow) {
         if roundTripJSON {
             encode(.feedbackWindow(value))
