@@ -86,10 +86,12 @@ struct ContributionTable: Equatable {
     func key(atSlot slot: Int32) -> String { table.key(atSlot: Int(slot)) }
 
     /// The active contribution at `slot`.
+    @inline(__always)
     func value(atSlot slot: Int32) -> Contribution? { table.value(atSlot: Int(slot)) }
 
     /// Sets (or deletes, `nil`) the contribution at `slot`.
-    mutating func set(atSlot slot: Int32, _ value: Contribution?) { table.set(atSlot: Int(slot), value) }
+    @inline(__always)
+    mutating func set(atSlot slot: Int32, _ value: consuming Contribution?) { table.set(atSlot: Int(slot), value) }
 
     /// The key slot indexed for `record`.
     func slot(of record: RecordID) -> Int32? { recordSlots[record] }

@@ -1,5 +1,6 @@
 /// String-keyed documents of an ``InMemoryReputationState`` (providers, feedback windows, clusters, users,
-/// auditors, lineages), each key interned once to a dense slot (`Int32`) of a flat array of documents.
+/// auditors, lineages), each key interned once to a dense slot (`Int32`) of a flat array of documents, found by its
+/// text through a ``StringIndex``.
 ///
 /// The slot of the key used last is remembered: the rules take or read a document, then give it back or replace
 /// it under the same key, which then costs one hash lookup instead of two. A taken document is moved out of its
@@ -11,12 +12,12 @@
 ///
 /// A key keeps its slot once interned; two tables are equal when they hold the same documents, whatever the slots.
 struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
-    private var slots: [String: Int32] = [:]
+    private var index = StringIndex()
     private var keys: [String] = []
     private var values: [Value?] = []
     private var lastKey = ""
     private var lastSlot: Int32 = -1
-    /// Slots interned by ``internNew(_:)`` whose keys are not in `slots` yet.
+    /// Slots interned by ``internNew(_:)`` whose keys are not in `index` yet.
     private var pending: [Int32] = []
     /// Whether a key has been looked up by its text (from then on, ``internNew(_:)`` hashes the key).
     private var textLookups = false
@@ -36,21 +37,19 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
         if lastSlot >= 0, key == lastKey { return Int(lastSlot) }
         if !textLookups {
             textLookups = true
-            for slot in pending { slots[keys[Int(slot)]] = slot }
+            for slot in pending { index.insert(hash: index.hash(keys[Int(slot)]), number: slot) }
             pending = []
         }
+        let hash = index.hash(key)
         let slot: Int32
-        if create {
-            // One hash lookup, which inserts the next slot when the key is new.
-            let next = Int32(keys.count)
-            slot = Self.read(&slots[key, default: next])
-            if slot == next {
-                keys.append(key)
-                values.append(nil)
-            }
-        } else {
-            guard let found = slots[key] else { return -1 }
+        if let found = index.find(key, hash: hash, in: keys) {
             slot = found
+        } else {
+            guard create else { return -1 }
+            slot = Int32(keys.count)
+            keys.append(key)
+            values.append(nil)
+            index.insert(hash: hash, number: slot)
         }
         lastKey = key
         lastSlot = slot
@@ -68,34 +67,40 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
         return slot
     }
 
-    /// Reads a dictionary entry through its modify accessor (which, for `slots[key, default: next]`, stores `next`
-    /// when the key is new).
-    private static func read(_ entry: inout Int32) -> Int32 { entry }
-
     /// The document with `key` (without remembering its slot).
     func value(_ key: String) -> Value? {
-        if let slot = slots[key] { return values[Int(slot)] }
+        if let slot = index.find(key, hash: index.hash(key), in: keys) { return values[Int(slot)] }
         // Keys interned by `internNew` and not yet indexed (no lookup by text has happened, so these reads are rare).
         for slot in pending where keys[Int(slot)] == key { return values[Int(slot)] }
         return nil
     }
 
     /// The document with `key`, remembering its slot for the write that follows.
+    @inline(__always)
     mutating func lookup(_ key: String) -> Value? {
         let slot = slot(key, create: false)
         return slot < 0 ? nil : values[slot]
     }
 
     /// Moves the document with `key` out of its slot (to be given back with ``set(_:_:)``).
+    @inline(__always)
     mutating func take(_ key: String) -> Value? {
         let slot = slot(key, create: false)
         guard slot >= 0 else { return nil }
-        var value: Value?
-        swap(&value, &values[slot])
-        return value
+        return values[slot].take()
+    }
+
+    /// Moves the document at `slot` (a slot ``slot(_:create:)`` returned) out of it, remembering the slot for the
+    /// ``set(_:_:)`` that gives it back.
+    @inline(__always)
+    mutating func take(atSlot slot: Int) -> Value? {
+        lastKey = keys[slot]
+        lastSlot = Int32(slot)
+        return values[slot].take()
     }
 
     /// Sets (or gives back) the document with `key`.
+    @inline(__always)
     mutating func set(_ key: String, _ value: consuming Value) {
         values[slot(key, create: true)] = .some(value)
     }
@@ -107,10 +112,12 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     }
 
     /// The document at `slot` (a slot ``slot(_:create:)`` returned).
+    @inline(__always)
     func value(atSlot slot: Int) -> Value? { values[slot] }
 
     /// Sets (or deletes, `nil`) the document at `slot` (a slot ``slot(_:create:)`` returned).
-    mutating func set(atSlot slot: Int, _ value: Value?) { values[slot] = value }
+    @inline(__always)
+    mutating func set(atSlot slot: Int, _ value: consuming Value?) { values[slot] = value }
 
     /// The keys of every document, sorted.
     var sortedKeys: [String] {

@@ -1,12 +1,14 @@
 /// The due-date queue of an in-memory state: entries ordered by (due, report), kept in one sorted bucket per
-/// due day, with the days in a sorted list.
+/// due day, the buckets in day order beside the sorted list of their days.
 ///
-/// Inserting or removing an entry costs a hash lookup and a shift within its day (plus a shift of the day list
-/// when a day appears or empties), so the cost depends on how many obligations fall due on one day and on the
-/// span of SLAs, not on the number of open obligations.
+/// Inserting or removing an entry costs a binary search of the days and a shift within its day (plus a shift of the
+/// day lists when a day appears or empties), so the cost depends on how many obligations fall due on one day and on
+/// the span of SLAs, not on the number of open obligations; the earliest entries are read without hashing.
 struct DueQueue: Sendable, Hashable {
-    private var buckets: [Int64: [DueEntry]] = [:]
+    /// The days with entries, sorted.
     private var days: [Int64] = []
+    /// The entries of each day of `days` (same index), sorted; never empty.
+    private var buckets: [[DueEntry]] = []
     /// The number of entries.
     private(set) var count = 0
 
@@ -17,42 +19,45 @@ struct DueQueue: Sendable, Hashable {
     /// Adds `entry` (no effect when present).
     mutating func insert(_ entry: DueEntry) {
         let day = Self.day(entry.due)
-        var bucket = buckets.removeValue(forKey: day) ?? []
-        if bucket.isEmpty { days.insert(day, at: days.partitioningIndex { $0 >= day }) }
-        let index = bucket.partitioningIndex { $0 >= entry }
-        if index == bucket.count || bucket[index] != entry {
-            bucket.insert(entry, at: index)
+        let dayIndex = days.partitioningIndex { $0 >= day }
+        if dayIndex == days.count || days[dayIndex] != day {
+            days.insert(day, at: dayIndex)
+            buckets.insert([entry], at: dayIndex)
+            count += 1
+            return
+        }
+        let index = buckets[dayIndex].partitioningIndex { $0 >= entry }
+        if index == buckets[dayIndex].count || buckets[dayIndex][index] != entry {
+            buckets[dayIndex].insert(entry, at: index)
             count += 1
         }
-        buckets[day] = bucket
     }
 
     /// Removes `entry` (no effect when absent).
     mutating func remove(_ entry: DueEntry) {
         let day = Self.day(entry.due)
-        guard var bucket = buckets.removeValue(forKey: day) else { return }
-        let index = bucket.partitioningIndex { $0 >= entry }
-        if index < bucket.count, bucket[index] == entry {
-            bucket.remove(at: index)
-            count -= 1
-        }
-        if bucket.isEmpty {
-            days.remove(at: days.partitioningIndex { $0 >= day })
+        let dayIndex = days.partitioningIndex { $0 >= day }
+        guard dayIndex < days.count, days[dayIndex] == day else { return }
+        let index = buckets[dayIndex].partitioningIndex { $0 >= entry }
+        guard index < buckets[dayIndex].count, buckets[dayIndex][index] == entry else { return }
+        count -= 1
+        if buckets[dayIndex].count == 1 {
+            days.remove(at: dayIndex)
+            buckets.remove(at: dayIndex)
         } else {
-            buckets[day] = bucket
+            buckets[dayIndex].remove(at: index)
         }
     }
 
     /// The first entry after `after` (from the start when `nil`) with `due < before`.
     func first(before: Int64, after: DueEntry?) -> DueEntry? {
-        // Most events come before the earliest due day: no bucket to look at.
-        guard let earliest = days.first else { return nil }
-        let (start, overflow) = earliest.multipliedReportingOverflow(by: millisecondsPerDay)
-        guard overflow || start < before else { return nil }
-        var dayIndex = after.map { entry in days.partitioningIndex { $0 >= Self.day(entry.due) } } ?? 0
+        // Most events come before the earliest due entry: nothing to search.
+        guard let earliest = buckets.first?.first, earliest.due < before else { return nil }
+        guard let after else { return earliest }
+        var dayIndex = days.partitioningIndex { $0 >= Self.day(after.due) }
         while dayIndex < days.count {
-            let bucket = buckets[days[dayIndex]]!
-            let index = after.map { entry in bucket.partitioningIndex { $0 > entry } } ?? 0
+            let bucket = buckets[dayIndex]
+            let index = bucket.partitioningIndex { $0 > after }
             if index < bucket.count {
                 let entry = bucket[index]
                 return entry.due < before ? entry : nil

@@ -17,12 +17,18 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var queue = DueQueue()
     private var clusters = DocumentTable<ClusterWindow>()
     private var windows = DocumentTable<FeedbackWindow>()
+    /// The slots in `clusters` of organisations' clusters, by organisation (not state: left out of `==`).
+    private var organisationClusters = NameTable()
+    /// The slots in `clusters` of users' clusters of one, by user (not state: left out of `==`).
+    private var userClusters = NameTable()
     private var lineages = LineageTable()
     /// The parameters in force over the stretch of time of the last event (not state: left out of `==`; dropped
     /// whenever the history is written).
     private var parametersCache: ParametersInForce?
     /// Attestation subjects and predicate types interned for contribution keys (not state: left out of `==`).
-    private var names: [String: Int32] = [:]
+    private var names: [String] = []
+    /// The index of `names`.
+    private var nameIndex = StringIndex()
 
     /// Whether documents are kept as JSON bytes (as a store keeps them).
     public let roundTripJSON: Bool
@@ -177,6 +183,11 @@ extension InMemoryReputationState: ReputationDocumentStore {
     typealias Failure = Never
     typealias ContributionHandle = Int32
 
+    mutating func currentHistory() -> ParameterHistory {
+        if roundTripJSON { return decoded(ReputationChange.Namespace.parameters, "history") ?? Self.defaultHistory }
+        return storedHistory ?? Self.defaultHistory
+    }
+
     mutating func setHistory(_ value: ParameterHistory) {
         parametersCache = nil
         if roundTripJSON { encode(.parameters(value)) } else { storedHistory = value }
@@ -189,10 +200,13 @@ extension InMemoryReputationState: ReputationDocumentStore {
         return parameters
     }
 
+    @inline(__always)
     mutating func takeProvider(_ id: String) -> ProviderReputation? {
-        roundTripJSON ? provider(id) : providers.take(id)
+        if roundTripJSON { return provider(id) }
+        return providers.take(id)
     }
 
+    @inline(__always)
     mutating func setProvider(_ value: consuming ProviderReputation) {
         if roundTripJSON {
             encode(.provider(value))
@@ -239,23 +253,25 @@ extension InMemoryReputationState: ReputationDocumentStore {
 
     /// The interned number of an attestation subject or predicate type.
     private mutating func name(_ text: String) -> Int32 {
-        let next = Int32(names.count)
-        return Self.read(&names[text, default: next])
+        let hash = nameIndex.hash(text)
+        if let number = nameIndex.find(text, hash: hash, in: names) { return number }
+        let number = Int32(names.count)
+        names.append(text)
+        nameIndex.insert(hash: hash, number: number)
+        return number
     }
-
-    /// Reads a dictionary entry through its modify accessor (which, for `names[text, default: next]`, stores
-    /// `next` when the key is new).
-    private static func read(_ entry: inout Int32) -> Int32 { entry }
 
     mutating func contributionHandle(text: String) -> Int32 { contributions.slot(text: text) }
 
     func contributionKeyText(_ key: Int32) -> String { contributions.key(atSlot: key) }
 
+    @inline(__always)
     mutating func contribution(_ key: Int32) -> Contribution? {
         roundTripJSON ? contributionDocument(contributions.key(atSlot: key)) : contributions.value(atSlot: key)
     }
 
-    mutating func setContribution(_ key: Int32, _ value: Contribution?) {
+    @inline(__always)
+    mutating func setContribution(_ key: Int32, _ value: consuming Contribution?) {
         if roundTripJSON {
             encode(.contribution(key: contributions.key(atSlot: key), value))
         } else {
@@ -278,6 +294,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
+    @inline(__always)
     mutating func auditor(_ id: String) -> AuditorTrust? {
         roundTripJSON ? auditorDocument(id) : auditors.lookup(id)
     }
@@ -286,6 +303,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
         if roundTripJSON { encode(.auditor(value)) } else { auditors.set(value.id, value) }
     }
 
+    @inline(__always)
     mutating func user(_ id: String) -> UserCredibility? {
         roundTripJSON ? userDocument(id) : users.lookup(id)
     }
@@ -300,10 +318,26 @@ extension InMemoryReputationState: ReputationDocumentStore {
         if roundTripJSON { encode(.obligation(value)) } else { obligations[value.report] = value }
     }
 
-    mutating func takeCluster(_ id: String) -> ClusterWindow? {
-        roundTripJSON ? clusterDocument(id) : clusters.take(id)
+    mutating func takeCluster(_ key: ClusterKey) -> ClusterWindow? {
+        guard !roundTripJSON else { return clusterDocument(key.text) }
+        // The slot of the cluster's id, found by the organisation's or user's name: the id's text is built once.
+        switch key {
+        case .organisation(let name):
+            let hash = organisationClusters.hash(name)
+            if let slot = organisationClusters.target(name, hash: hash) { return clusters.take(atSlot: Int(slot)) }
+            let slot = clusters.slot(key.text, create: true)
+            organisationClusters.add(name, hash: hash, target: Int32(slot))
+            return clusters.take(atSlot: slot)
+        case .user(let name):
+            let hash = userClusters.hash(name)
+            if let slot = userClusters.target(name, hash: hash) { return clusters.take(atSlot: Int(slot)) }
+            let slot = clusters.slot(key.text, create: true)
+            userClusters.add(name, hash: hash, target: Int32(slot))
+            return clusters.take(atSlot: slot)
+        }
     }
 
+    @inline(__always)
     mutating func setCluster(_ value: consuming ClusterWindow) {
         if roundTripJSON {
             encode(.cluster(value))
@@ -313,10 +347,12 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
+    @inline(__always)
     mutating func takeWindow(_ provider: String) -> FeedbackWindow? {
         roundTripJSON ? windowDocument(provider) : windows.take(provider)
     }
 
+    @inline(__always)
     mutating func setWindow(_ value: consuming FeedbackWindow) {
         if roundTripJSON {
             encode(.feedbackWindow(value))

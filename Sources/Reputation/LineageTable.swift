@@ -23,7 +23,7 @@ struct LineageTable: Equatable, Sendable {
     }
 
     private var credits = FlatTable<Key, Int64>()
-    private var providerNumbers: [String: Int32] = [:]
+    private var providerNumbers = StringIndex()
     private var providerNames: [String] = []
     private var lastProvider = ""
     private var lastNumber: Int32 = -1
@@ -36,13 +36,14 @@ struct LineageTable: Equatable, Sendable {
     /// The number of `provider`, interned when new.
     private mutating func number(_ provider: String) -> Int32 {
         if lastNumber >= 0, provider == lastProvider { return lastNumber }
+        let hash = providerNumbers.hash(provider)
         let number: Int32
-        if let found = providerNumbers[provider] {
+        if let found = providerNumbers.find(provider, hash: hash, in: providerNames) {
             number = found
         } else {
             number = Int32(providerNames.count)
-            providerNumbers[provider] = number
             providerNames.append(provider)
+            providerNumbers.insert(hash: hash, number: number)
         }
         lastProvider = provider
         lastNumber = number
@@ -63,7 +64,9 @@ struct LineageTable: Equatable, Sendable {
     func value(_ key: String) -> LineageCredit? {
         let time: Int64?
         if let ref = Self.ref(key) {
-            time = providerNumbers[ref.provider].flatMap { credits[Key(provider: $0, lineage: ref.lineage)] }
+            time = providerNumbers.find(ref.provider, hash: providerNumbers.hash(ref.provider), in: providerNames).flatMap {
+                credits[Key(provider: $0, lineage: ref.lineage)]
+            }
         } else {
             time = others[key]
         }

@@ -21,8 +21,9 @@ protocol ReputationDocumentStore {
     /// What reading a document can throw (``Never`` for a store that holds everything).
     associatedtype Failure: Error
 
-    /// The parameter history.
-    var history: ParameterHistory { get }
+    /// The parameter history (``history``), read by the rules through a `mutating` requirement: a store changed in
+    /// place is then read where it is, not copied to call a getter.
+    mutating func currentHistory() -> ParameterHistory
     /// Replaces the parameter history.
     mutating func setHistory(_ value: ParameterHistory)
     /// The parameters of ``history`` in force at `time` (``ParameterHistory/parameters(at:)``), by reference.
@@ -48,7 +49,7 @@ protocol ReputationDocumentStore {
     /// The active contribution with `key`.
     mutating func contribution(_ key: ContributionHandle) throws(Failure) -> Contribution?
     /// Sets (or deletes, `nil`) a contribution.
-    mutating func setContribution(_ key: ContributionHandle, _ value: Contribution?)
+    mutating func setContribution(_ key: ContributionHandle, _ value: consuming Contribution?)
     /// Loads the contributions of `keys` at once when the store loads lazily (a hint; no effect otherwise).
     mutating func prefetchContributions(_ keys: [String]) throws(Failure)
     /// The contribution key of the contribution made by `record`.
@@ -70,7 +71,7 @@ protocol ReputationDocumentStore {
     mutating func setObligation(_ value: Obligation)
 
     /// Takes a cluster's window (to be given back with ``setCluster(_:)``).
-    mutating func takeCluster(_ id: String) throws(Failure) -> ClusterWindow?
+    mutating func takeCluster(_ key: ClusterKey) throws(Failure) -> ClusterWindow?
     /// Gives back (or creates) a cluster's window.
     mutating func setCluster(_ value: consuming ClusterWindow)
     /// Takes a provider's feedback window (to be given back with ``setWindow(_:)``).
@@ -107,6 +108,22 @@ enum ContributionKeyParts {
         case .issue(let record): ContributionKey.issue(record)
         case .attestation(let provider, let auditor, let subject, let predicateType):
             ContributionKey.attestation(provider: provider, auditor: auditor, subject: subject, predicateType: predicateType)
+        }
+    }
+}
+
+/// A cluster's id as the rules name it (an organisation, or a user without one), before it is text.
+enum ClusterKey {
+    /// `org/<organisation>`.
+    case organisation(String)
+    /// `user/<user>`: a cluster of one.
+    case user(String)
+
+    /// The id's text (``ClusterWindow/id``).
+    var text: String {
+        switch self {
+        case .organisation(let name): "org/\(name)"
+        case .user(let name): "user/\(name)"
         }
     }
 }

@@ -33,23 +33,32 @@ extension ReputationEngine {
         // the last match is the only one; the obligation falling due now was opened within one SLA, near the end of
         // the array, behind the breached obligations still open.
         guard let index = provider.obligations.lastIndex(where: { $0.report == entry.report }) else {
-            store.restoreProvider(provider)
+            store.restoreProvider(consume provider)
             return
         }
-        let history = store.history
+        let history = store.currentHistory()
         let penalty = provider.obligations[index].penalty
         provider.obligations[index].breached = true
         provider.security.add(r: 0, s: penalty, at: entry.due, .security, history)
         addTop(&provider, entry.report, .sec, r: 0, s: penalty, at: entry.due, history)
-        store.setProvider(provider)
+        store.setProvider(consume provider)
     }
 
     // MARK: - Events
 
     static func handle<S: ReputationDocumentStore>(_ event: ReputationEvent, _ store: inout S) throws(S.Failure) {
         let now = event.time
-        let history = store.history
+        let history = store.currentHistory()
         let parameters = store.parameters(at: now)
+        // Which kind first, without binding payloads (a binding copies the whole event kind): provider events, most of
+        // the log, then bind theirs once, below.
+        switch event.kind {
+        case .parametersPublished, .auditorOnboarded, .auditorAgreed, .auditorPassedCompromised, .feedbackTriage:
+            break
+        default:
+            try handleProviderEvent(event, now, parameters, history, &store)
+            return
+        }
         switch event.kind {
         case .parametersPublished(let published):
             var history = history
@@ -76,6 +85,16 @@ extension ReputationEngine {
         default:
             break
         }
+    }
+
+    /// The effect of an event on its provider's document (and the documents it touches).
+    static func handleProviderEvent<S: ReputationDocumentStore>(
+        _ event: ReputationEvent,
+        _ now: Int64,
+        _ parameters: ParametersInForce,
+        _ history: ParameterHistory,
+        _ store: inout S
+    ) throws(S.Failure) {
         guard let providerID = event.provider else { return }
         var provider = try store.takeProvider(providerID) ?? ProviderReputation(id: providerID)
         provider.events += 1
@@ -209,7 +228,7 @@ extension ReputationEngine {
         case .parametersPublished, .auditorOnboarded, .auditorAgreed, .auditorPassedCompromised, .feedbackTriage:
             break
         }
-        store.setProvider(provider)
+        store.setProvider(consume provider)
     }
 
     // MARK: - ATT
@@ -312,14 +331,14 @@ extension ReputationEngine {
         let user = try store.user(facts.user) ?? UserCredibility(id: facts.user)
         var credibility = user.credibility(verified: facts.verifiedIdentity, parameters.value)
         if !held {
-            let clusterID = facts.cluster.map { "org/\($0)" } ?? "user/\(facts.user)"
-            var cluster = try store.takeCluster(clusterID) ?? ClusterWindow(id: clusterID)
+            let clusterKey = facts.cluster.map(ClusterKey.organisation) ?? .user(facts.user)
+            var cluster = try store.takeCluster(clusterKey) ?? ClusterWindow(id: clusterKey.text)
             let start = now - fb.clusterWindowDays * millisecondsPerDay
             cluster.grants.removeAll { $0.t <= start }
             let used = cluster.grants.reduce(0) { $0 + $1.units }
             credibility = max(0, min(credibility, fb.clusterUnits - used))
             if credibility > 0 { cluster.grants.append(ClusterWindow.Grant(t: now, units: credibility)) }
-            store.setCluster(cluster)
+            store.setCluster(consume cluster)
         }
 
         if let old {
@@ -450,7 +469,7 @@ extension ReputationEngine {
             if isIssue { user.rejected += 1 }
         }
         if isIssue { store.setUser(user) }
-        store.setProvider(provider)
+        store.setProvider(consume provider)
     }
 
     // MARK: - Contributions
@@ -497,15 +516,25 @@ extension ReputationEngine {
     ) {
         provider.top.append(TopContribution(record: record, dimension: dimension, r: r, s: s, t: time))
         guard provider.top.count > ProviderReputation.topCapacity else { return }
-        var smallest = 0
-        var smallestValue = Double.infinity
-        for (index, entry) in provider.top.enumerated() {
-            let value = (entry.r + entry.s) * history.decay(entry.dimension.channel, from: entry.t, to: time)
-            if value < smallestValue {
-                smallest = index
-                smallestValue = value
+        provider.top.remove(at: smallestTop(provider.top, at: time, history))
+    }
+
+    /// The index of the first entry of `top` with the smallest current value `(r + s) · decay(t → time)` (the first
+    /// such entry), the decay as ``ParameterHistory/decay(_:from:to:)`` computes it (``NewestDecay``).
+    static func smallestTop(_ top: [TopContribution], at time: Int64, _ history: ParameterHistory) -> Int {
+        let newest = NewestDecay(history)
+        return top.withUnsafeBufferPointer { entries in
+            var smallest = 0
+            var smallestValue = Double.infinity
+            for index in entries.indices {
+                let entry = entries[index]
+                let value = (entry.r + entry.s) * newest.decay(entry.dimension, from: entry.t, to: time, history)
+                if value < smallestValue {
+                    smallest = index
+                    smallestValue = value
+                }
             }
+            return smallest
         }
-        provider.top.remove(at: smallest)
     }
 }

@@ -168,6 +168,8 @@ struct ReputationTransaction: ReputationDocumentStore {
 
     // MARK: - ReputationDocumentStore
 
+    mutating func currentHistory() -> ParameterHistory { history }
+
     mutating func setHistory(_ value: ParameterHistory) {
         history = value
         historyDirty = true
@@ -199,7 +201,7 @@ struct ReputationTransaction: ReputationDocumentStore {
         try contributions.value(key, missing: Ref.contribution)
     }
 
-    mutating func setContribution(_ key: String, _ value: Contribution?) {
+    mutating func setContribution(_ key: String, _ value: consuming Contribution?) {
         contributions.written[key] = .some(value)
         touch(.contribution(key))
     }
@@ -245,8 +247,8 @@ struct ReputationTransaction: ReputationDocumentStore {
         touch(.obligation(value.report))
     }
 
-    mutating func takeCluster(_ id: String) throws(Missing) -> ClusterWindow? {
-        try clusters.value(id, missing: Ref.cluster)
+    mutating func takeCluster(_ key: ClusterKey) throws(Missing) -> ClusterWindow? {
+        try clusters.value(key.text, missing: Ref.cluster)
     }
 
     mutating func setCluster(_ value: consuming ClusterWindow) {
