@@ -333,7 +333,8 @@ public actor Ledger {
         // reputation document, its history copy at the batch's time or an image's attestation count, is
         // written once).
         // Documents are encoded here, for those last values only (see ``LazyDocument``).
-        let stateWrites = try StateWrite.lastPerKey(admitted.stateWrites).map { try $0.resolved() }
+        let lastWrites = StateWrite.lastPerKey(admitted.stateWrites)
+        let stateWrites = try lastWrites.map { try $0.resolved() }
         let rejections = admitted.rejections
         let notify = !broadcaster.isEmpty
         var committed: [CommittedEntry] = []
@@ -372,7 +373,7 @@ public actor Ledger {
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
             )
 
-            stateCache?.apply(stateWrites)
+            stateCache?.apply(stateWrites, documents: lastWrites)
             let startSize = tree.size
             advance(tree: next, checkpoint: checkpoint)
             publication?.endCommit(publishing: checkpoint)

@@ -190,13 +190,6 @@ public struct StateView: Sendable {
         let ranges = Mutex<[RangeKey: [String]]>([:])
     }
 
-    private struct RangeKey: Hashable {
-        var namespace: String
-        var prefix: String
-        var after: String?
-        var limit: Int
-    }
-
     /// Documents of the batch's pending values, decoded or as written, for a view that lives for one batch.
     private let pendingDocuments: PendingDocuments?
 
@@ -405,10 +398,16 @@ public struct StateView: Sendable {
         var storedKeys: [String]
         if let known = reads?.ranges.withLock({ $0[range] }) {
             storedKeys = known
+        } else if let known = committed?.range(range) {
+            storedKeys = known
+            reads?.ranges.withLock { $0[range] = known }
         } else {
+            // Taken before the store read: a range read while a batch commits is not remembered.
+            let generation = committed?.generation ?? 0
             storedKeys = try await store.stateEntries(namespace: namespace, prefix: prefix, after: after, limit: range.limit)
                 .map(\.key)
             reads?.ranges.withLock { $0[range] = storedKeys }
+            committed?.rememberRange(range, storedKeys, readAt: generation)
         }
         // The stored keys below `before` are a prefix of the store's range: when there are more than `limit` of
         // them, the first `limit` are the answer either way.
@@ -487,6 +486,14 @@ public struct StateView: Sendable {
 }
 
 /// A (namespace, key) of the derived state.
+/// A range read of the derived state: its namespace, key prefix, lower bound and limit.
+struct RangeKey: Hashable, Sendable {
+    var namespace: String
+    var prefix: String
+    var after: String?
+    var limit: Int
+}
+
 struct StateKey: Hashable, Sendable {
     var namespace: String
     var key: String
@@ -511,6 +518,9 @@ final class CommittedStateCache: Sendable {
         var generation: UInt64 = 0
         /// The keys ``forget(_:)`` took out that were remembered: ``apply(_:)`` remembers their new values.
         var forgotten: Set<StateKey> = []
+        /// Range reads (the keys they found), forgotten when a batch writes their namespace: the reputation engine
+        /// reads its due-date queue on every event, and most batches do not change it.
+        var ranges: [RangeKey: [String]] = [:]
     }
 
     private let contents = Mutex(Contents())
@@ -542,6 +552,20 @@ final class CommittedStateCache: Sendable {
     /// The current generation (a batch committed since a read if it changed).
     var generation: UInt64 { contents.withLock { $0.generation } }
 
+    /// The keys a remembered range read found.
+    func range(_ key: RangeKey) -> [String]? {
+        contents.withLock { $0.ranges[key] }
+    }
+
+    /// Remembers a range read from the store, unless a batch committed since `generation`.
+    func rememberRange(_ key: RangeKey, _ keys: [String], readAt generation: UInt64) {
+        contents.withLock { contents in
+            guard contents.generation == generation else { return }
+            if contents.ranges.count >= 1_024 { contents.ranges.removeAll(keepingCapacity: true) }
+            contents.ranges[key] = keys
+        }
+    }
+
     /// The decoded document remembered for `key`, if it has type `T`.
     func decoded<T: Sendable>(_ key: StateKey, as type: T.Type) -> T? {
         contents.withLock { $0.decoded[key] as? T }
@@ -562,6 +586,10 @@ final class CommittedStateCache: Sendable {
     func forget(_ writes: [StateWrite]) {
         contents.withLock { contents in
             contents.generation &+= 1
+            if !contents.ranges.isEmpty {
+                let written = Set(writes.map(\.namespace))
+                contents.ranges = contents.ranges.filter { !written.contains($0.key.namespace) }
+            }
             for write in writes {
                 let key = StateKey(namespace: write.namespace, key: write.key)
                 if contents.values.removeValue(forKey: key) != nil { contents.forgotten.insert(key) }
@@ -574,14 +602,22 @@ final class CommittedStateCache: Sendable {
     /// ``forget(_:)`` took them out get their new values (keys never remembered stay unremembered: most writes
     /// are index keys that are only ever read by range). The keys a batch rewrites every time (a provider's
     /// reputation, an image's attestation count) are then not read from the store again by the next batch.
-    func apply(_ writes: [StateWrite]) {
+    ///
+    /// `documents`, when given, are the same writes before their documents were encoded (parallel to `writes`): a
+    /// remembered key written as a document keeps that document as its decoded value, so that the next batch does
+    /// not decode what this one encoded (later records of a batch read the same documents as pending values).
+    func apply(_ writes: [StateWrite], documents: [StateWrite]? = nil) {
         contents.withLock { contents in
             contents.generation &+= 1
-            for write in writes {
+            for (offset, write) in writes.enumerated() {
                 let key = StateKey(namespace: write.namespace, key: write.key)
                 if contents.forgotten.contains(key) || contents.values[key] != nil {
                     contents.values[key] = .some(write.value)
-                    contents.decoded[key] = nil
+                    if let documents, case .document(let lazy) = documents[offset].content {
+                        contents.decoded[key] = lazy.document
+                    } else {
+                        contents.decoded[key] = nil
+                    }
                 }
             }
             contents.forgotten.removeAll(keepingCapacity: true)
@@ -595,6 +631,7 @@ final class CommittedStateCache: Sendable {
             contents.values.removeAll()
             contents.decoded.removeAll()
             contents.forgotten.removeAll()
+            contents.ranges.removeAll()
         }
     }
 }

@@ -62,6 +62,52 @@ struct CommittedStateCacheTests {
     }
 }
 
+extension CommittedStateCacheTests {
+    @Test("A range read is remembered across batches until a batch writes its namespace")
+    func rangesAcrossBatches() {
+        let cache = CommittedStateCache(capacity: 100)
+        let range = RangeKey(namespace: "reputation-due", prefix: "", after: nil, limit: 256)
+        cache.rememberRange(range, ["a", "b"], readAt: cache.generation)
+        let other = StateWrite(namespace: "reputation-provider", key: "acme", value: [1])
+        cache.forget([other])
+        cache.apply([other])
+        #expect(cache.range(range) == ["a", "b"])
+        let due = StateWrite(namespace: "reputation-due", key: "c", value: [])
+        cache.forget([due])
+        #expect(cache.range(range) == nil)
+        cache.apply([due])
+        #expect(cache.range(range) == nil)
+        // A range read that raced a commit is not remembered.
+        let generation = cache.generation
+        cache.forget([other])
+        cache.apply([other])
+        cache.rememberRange(range, ["a"], readAt: generation)
+        #expect(cache.range(range) == nil)
+    }
+
+    @Test("A remembered key written as a document keeps the document as its decoded value")
+    func documentsStayDecoded() throws {
+        let cache = CommittedStateCache(capacity: 100)
+        Self.remembered(cache, [1])
+        let value = UserCredibility(id: "u", confirmed: 3)
+        let lazy = StateWrite(
+            namespace: Self.key.namespace,
+            key: Self.key.key,
+            document: LazyDocument(value) { try ReputationChange.user(value).value() ?? [] }
+        )
+        let resolved = try lazy.resolved()
+        cache.forget([resolved])
+        cache.apply([resolved], documents: [lazy])
+        #expect(cache.lookup(Self.key).value == .some(resolved.value))
+        #expect(cache.decoded(Self.key, as: UserCredibility.self) == value)
+        // Written as bytes: no decoded value.
+        let bytes = StateWrite(namespace: Self.key.namespace, key: Self.key.key, value: resolved.value)
+        cache.forget([bytes])
+        cache.apply([bytes], documents: [bytes])
+        #expect(cache.decoded(Self.key, as: UserCredibility.self) == nil)
+    }
+}
+
 /// Range reads of the derived state bounded above (``StateView/keys(namespace:prefix:after:before:limit:)``), as the
 /// reputation engine reads its due-date queue on every event.
 @Suite("Bounded range reads")
