@@ -322,19 +322,23 @@ extension InMemoryReputationState: ReputationDocumentStore {
         guard !roundTripJSON else { return clusterDocument(key.text) }
         // The slot of the cluster's id, found by the organisation's or user's name: the id's text is built once.
         switch key {
-        case .organisation(let name):
-            let hash = organisationClusters.hash(name)
-            if let slot = organisationClusters.target(name, hash: hash) { return clusters.take(atSlot: Int(slot)) }
-            let slot = clusters.slot(key.text, create: true)
-            organisationClusters.add(name, hash: hash, target: Int32(slot))
-            return clusters.take(atSlot: slot)
-        case .user(let name):
-            let hash = userClusters.hash(name)
-            if let slot = userClusters.target(name, hash: hash) { return clusters.take(atSlot: Int(slot)) }
-            let slot = clusters.slot(key.text, create: true)
-            userClusters.add(name, hash: hash, target: Int32(slot))
-            return clusters.take(atSlot: slot)
+        case .organisation(let name): return Self.takeCluster(name, text: key.text, &organisationClusters, &clusters)
+        case .user(let name): return Self.takeCluster(name, text: key.text, &userClusters, &clusters)
         }
+    }
+
+    /// The cluster named `name` in `names` (a slot of `clusters`, created with id `text` on first use), taken.
+    private static func takeCluster(
+        _ name: String,
+        text: String,
+        _ names: inout NameTable,
+        _ clusters: inout DocumentTable<ClusterWindow>
+    ) -> ClusterWindow? {
+        let hash = names.hash(name)
+        if let slot = names.target(name, hash: hash) { return clusters.take(atSlot: Int(slot)) }
+        let slot = clusters.slot(text, create: true)
+        names.add(name, hash: hash, target: Int32(slot))
+        return clusters.take(atSlot: slot)
     }
 
     @inline(__always)

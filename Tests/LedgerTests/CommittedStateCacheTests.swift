@@ -16,18 +16,23 @@ struct CommittedStateCacheTests {
         cache.remember(key, value, readAt: cache.lookup(key).generation)
     }
 
+    /// A write of ``key``.
+    static func write(_ value: [UInt8]?) -> StateWrite {
+        StateWrite(namespace: key.namespace, key: key.key, value: value)
+    }
+
     @Test("A remembered key that a batch rewrites is remembered with its new value once the batch commits")
     func rewrittenKeysStayRemembered() {
         let cache = CommittedStateCache(capacity: 100)
         Self.remembered(cache, [1])
-        let write = StateWrite(namespace: Self.key.namespace, key: Self.key.key, value: [2])
+        let write = Self.write([2])
         cache.forget([write])
         // While the batch commits, the key is read from the store (old or new value).
         #expect(cache.lookup(Self.key).value == nil)
         cache.apply([write])
         #expect(cache.lookup(Self.key).value == .some([2]))
         // A deletion is remembered as known absent.
-        let deletion = StateWrite(namespace: Self.key.namespace, key: Self.key.key, value: nil)
+        let deletion = Self.write(nil)
         cache.forget([deletion])
         cache.apply([deletion])
         #expect(cache.lookup(Self.key).value == .some(nil))
@@ -46,7 +51,7 @@ struct CommittedStateCacheTests {
     func failedCommitForgets() {
         let cache = CommittedStateCache(capacity: 100)
         Self.remembered(cache, [1])
-        let failed = StateWrite(namespace: Self.key.namespace, key: Self.key.key, value: [2])
+        let failed = Self.write([2])
         cache.forget([failed])
         // The commit failed: no apply. The next batch writes another key.
         let other = StateWrite(namespace: "attestation-count", key: "sha256:cd", value: [9])
@@ -101,7 +106,7 @@ extension CommittedStateCacheTests {
         #expect(cache.lookup(Self.key).value == .some(resolved.value))
         #expect(cache.decoded(Self.key, as: UserCredibility.self) == value)
         // Written as bytes: no decoded value.
-        let bytes = StateWrite(namespace: Self.key.namespace, key: Self.key.key, value: resolved.value)
+        let bytes = Self.write(resolved.value)
         cache.forget([bytes])
         cache.apply([bytes], documents: [bytes])
         #expect(cache.decoded(Self.key, as: UserCredibility.self) == nil)
