@@ -55,16 +55,13 @@ public struct LedgerReputationState: ReputationStateReader {
     }
 
     public func dueObligations(before: Int64, after: DueEntry?, limit: Int) async throws -> [DueEntry] {
-        // Keys sort by due time (zero-padded to 19 digits): every entry due before `before` sorts before those
-        // digits alone. The engine asks on every event, and the queue's head is usually not due yet: bounded, the
-        // answer is empty without sorting a page of the queue with the batch's pending entries.
-        let digits = String(max(0, before))
-        let bound = String(repeating: "0", count: max(0, 19 - digits.count)) + digits
+        // Bounded by the key prefix of `before`: the engine asks on every event, and the queue's head is usually not
+        // due yet, so the answer is empty without sorting a page of the queue with the batch's pending entries.
         let keys = try await view.keys(
             namespace: ReputationChange.Namespace.due,
             prefix: "",
             after: after?.key,
-            before: bound,
+            before: DueEntry.keyPrefix(due: before),
             limit: limit
         )
         var out: [DueEntry] = []

@@ -369,10 +369,15 @@ public struct DueEntry: Sendable, Hashable, Codable, Comparable {
         self.report = report
     }
 
-    /// The store key: the due time zero-padded to 19 digits, `/`, the record id (sorts in due order).
-    public var key: String {
+    /// The store key: the due time zero-padded to 19 digits (``keyPrefix(due:)``), `/`, the record id (sorts in due
+    /// order).
+    public var key: String { Self.keyPrefix(due: due) + "/" + report.description }
+
+    /// The due-time part of the keys of entries due at `due`: every key of an entry due earlier sorts before it,
+    /// every key of an entry due then or later after it.
+    public static func keyPrefix(due: Int64) -> String {
         let digits = String(max(0, due))
-        return String(repeating: "0", count: max(0, 19 - digits.count)) + digits + "/" + report.description
+        return String(repeating: "0", count: max(0, 19 - digits.count)) + digits
     }
 
     public static func < (lhs: DueEntry, rhs: DueEntry) -> Bool {
