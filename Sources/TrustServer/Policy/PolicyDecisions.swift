@@ -51,7 +51,6 @@ struct ServedDecision: Sendable {
 /// An image snapshot kept for one checkpoint, with its request-independent facts prepared once.
 private final class SnapshotBox: Sendable {
     let prepared: PreparedPolicyFacts
-    var snapshot: PolicyImageSnapshot { prepared.snapshot }
 
     init(_ prepared: PreparedPolicyFacts) { self.prepared = prepared }
 }
@@ -149,13 +148,13 @@ final class PolicyDecisions: Sendable {
         cache.withLock { cache in
             guard cache.use(fill.size) else { return }
             if let (key, published) = fill.policy { cache.policies[key] = published }
-            if let snapshot = fill.snapshot {
+            if let prepared = fill.prepared {
                 if cache.snapshots.count >= CheckpointCache.capacity {
                     // The reputations belong to the snapshots' providers: bounded with them.
                     cache.snapshots.removeAll()
                     cache.reputations.removeAll()
                 }
-                cache.snapshots[snapshot.snapshot.digest] = SnapshotBox(snapshot)
+                cache.snapshots[prepared.snapshot.digest] = SnapshotBox(prepared)
             }
             if let grants = fill.grants, cache.grants.map({ grants.from < $0.from }) ?? true { cache.grants = grants }
         }
@@ -179,7 +178,7 @@ final class PolicyDecisions: Sendable {
     private struct CacheFill {
         var size: UInt64
         var policy: (String, PublishedPolicyState)?
-        var snapshot: PreparedPolicyFacts?
+        var prepared: PreparedPolicyFacts?
         var grants: (from: Int64, list: [BreakGlassState])?
     }
 
@@ -205,7 +204,7 @@ final class PolicyDecisions: Sendable {
         }
         guard let cachedSnapshot else {
             let prepared = try await source.snapshot(image: request.image).prepared()
-            fill.snapshot = prepared
+            fill.prepared = prepared
             return prepared.facts(for: request, grants: grants, reputation: nil)
         }
         // A cached snapshot was read consistently at `size`, so the provider's reputation at this time may be shared
