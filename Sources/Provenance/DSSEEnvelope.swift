@@ -98,11 +98,11 @@ public struct DSSEEnvelope: Sendable, Equatable {
     }
 
     /// The value of the member named `key` (keys are unique in a validated document).
-    private static func member(_ members: [JSONView.Member], _ key: String) -> JSONView? {
-        members.first { $0.hasKey(key) }?.value
+    private static func member(_ members: JSONView.Members, _ key: String) -> JSONView? {
+        members.value(named: key)
     }
 
-    private static func string(_ members: [JSONView.Member], _ key: String) throws(DSSEError) -> String {
+    private static func string(_ members: JSONView.Members, _ key: String) throws(DSSEError) -> String {
         guard let value = member(members, key) else { throw DSSEError(code: .missingField, message: "missing \"\(key)\"") }
         guard let string = value.string else {
             throw DSSEError(code: .wrongType, message: "\"\(key)\" is not a string")
@@ -110,7 +110,7 @@ public struct DSSEEnvelope: Sendable, Equatable {
         return string
     }
 
-    private static func base64(_ members: [JSONView.Member], _ key: String) throws(DSSEError) -> [UInt8] {
+    private static func base64(_ members: JSONView.Members, _ key: String) throws(DSSEError) -> [UInt8] {
         guard let value = member(members, key) else { throw DSSEError(code: .missingField, message: "missing \"\(key)\"") }
         let decoded: [UInt8]?
         if let text = value.plainStringContents {

@@ -121,32 +121,97 @@ struct JSONView: Sendable {
         var value: JSONView
 
         /// The decoded key.
-        var key: String {
-            var parser = StrictJSON.Parser(bytes: value.bytes, index: keyStart)
-            return (try? parser.parseString()) ?? ""
-        }
+        var key: String { Members.key(value.bytes, keyStart) }
 
         /// Whether the key equals `name` as a `String` (what ``StrictJSON/Value`` lookups compare).
         func hasKey(_ name: String) -> Bool {
-            guard plainKey else { return key == name }
-            let bytes = value.bytes
-            var utf8 = name.utf8.makeIterator()
-            var index = keyStart + 1
-            while let byte = utf8.next() {
-                guard index < keyEnd, bytes[index] == byte else { return false }
-                index += 1
+            Members.hasKey(value.bytes, Members.Entry(keyStart, keyEnd, plainKey, value.start), name)
+        }
+    }
+
+    /// The members of an object, in document order: where each key and value starts, over one reference to the
+    /// document (a ``Member`` is made only when an element is asked for, so a lookup by key copies nothing).
+    struct Members: RandomAccessCollection {
+        /// Where one member's key and value are (plain integers: an array of them is freed without a walk).
+        struct Entry {
+            var keyStart: Int
+            var keyEnd: Int
+            var plainKey: Bool
+            var valueStart: Int
+
+            init(_ keyStart: Int, _ keyEnd: Int, _ plainKey: Bool, _ valueStart: Int) {
+                self.keyStart = keyStart
+                self.keyEnd = keyEnd
+                self.plainKey = plainKey
+                self.valueStart = valueStart
             }
-            return index == keyEnd
+        }
+
+        /// The object (its document and structural index).
+        let object: JSONView
+        /// The members' positions.
+        let entries: [Entry]
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { entries.count }
+
+        subscript(position: Int) -> Member {
+            let entry = entries[position]
+            return Member(
+                keyStart: entry.keyStart,
+                keyEnd: entry.keyEnd,
+                plainKey: entry.plainKey,
+                value: value(at: position)
+            )
+        }
+
+        /// The value of the member at `position`.
+        func value(at position: Int) -> JSONView {
+            JSONView(bytes: object.bytes, start: entries[position].valueStart, ends: object.ends)
+        }
+
+        /// The decoded key of the member at `position`.
+        func key(at position: Int) -> String { Self.key(object.bytes, entries[position].keyStart) }
+
+        /// The position of the member named `name` (keys are unique in a validated document).
+        func position(of name: String) -> Int? {
+            let bytes = object.bytes
+            return entries.firstIndex { Self.hasKey(bytes, $0, name) }
+        }
+
+        /// The value of the member named `name`.
+        func value(named name: String) -> JSONView? { position(of: name).map(value(at:)) }
+
+        fileprivate static func key(_ bytes: [UInt8], _ keyStart: Int) -> String {
+            var parser = StrictJSON.Parser(bytes: bytes, index: keyStart)
+            return (try? parser.parseString()) ?? ""
+        }
+
+        fileprivate static func hasKey(_ bytes: [UInt8], _ entry: Entry, _ name: String) -> Bool {
+            guard entry.plainKey else { return key(bytes, entry.keyStart) == name }
+            let start = entry.keyStart + 1
+            let count = entry.keyEnd - start
+            let utf8 = name.utf8
+            guard count == utf8.count else { return false }
+            let equal = utf8.withContiguousStorageIfAvailable { name in
+                bytes.withUnsafeBufferPointer { bytes in
+                    var offset = 0
+                    while offset < count, bytes[start + offset] == name[offset] { offset += 1 }
+                    return offset == count
+                }
+            }
+            return equal ?? utf8.elementsEqual(bytes[start..<(start + count)])
         }
     }
 
     /// The members of an object in document order (empty for any other value).
-    var members: [Member] {
-        guard isObject else { return [] }
-        var out: [Member] = []
+    var members: Members {
+        guard isObject else { return Members(object: self, entries: []) }
+        var out: [Members.Entry] = []
+        out.reserveCapacity(8)
         var parser = StrictJSON.Parser(bytes: bytes, index: start + 1)
         parser.skipWhitespace()
-        guard bytes[parser.index] != UInt8(ascii: "}") else { return out }
+        guard bytes[parser.index] != UInt8(ascii: "}") else { return Members(object: self, entries: out) }
         while true {
             parser.skipWhitespace()
             let keyStart = parser.index
@@ -167,13 +232,34 @@ struct JSONView: Sendable {
             parser.skipWhitespace()
             parser.index += 1  // ':'
             parser.skipWhitespace()
-            let value = JSONView(bytes: bytes, start: parser.index, ends: ends)
-            out.append(Member(keyStart: keyStart, keyEnd: keyEnd, plainKey: plain, value: value))
+            out.append(Members.Entry(keyStart, keyEnd, plain, parser.index))
             parser.index = end(of: parser.index)
             parser.skipWhitespace()
             let separator = bytes[parser.index]
             parser.index += 1
-            if separator == UInt8(ascii: "}") { return out }
+            if separator == UInt8(ascii: "}") { return Members(object: self, entries: out) }
+        }
+    }
+}
+
+/// Where a value is in a document, for messages: `predicate.scanner.result[3].severity`. Made as a value and
+/// written out only when a message needs it, so reading a document that is valid builds no path strings.
+enum JSONPath: Sendable, CustomStringConvertible {
+    /// A path written out already (`""`: the document itself).
+    case root(String)
+    /// The member named by the key of the object at the path.
+    indirect case member(JSONPath, String)
+    /// The element at the index of the array at the path.
+    indirect case element(JSONPath, Int)
+
+    /// The path as messages show it.
+    var description: String {
+        switch self {
+        case .root(let path): return path
+        case .member(let parent, let key):
+            let prefix = parent.description
+            return prefix.isEmpty ? key : "\(prefix).\(key)"
+        case .element(let parent, let index): return "\(parent)[\(index)]"
         }
     }
 }
@@ -181,18 +267,23 @@ struct JSONView: Sendable {
 /// ``FieldReader`` over a ``JSONView`` object: the same lookups, checks, errors and messages; paths are built
 /// only for errors and nested readers.
 struct JSONObjectReader {
-    private let members: [JSONView.Member]
-    private let parent: String
+    private let members: JSONView.Members
+    private let parent: JSONPath
     private let index: Int?
     private var consumed: UInt64 = 0
     private var consumedBeyond64: [Bool] = []
 
     /// The reader of `view`, at `parent` or, with `index`, at `parent[index]`.
     init(_ view: JSONView, parent: String, index: Int? = nil) throws(RecordError) {
+        try self.init(view, parent: .root(parent), index: index)
+    }
+
+    /// The reader of `view`, at `parent` or, with `index`, at `parent[index]`.
+    init(_ view: JSONView, parent: JSONPath, index: Int? = nil) throws(RecordError) {
         self.parent = parent
         self.index = index
         guard view.isObject else {
-            let path = Self.path(parent, index)
+            let path = (index.map { JSONPath.element(parent, $0) } ?? parent).description
             if path.isEmpty {
                 throw RecordError(code: .malformedJSON, field: nil, message: "the payload is not a JSON object")
             }
@@ -201,29 +292,26 @@ struct JSONObjectReader {
         self.members = view.members
     }
 
-    private static func path(_ parent: String, _ index: Int?) -> String {
-        index.map { "\(parent)[\($0)]" } ?? parent
-    }
+    /// Where the reader's object is (made when asked for: a reader of an array element holds its parent's path and
+    /// its index, not a path of its own).
+    private var location: JSONPath { index.map { .element(parent, $0) } ?? parent }
 
     /// The reader's own path.
-    var path: String { Self.path(parent, index) }
+    var path: String { location.description }
 
     /// The path of member `key`.
-    func fieldPath(_ key: String) -> String {
-        let path = path
-        return path.isEmpty ? key : "\(path).\(key)"
-    }
+    func fieldPath(_ key: String) -> String { JSONPath.member(location, key).description }
 
     /// ``FieldReader/optionalValue(_:)``.
     mutating func optionalValue(_ key: String) throws(RecordError) -> JSONView? {
-        guard let index = members.firstIndex(where: { $0.hasKey(key) }) else { return nil }
+        guard let index = members.position(of: key) else { return nil }
         if index < 64 {
             consumed |= 1 << UInt64(index)
         } else {
             if consumedBeyond64.isEmpty { consumedBeyond64 = Array(repeating: false, count: members.count - 64) }
             consumedBeyond64[index - 64] = true
         }
-        let value = members[index].value
+        let value = members.value(at: index)
         if value.isNull {
             let field = fieldPath(key)
             throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is null (omit an absent field)")
@@ -301,7 +389,7 @@ struct JSONObjectReader {
         limit: Int,
         required: Bool = true,
         allowEmpty: Bool = false,
-        _ element: (JSONView, String, Int) throws(RecordError) -> T
+        _ element: (JSONView, JSONPath, Int) throws(RecordError) -> T
     ) throws(RecordError) -> [T]? {
         let raw: JSONView
         if required {
@@ -323,7 +411,7 @@ struct JSONObjectReader {
             let field = fieldPath(key)
             throw RecordError(code: .outOfRange, field: field, message: "\"\(field)\" has more than \(limit) elements")
         }
-        let field = fieldPath(key)
+        let field = JSONPath.member(location, key)
         var out: [T] = []
         out.reserveCapacity(elements.count)
         for (index, value) in elements.enumerated() {
@@ -340,11 +428,53 @@ struct JSONObjectReader {
     ) throws(RecordError)
         -> String
     {
+        if let contents = value.plainStringContents {
+            return try plainText(contents, kind, field: field())
+        }
         guard let string = value.string else {
             let field = field()
             throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not a string")
         }
         return try FieldReader.checkText(string, kind, field: field())
+    }
+
+    /// ``text(_:_:field:)`` of a string without escapes, whose bytes between the quotes are its UTF-8 (validated):
+    /// ``FieldReader/checkText(_:_:field:)``'s checks, in its order, on the bytes. Such a string has no byte below
+    /// 0x20 (strict JSON escapes them), so of the control characters a line or text refuses only U+007F (`7F`) and
+    /// U+0080…U+009F (`C2 80`…`C2 9F`) can occur.
+    private static func plainText(
+        _ contents: ArraySlice<UInt8>,
+        _ kind: FieldReader.TextKind,
+        field: @autoclosure () -> String
+    ) throws(RecordError) -> String {
+        let string = String(decoding: contents, as: UTF8.self)
+        switch kind {
+        case .identifier:
+            return try FieldReader.checkText(string, kind, field: field())
+        case .line(let limit), .text(let limit):
+            guard !contents.isEmpty else {
+                let field = field()
+                throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is empty")
+            }
+            guard contents.count <= limit else {
+                let field = field()
+                throw RecordError(code: .tooLong, field: field, message: "\"\(field)\" is longer than \(limit) bytes")
+            }
+            var index = contents.startIndex
+            while index < contents.endIndex {
+                let byte = contents[index]
+                index += 1
+                if byte == 0x7F || (byte == 0xC2 && index < contents.endIndex && contents[index] < 0xA0) {
+                    let field = field()
+                    throw RecordError(
+                        code: .invalidValue,
+                        field: field,
+                        message: "\"\(field)\" contains a control character"
+                    )
+                }
+            }
+            return string
+        }
     }
 
     /// ``FieldReader/timestamp(_:field:)``.

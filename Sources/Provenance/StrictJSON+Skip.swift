@@ -21,8 +21,10 @@ extension StrictJSON.Parser {
     mutating func skipObject(depth: Int) throws(StrictJSON.Failure) {
         let start = index
         index += 1
-        // The opening quotes of the keys so far, while they are all plain and fewer than 16.
-        var plainKeys: [Int] = []
+        // The opening quotes of the keys so far, while they are all plain and fewer than 16 (in place: no allocation
+        // per object).
+        var plainKeys = SIMD16<Int>()
+        var plainCount = 0
         var keys: [String]?
         var keySet: Set<String>?
         skipWhitespace()
@@ -37,15 +39,19 @@ extension StrictJSON.Parser {
                 throw StrictJSON.Failure(reason: "expected an object key")
             }
             let keyStart = index
-            if keys == nil, plainKeys.count < 16, let keyEnd = plainKeyEnd(keyStart) {
+            if keys == nil, plainCount < 16, let keyEnd = plainKeyEnd(keyStart) {
                 index = keyEnd + 1
-                for other in plainKeys where sameKey(other, keyStart, keyEnd) {
+                for other in 0..<plainCount where sameKey(plainKeys[other], keyStart, keyEnd) {
                     throw StrictJSON.Failure(reason: "duplicate key \"\(plainKey(keyStart, keyEnd))\"")
                 }
-                plainKeys.append(keyStart)
+                plainKeys[plainCount] = keyStart
+                plainCount += 1
             } else {
                 if keys == nil {
-                    keys = plainKeys.map { quote in plainKey(quote, plainKeyEnd(quote) ?? quote + 1) }
+                    keys = (0..<plainCount).map { other in
+                        let quote = plainKeys[other]
+                        return plainKey(quote, plainKeyEnd(quote) ?? quote + 1)
+                    }
                 }
                 let key = try parseString()
                 if keySet == nil, let list = keys, list.count >= 16 { keySet = Set(list) }
@@ -136,13 +142,16 @@ extension StrictJSON.Parser {
         let quote = index
         index += 1  // opening quote
         let start = index
+        // Only a string with a byte of 0x80 or more can be invalid UTF-8.
+        var ascii = true
         while true {
+            index = StrictJSON.plainASCIIEnd(bytes, from: index)
             guard index < bytes.count else { throw StrictJSON.Failure(reason: "unterminated string") }
             let byte = bytes[index]
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard StrictJSON.isValidUTF8(bytes, start..<index - 1) else {
+                guard ascii || StrictJSON.isValidUTF8(bytes, start..<index - 1) else {
                     throw StrictJSON.Failure(reason: "string is not valid UTF-8")
                 }
                 ends?[quote] = Int32(truncatingIfNeeded: index)
@@ -174,6 +183,7 @@ extension StrictJSON.Parser {
                 }
             default:
                 guard byte >= 0x20 else { throw StrictJSON.Failure(reason: "unescaped control character in string") }
+                if byte >= 0x80 { ascii = false }
             }
         }
     }
@@ -220,6 +230,29 @@ extension StrictJSON.Parser {
 
 extension StrictJSON {
     /// Whether `bytes[range]` is well-formed UTF-8 (Unicode 3.9, table 3-7): what `String(validating:as:)` accepts.
+    /// The index of the first byte at or after `index` that a string's scan must look at: a quote, a backslash, a
+    /// control character or a byte of 0x80 or more (`bytes.count` when there is none). Eight bytes at a time while
+    /// none of them is one (the exact word tests of ``StrictJSON/needsEscape(_:_:)``).
+    static func plainASCIIEnd(_ bytes: [UInt8], from index: Int) -> Int {
+        bytes.withUnsafeBufferPointer { buffer in
+            var index = index
+            let count = buffer.count
+            if let base = buffer.baseAddress {
+                while index + 8 <= count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    guard word & 0x8080_8080_8080_8080 == 0, !StrictJSON.needsEscape(word, false) else { break }
+                    index += 8
+                }
+            }
+            while index < count {
+                let byte = buffer[index]
+                guard byte >= 0x20, byte < 0x80, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") else { break }
+                index += 1
+            }
+            return index
+        }
+    }
+
     static func isValidUTF8(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
         var i = range.lowerBound
         let end = range.upperBound

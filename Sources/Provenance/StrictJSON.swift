@@ -379,7 +379,7 @@ package enum StrictJSON {
     /// Whether any of the eight bytes of `word` is a control character, `"` or `\\` (or `/` when
     /// `escapingSlashes`): the classic exact "has a byte less than n" and "has a zero byte" word tests.
     @inline(__always)
-    private static func needsEscape(_ word: UInt64, _ escapingSlashes: Bool) -> Bool {
+    static func needsEscape(_ word: UInt64, _ escapingSlashes: Bool) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }

@@ -188,4 +188,58 @@ struct StrictJSONFastPathTests {
             }
         }
     }
+    /// Where ``StrictJSON/Parser/skipString()`` stopped, or its failure's reason.
+    static func skipOutcome(_ bytes: [UInt8]) -> String {
+        var parser = StrictJSON.Parser(bytes: bytes)
+        do {
+            try parser.skipString()
+            return "at \(parser.index)"
+        } catch {
+            return "failure \(error.reason)"
+        }
+    }
+
+    @Test("Skipping a string eight bytes at a time stops and fails exactly where parsing it does")
+    func skipStringAgreesWithParse() {
+        var g = Generator(seed: 0x5348_4950)
+        for _ in 0..<20_000 {
+            // Up to 40 pieces: long plain runs put every special byte at every offset of an eight-byte word.
+            var bytes: [UInt8] = [UInt8(ascii: "\"")]
+            let plainOnly = Int.random(in: 0..<3, using: &g) == 0
+            for _ in 0..<Int.random(in: 0..<40, using: &g) {
+                bytes += plainOnly ? Self.pieces[Int.random(in: 0..<6, using: &g)] : Self.pieces.randomElement(using: &g)!
+            }
+            if Int.random(in: 0..<10, using: &g) > 0 { bytes.append(UInt8(ascii: "\"")) }
+            var parser = StrictJSON.Parser(bytes: bytes)
+            let parsed: String
+            do {
+                _ = try parser.parseStringGeneral()
+                parsed = "at \(parser.index)"
+            } catch {
+                parsed = "failure \(error.reason)"
+            }
+            #expect(Self.skipOutcome(bytes) == parsed, "\(bytes)")
+        }
+    }
+
+    @Test("A line read from a string without escapes is checked as the decoded string is")
+    func plainLinesAgreeWithCheckText() throws {
+        var g = Generator(seed: 0x4C49_4E45)
+        // Around the control characters a line refuses: U+007E/7F, U+0080…009F (C2 80…C2 9F), U+00A0, é, and the
+        // continuation bytes of other two-byte characters that are not control characters (U+0100: C4 80).
+        let characters: [Character] = ["a", "~", "\u{7F}", "\u{80}", "\u{9F}", "\u{A0}", "é", "\u{100}", "😀", " "]
+        for _ in 0..<5_000 {
+            var string = ""
+            for _ in 0..<Int.random(in: 0..<12, using: &g) { string.append(characters.randomElement(using: &g)!) }
+            var document: [UInt8] = []
+            StrictJSON.quote(string, escapingSlashes: false, into: &document)
+            let view = try JSONView.document(document, indexed: Bool.random(using: &g))
+            let limit = Int.random(in: 1..<20, using: &g)
+            for kind in [FieldReader.TextKind.line(limit: limit), .text(limit: limit), .identifier] {
+                let fast = Result { () throws(RecordError) in try JSONObjectReader.text(view, kind, field: "f") }
+                let general = Result { () throws(RecordError) in try FieldReader.checkText(string, kind, field: "f") }
+                #expect(fast == general, "\(Array(string.utf8)) \(kind)")
+            }
+        }
+    }
 }

@@ -139,7 +139,7 @@ public struct ResourceDescriptor: Sendable, Hashable {
         self.init(name: name, digest: ["sha256": String(imageDigest.dropFirst("sha256:".count))])
     }
 
-    init(_ value: JSONView, parent: String, index: Int? = nil) throws(RecordError) {
+    init(_ value: JSONView, parent: JSONPath, index: Int? = nil) throws(RecordError) {
         var reader = try JSONObjectReader(value, parent: parent, index: index)
         name = try reader.optionalString("name", .line(limit: RecordLimits.reason))
         uri = try reader.optionalValue("uri").map { value throws(RecordError) in
