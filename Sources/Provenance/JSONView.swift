@@ -93,20 +93,84 @@ struct JSONView: Sendable {
 
     /// The elements of an array (empty for any other value).
     var elements: [JSONView] {
-        guard isArray else { return [] }
         var out: [JSONView] = []
-        var parser = StrictJSON.Parser(bytes: bytes, index: start + 1)
-        parser.skipWhitespace()
-        guard bytes[parser.index] != UInt8(ascii: "]") else { return out }
-        while true {
-            parser.skipWhitespace()
-            out.append(JSONView(bytes: bytes, start: parser.index, ends: ends))
-            parser.index = end(of: parser.index)
-            parser.skipWhitespace()
-            let separator = bytes[parser.index]
-            parser.index += 1
-            if separator == UInt8(ascii: "]") { return out }
+        var next = firstItem(closing: UInt8(ascii: "]"))
+        while let index = next {
+            out.append(JSONView(bytes: bytes, start: index, ends: ends))
+            next = item(after: end(of: index), closing: UInt8(ascii: "]"))
         }
+        return out
+    }
+
+    /// How many elements an array has (0 for any other value), without collecting them.
+    var elementCount: Int {
+        var count = 0
+        var next = firstItem(closing: UInt8(ascii: "]"))
+        while let index = next {
+            count += 1
+            next = item(after: end(of: index), closing: UInt8(ascii: "]"))
+        }
+        return count
+    }
+
+    /// The index of the first element of an array or the first key of an object (its opening quote), or `nil`
+    /// when it is empty or not of that kind (`closing` tells which: `]` or `}`).
+    private func firstItem(closing: UInt8) -> Int? {
+        guard first == (closing == UInt8(ascii: "]") ? UInt8(ascii: "[") : UInt8(ascii: "{")) else { return nil }
+        let index = Self.skipSpace(bytes, start + 1)
+        return bytes[index] == closing ? nil : index
+    }
+
+    /// The first index at or after `index` that is not white space (the document is valid: a value follows).
+    @inline(__always)
+    private static func skipSpace(_ bytes: [UInt8], _ index: Int) -> Int {
+        var index = index
+        while true {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return index
+            }
+        }
+    }
+
+    /// The index of the next element or key after the one that ends just before `index`, or `nil` after the last.
+    private func item(after index: Int, closing: UInt8) -> Int? {
+        let separator = Self.skipSpace(bytes, index)
+        guard bytes[separator] != closing else { return nil }
+        return Self.skipSpace(bytes, separator + 1)  // after ','
+    }
+
+    /// The index of an array's first element, or `nil` when it is empty (or not an array).
+    var firstElement: Int? { firstItem(closing: UInt8(ascii: "]")) }
+
+    /// The index of the element after the one at `index`, or `nil` after the last.
+    func element(after index: Int) -> Int? { item(after: end(of: index), closing: UInt8(ascii: "]")) }
+
+    /// The member whose key's opening quote is at `keyStart` (an index of this object's members).
+    fileprivate func member(at keyStart: Int) -> Members.Entry {
+        var index = keyStart + 1
+        var plain = true
+        while bytes[index] != UInt8(ascii: "\"") {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\\") {
+                plain = false
+                index += 2
+            } else {
+                if byte >= 0x80 { plain = false }
+                index += 1
+            }
+        }
+        let keyEnd = index
+        let colon = Self.skipSpace(bytes, keyEnd + 1)
+        return Members.Entry(keyStart, keyEnd, plain, Self.skipSpace(bytes, colon + 1))
+    }
+
+    /// The first member of an object, or `nil` when it has none (or is not an object).
+    fileprivate var firstMember: Members.Entry? { firstItem(closing: UInt8(ascii: "}")).map(member(at:)) }
+
+    /// The member after `entry`, or `nil` after the last.
+    fileprivate func member(after entry: Members.Entry) -> Members.Entry? {
+        item(after: end(of: entry.valueStart), closing: UInt8(ascii: "}")).map(member(at:))
     }
 
     /// A member of an object: where its key is and its value.
@@ -206,39 +270,13 @@ struct JSONView: Sendable {
 
     /// The members of an object in document order (empty for any other value).
     var members: Members {
-        guard isObject else { return Members(object: self, entries: []) }
         var out: [Members.Entry] = []
-        out.reserveCapacity(8)
-        var parser = StrictJSON.Parser(bytes: bytes, index: start + 1)
-        parser.skipWhitespace()
-        guard bytes[parser.index] != UInt8(ascii: "}") else { return Members(object: self, entries: out) }
-        while true {
-            parser.skipWhitespace()
-            let keyStart = parser.index
-            var plain = true
-            parser.index += 1
-            while bytes[parser.index] != UInt8(ascii: "\"") {
-                let byte = bytes[parser.index]
-                if byte == UInt8(ascii: "\\") {
-                    plain = false
-                    parser.index += 2
-                } else {
-                    if byte >= 0x80 { plain = false }
-                    parser.index += 1
-                }
-            }
-            let keyEnd = parser.index
-            parser.index += 1
-            parser.skipWhitespace()
-            parser.index += 1  // ':'
-            parser.skipWhitespace()
-            out.append(Members.Entry(keyStart, keyEnd, plain, parser.index))
-            parser.index = end(of: parser.index)
-            parser.skipWhitespace()
-            let separator = bytes[parser.index]
-            parser.index += 1
-            if separator == UInt8(ascii: "}") { return Members(object: self, entries: out) }
+        var next = firstMember
+        while let entry = next {
+            out.append(entry)
+            next = member(after: entry)
         }
+        return Members(object: self, entries: out)
     }
 }
 
@@ -266,8 +304,11 @@ enum JSONPath: Sendable, CustomStringConvertible {
 
 /// ``FieldReader`` over a ``JSONView`` object: the same lookups, checks, errors and messages; paths are built
 /// only for errors and nested readers.
+///
+/// The reader keeps no list of the members: a lookup steps through the object's keys (the structural index steps
+/// over their values), which for the small objects of a record costs less than collecting them.
 struct JSONObjectReader {
-    private let members: JSONView.Members
+    private let object: JSONView
     private let parent: JSONPath
     private let index: Int?
     private var consumed: UInt64 = 0
@@ -289,7 +330,7 @@ struct JSONObjectReader {
             }
             throw RecordError(code: .wrongType, field: path, message: "\"\(path)\" is not an object")
         }
-        self.members = view.members
+        self.object = view
     }
 
     /// Where the reader's object is (made when asked for: a reader of an array element holds its parent's path and
@@ -304,14 +345,23 @@ struct JSONObjectReader {
 
     /// ``FieldReader/optionalValue(_:)``.
     mutating func optionalValue(_ key: String) throws(RecordError) -> JSONView? {
-        guard let index = members.position(of: key) else { return nil }
+        let bytes = object.bytes
+        var index = 0
+        var next = object.firstMember
+        while let entry = next, !JSONView.Members.hasKey(bytes, entry, key) {
+            index += 1
+            next = object.member(after: entry)
+        }
+        guard let entry = next else { return nil }
         if index < 64 {
             consumed |= 1 << UInt64(index)
         } else {
-            if consumedBeyond64.isEmpty { consumedBeyond64 = Array(repeating: false, count: members.count - 64) }
+            if consumedBeyond64.isEmpty {
+                consumedBeyond64 = Array(repeating: false, count: object.members.count - 64)
+            }
             consumedBeyond64[index - 64] = true
         }
-        let value = members.value(at: index)
+        let value = JSONView(bytes: bytes, start: entry.valueStart, ends: object.ends)
         if value.isNull {
             let field = fieldPath(key)
             throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is null (omit an absent field)")
@@ -333,9 +383,15 @@ struct JSONObjectReader {
         func isConsumed(_ index: Int) -> Bool {
             index < 64 ? consumed & (1 << UInt64(index)) != 0 : !consumedBeyond64.isEmpty && consumedBeyond64[index - 64]
         }
-        for (index, member) in members.enumerated() where !isConsumed(index) {
-            let field = fieldPath(member.key)
-            throw RecordError(code: .unknownField, field: field, message: "unknown field \"\(field)\"")
+        var index = 0
+        var next = object.firstMember
+        while let entry = next {
+            if !isConsumed(index) {
+                let field = fieldPath(JSONView.Members.key(object.bytes, entry.keyStart))
+                throw RecordError(code: .unknownField, field: field, message: "unknown field \"\(field)\"")
+            }
+            index += 1
+            next = object.member(after: entry)
         }
     }
 
@@ -402,20 +458,23 @@ struct JSONObjectReader {
             let field = fieldPath(key)
             throw RecordError(code: .wrongType, field: field, message: "\"\(field)\" is not an array")
         }
-        let elements = raw.elements
-        guard allowEmpty || !elements.isEmpty else {
+        let count = raw.elementCount
+        guard allowEmpty || count > 0 else {
             let field = fieldPath(key)
             throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is empty")
         }
-        guard elements.count <= limit else {
+        guard count <= limit else {
             let field = fieldPath(key)
             throw RecordError(code: .outOfRange, field: field, message: "\"\(field)\" has more than \(limit) elements")
         }
         let field = JSONPath.member(location, key)
         var out: [T] = []
-        out.reserveCapacity(elements.count)
-        for (index, value) in elements.enumerated() {
-            out.append(try element(value, field, index))
+        out.reserveCapacity(count)
+        var next = raw.firstElement
+        while let start = next {
+            let value = JSONView(bytes: raw.bytes, start: start, ends: raw.ends)
+            out.append(try element(value, field, out.count))
+            next = raw.element(after: start)
         }
         return out
     }
