@@ -9,7 +9,10 @@
 # Defaults: 20 s, 64 connections. Environment: SKIP_BUILD=1 uses the existing release binary;
 # VMTRUST_BIN=path uses that binary; OUT=dir keeps the raw output (default bench-out/authorize-<time>,
 # gitignored); IMAGES (default 20 lineages, 40 images) and USERS (default 50) size the request mix;
-# PERF=1 records a CPU profile of the server during the authorize run (perf record -g, into $OUT/perf.data).
+# PERF=1 records a CPU profile of the server during the authorize run (perf record -g, into $OUT/perf.data);
+# WARMUP (default 3) seconds of authorize requests run first, reported but not counted: the server's first
+# requests read every image's snapshot from the store (about 140 ms for the first 64 answers), which otherwise sets
+# the measured run's p99 (WARMUP=0 measures a cold server).
 #
 # Requests carry no "time", so each is evaluated at the server's clock (ms): a decision id binds the request
 # time, and a body repeats only every USERS x images requests, so every decision is a distinct decision and is
@@ -67,9 +70,10 @@ done | tee -a "$out/summary.txt"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 hz=$(getconf CLK_TCK)
-run() { # name, then env for the lua script
+run() { # name, then env for the lua script (RUN_SECONDS overrides the duration)
     local name=$1
     shift
+    local duration=${RUN_SECONDS:-$duration}
     echo "== $name: $connections connections, ${duration}s" | tee -a "$out/summary.txt"
     local before after
     local perf=
@@ -90,6 +94,7 @@ run() { # name, then env for the lua script
         tee -a "$out/summary.txt"
 }
 stored() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM decisions").fetchone()[0])' "$work/data/ledger.sqlite"; }
+if [ "${WARMUP:-3}" != 0 ]; then RUN_SECONDS=${WARMUP:-3} run warmup-authorize; fi
 run trivial METHOD=GET ROUTE=/healthz
 stored_before=$(stored)
 run authorize
