@@ -209,13 +209,16 @@ public struct AttestationPredicateValid: AdmissionPolicy {
     /// Fails with `invalidPredicate` or `attestationExpired`.
     public func evaluate(_ context: AdmissionContext) async throws -> PolicyResult {
         guard case .attestation(let attestation) = context.record else { return .meetsPolicy }
-        let predicate: AttestationPredicate
-        do {
-            predicate = try attestation.predicate()
-        } catch {
-            return .fails(.invalidPredicate, error.message)
+        // The record validated its predicate and summarised it once, when it was decoded.
+        guard let summary = attestation.summary else {
+            do {
+                _ = try attestation.predicate()
+            } catch {
+                return .fails(.invalidPredicate, error.message)
+            }
+            return .meetsPolicy
         }
-        if let expiresAt = predicate.summary.expiresAt, expiresAt <= context.integrationTime {
+        if let expiresAt = summary.expiresAt, expiresAt <= context.integrationTime {
             return .fails(.attestationExpired, "the predicate expires at \(expiresAt), not after the integration time")
         }
         return .meetsPolicy
