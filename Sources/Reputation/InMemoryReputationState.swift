@@ -327,16 +327,17 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
-    /// The cluster named `name` in `names` (a slot of `clusters`, created with id `text` on first use), taken.
+    /// The cluster named `name` in `names` (a slot of `clusters`, created with id `text()` on first use: the id's
+    /// text is built only then), taken.
     private static func takeCluster(
         _ name: String,
-        text: String,
+        text: @autoclosure () -> String,
         _ names: inout NameTable,
         _ clusters: inout DocumentTable<ClusterWindow>
     ) -> ClusterWindow? {
         let hash = names.hash(name)
         if let slot = names.target(name, hash: hash) { return clusters.take(atSlot: Int(slot)) }
-        let slot = clusters.slot(text, create: true)
+        let slot = clusters.slot(text(), create: true)
         names.add(name, hash: hash, target: Int32(slot))
         return clusters.take(atSlot: slot)
     }
