@@ -511,25 +511,14 @@ struct JSONObjectReader {
         case .identifier:
             return try FieldReader.checkText(string, kind, field: field())
         case .line(let limit), .text(let limit):
-            guard !contents.isEmpty else {
-                let field = field()
-                throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is empty")
-            }
-            guard contents.count <= limit else {
-                let field = field()
-                throw RecordError(code: .tooLong, field: field, message: "\"\(field)\" is longer than \(limit) bytes")
-            }
+            guard !contents.isEmpty else { throw FieldReader.emptyText(field()) }
+            guard contents.count <= limit else { throw FieldReader.textTooLong(field(), limit: limit) }
             var index = contents.startIndex
             while index < contents.endIndex {
                 let byte = contents[index]
                 index += 1
                 if byte == 0x7F || (byte == 0xC2 && index < contents.endIndex && contents[index] < 0xA0) {
-                    let field = field()
-                    throw RecordError(
-                        code: .invalidValue,
-                        field: field,
-                        message: "\"\(field)\" contains a control character"
-                    )
+                    throw FieldReader.controlCharacter(field())
                 }
             }
             return string

@@ -268,12 +268,24 @@ struct FieldReader {
         return try checkText(string, kind, field: field)
     }
 
+    /// The error of an empty text `field`.
+    static func emptyText(_ field: String) -> RecordError {
+        RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is empty")
+    }
+
+    /// The error of a line or text `field` longer than `limit` bytes.
+    static func textTooLong(_ field: String, limit: Int) -> RecordError {
+        RecordError(code: .tooLong, field: field, message: "\"\(field)\" is longer than \(limit) bytes")
+    }
+
+    /// The error of a line or text `field` with a control character it may not hold.
+    static func controlCharacter(_ field: String) -> RecordError {
+        RecordError(code: .invalidValue, field: field, message: "\"\(field)\" contains a control character")
+    }
+
     /// The checks of ``text(_:_:field:)`` on a decoded string; `field` is built only for an error.
     static func checkText(_ string: String, _ kind: TextKind, field: @autoclosure () -> String) throws(RecordError) -> String {
-        guard !string.isEmpty else {
-            let field = field()
-            throw RecordError(code: .invalidValue, field: field, message: "\"\(field)\" is empty")
-        }
+        guard !string.isEmpty else { throw emptyText(field()) }
         switch kind {
         case .identifier:
             guard string.utf8.count <= RecordLimits.identifier else {
@@ -293,21 +305,13 @@ struct FieldReader {
                 )
             }
         case .line(let limit), .text(let limit):
-            guard string.utf8.count <= limit else {
-                let field = field()
-                throw RecordError(code: .tooLong, field: field, message: "\"\(field)\" is longer than \(limit) bytes")
-            }
+            guard string.utf8.count <= limit else { throw textTooLong(field(), limit: limit) }
             let multiline = if case .text = kind { true } else { false }
             for scalar in string.unicodeScalars
             where (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
                 && !(multiline && (scalar == "\n" || scalar == "\t"))
             {
-                let field = field()
-                throw RecordError(
-                    code: .invalidValue,
-                    field: field,
-                    message: "\"\(field)\" contains a control character"
-                )
+                throw controlCharacter(field())
             }
         }
         return string
