@@ -234,9 +234,6 @@ struct JSONView: Sendable {
             JSONView(bytes: object.bytes, start: entries[position].valueStart, ends: object.ends)
         }
 
-        /// The decoded key of the member at `position`.
-        func key(at position: Int) -> String { Self.key(object.bytes, entries[position].keyStart) }
-
         /// The position of the member named `name` (keys are unique in a validated document).
         func position(of name: String) -> Int? {
             let bytes = object.bytes

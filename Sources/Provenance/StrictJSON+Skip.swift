@@ -229,7 +229,6 @@ extension StrictJSON.Parser {
 }
 
 extension StrictJSON {
-    /// Whether `bytes[range]` is well-formed UTF-8 (Unicode 3.9, table 3-7): what `String(validating:as:)` accepts.
     /// The index of the first byte at or after `index` that a string's scan must look at: a quote, a backslash, a
     /// control character or a byte of 0x80 or more (`bytes.count` when there is none). Eight bytes at a time while
     /// none of them is one (the exact word tests of ``StrictJSON/needsEscape(_:_:)``).
@@ -253,6 +252,7 @@ extension StrictJSON {
         }
     }
 
+    /// Whether `bytes[range]` is well-formed UTF-8 (Unicode 3.9, table 3-7): what `String(validating:as:)` accepts.
     static func isValidUTF8(_ bytes: [UInt8], _ range: Range<Int>) -> Bool {
         var i = range.lowerBound
         let end = range.upperBound
