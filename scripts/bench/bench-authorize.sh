@@ -99,7 +99,7 @@ run trivial METHOD=GET ROUTE=/healthz
 stored_before=$(stored)
 run authorize
 echo "decisions stored during the authorize run: $(( $(stored) - stored_before ))" | tee -a "$out/summary.txt"
-# The decision store's group commits since the server started (almost all of them in the authorize run): how many,
+# The decision store's group commits since the server started (those of the warm-up and of the authorize run): how many,
 # their mean size, and how many took longer than 10 / 25 / 50 ms (the Prometheus histogram's buckets).
 curl -sS "$url/metrics" >"$out/metrics.txt"
 awk '/^vmtrust_decisions_commit_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); b[le] = $NF }
