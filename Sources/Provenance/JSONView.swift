@@ -94,10 +94,10 @@ struct JSONView: Sendable {
     /// The elements of an array (empty for any other value).
     var elements: [JSONView] {
         var out: [JSONView] = []
-        var next = firstItem(closing: UInt8(ascii: "]"))
+        var next = firstElement
         while let index = next {
             out.append(JSONView(bytes: bytes, start: index, ends: ends))
-            next = item(after: end(of: index), closing: UInt8(ascii: "]"))
+            next = element(after: index)
         }
         return out
     }
@@ -105,10 +105,10 @@ struct JSONView: Sendable {
     /// How many elements an array has (0 for any other value), without collecting them.
     var elementCount: Int {
         var count = 0
-        var next = firstItem(closing: UInt8(ascii: "]"))
+        var next = firstElement
         while let index = next {
             count += 1
-            next = item(after: end(of: index), closing: UInt8(ascii: "]"))
+            next = element(after: index)
         }
         return count
     }
@@ -186,11 +186,6 @@ struct JSONView: Sendable {
 
         /// The decoded key.
         var key: String { Members.key(value.bytes, keyStart) }
-
-        /// Whether the key equals `name` as a `String` (what ``StrictJSON/Value`` lookups compare).
-        func hasKey(_ name: String) -> Bool {
-            Members.hasKey(value.bytes, Members.Entry(keyStart, keyEnd, plainKey, value.start), name)
-        }
     }
 
     /// The members of an object, in document order: where each key and value starts, over one reference to the

@@ -188,11 +188,15 @@ struct StrictJSONFastPathTests {
             }
         }
     }
-    /// Where ``StrictJSON/Parser/skipString()`` stopped, or its failure's reason.
-    static func skipOutcome(_ bytes: [UInt8]) -> String {
+
+    /// Where `read` left a parser of `bytes`, or its failure's reason.
+    static func stop(
+        _ bytes: [UInt8],
+        _ read: (inout StrictJSON.Parser) throws(StrictJSON.Failure) -> Void
+    ) -> String {
         var parser = StrictJSON.Parser(bytes: bytes)
         do {
-            try parser.skipString()
+            try read(&parser)
             return "at \(parser.index)"
         } catch {
             return "failure \(error.reason)"
@@ -210,15 +214,9 @@ struct StrictJSONFastPathTests {
                 bytes += plainOnly ? Self.pieces[Int.random(in: 0..<6, using: &g)] : Self.pieces.randomElement(using: &g)!
             }
             if Int.random(in: 0..<10, using: &g) > 0 { bytes.append(UInt8(ascii: "\"")) }
-            var parser = StrictJSON.Parser(bytes: bytes)
-            let parsed: String
-            do {
-                _ = try parser.parseStringGeneral()
-                parsed = "at \(parser.index)"
-            } catch {
-                parsed = "failure \(error.reason)"
-            }
-            #expect(Self.skipOutcome(bytes) == parsed, "\(bytes)")
+            let skipped = Self.stop(bytes) { parser throws(StrictJSON.Failure) in try parser.skipString() }
+            let parsed = Self.stop(bytes) { parser throws(StrictJSON.Failure) in _ = try parser.parseStringGeneral() }
+            #expect(skipped == parsed, "\(bytes)")
         }
     }
 
