@@ -34,13 +34,11 @@ struct StrictJSONFastPathTests {
 
     /// The outcome of a string parse: the string and where the parser stopped, or the failure's reason.
     static func outcome(_ bytes: [UInt8], general: Bool) -> String {
-        var parser = StrictJSON.Parser(bytes: bytes)
-        do {
-            let string = try general ? parser.parseStringGeneral() : parser.parseString()
-            return "ok \(Array(string.utf8)) at \(parser.index)"
-        } catch {
-            return "failure \(error.reason)"
+        var string = ""
+        let stopped = stop(bytes) { parser throws(StrictJSON.Failure) in
+            string = try general ? parser.parseStringGeneral() : parser.parseString()
         }
+        return stopped.hasPrefix("at ") ? "ok \(Array(string.utf8)) \(stopped)" : stopped
     }
 
     @Test("parseString with its ASCII fast path agrees with the general path on 20,000 generated strings")
