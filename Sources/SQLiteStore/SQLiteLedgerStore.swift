@@ -28,10 +28,15 @@ import TransparencyLog
 ///   each batch's random inserts dirty fewer and smaller index pages. Keys may collide (they are not unique), so
 ///   every statement matches the key and then the full id, and a store inserts only when no row has both (what the
 ///   unique index did). Rows keep their `seq`.
+/// - `v6-decision-journal`: new decisions go to an append-only file beside the database (``DecisionJournal``), indexed
+///   by `decision_frames(offset INTEGER PRIMARY KEY, key, length)` with an index on `key`; the `decisions` table keeps
+///   (and still answers for) the decisions stored before.
 ///
 /// A database migrated by a newer build (a migration this build does not know) is refused.
 public final class SQLiteLedgerStore: LedgerStore {
     private let pool: DatabasePool
+    /// Where policy decisions go (migration `v6-decision-journal`).
+    private let decisionJournal: DecisionJournal
 
     /// Where the database lives.
     public let path: String
@@ -53,6 +58,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
         self.path = path
         self.pool = try DatabasePool(path: path, configuration: configuration)
+        self.decisionJournal = DecisionJournal.journal(forDatabase: path, pool: pool, readOnly: readOnly)
         if !readOnly {
             try pool.read { db in
                 let unknown = try Self.migrator.appliedIdentifiers(db).subtracting(Self.migrationVersions)
@@ -89,7 +95,9 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// The schema versions (GRDB migration identifiers) this build applies, in order.
-    public static let migrationVersions = ["v1", "v2-state", "v3-decisions", "v4-decisions-rowid", "v5-decisions-key"]
+    public static let migrationVersions = [
+        "v1", "v2-state", "v3-decisions", "v4-decisions-rowid", "v5-decisions-key", "v6-decision-journal",
+    ]
 
     /// Checks that the database answers and every migration of this build is applied.
     public func checkReady() async throws {
@@ -189,6 +197,18 @@ public final class SQLiteLedgerStore: LedgerStore {
                     DROP TABLE decisions;
                     ALTER TABLE decisions_keyed RENAME TO decisions;
                     CREATE INDEX decisions_key ON decisions (key);
+                    """
+            )
+        }
+        migrator.registerMigration("v6-decision-journal") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE decision_frames (
+                        offset INTEGER PRIMARY KEY,
+                        key INTEGER NOT NULL,
+                        length INTEGER NOT NULL
+                    );
+                    CREATE INDEX decision_frames_key ON decision_frames (key);
                     """
             )
         }
@@ -448,30 +468,23 @@ extension SQLiteLedgerStore: DecisionStore {
         return digits == 16 ? Int64(bitPattern: key) : 0
     }
 
+    /// Appends `decisions` to the decision journal (``DecisionJournal``) and returns once they are durable.
     public func storeDecisions(_ decisions: [StoredDecision]) async throws {
-        guard !decisions.isEmpty else { return }
-        try await pool.write { db in
-            // One prepared statement for the whole batch (and kept by the connection for the next one). A row with
-            // the same key and id wins: the first stored body stays.
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO decisions (key, id, time, log_size, body) SELECT ?1, ?2, ?3, ?4, ?5
-                        WHERE NOT EXISTS (SELECT 1 FROM decisions WHERE key = ?1 AND id = ?2)
-                    """
-            )
-            for decision in decisions {
-                try insert.execute(
-                    arguments: [
-                        Self.decisionKey(decision.id), decision.id, decision.time, Int64(bitPattern: decision.logSize),
-                        Data(decision.body),
-                    ]
-                )
-            }
-        }
+        try await decisionJournal.append(decisions)
     }
 
+    /// Indexes every journalled decision now, instead of soon (tests).
+    public func flushDecisionIndexForTesting() async throws {
+        try await decisionJournal.flushIndex()
+    }
+
+    /// Where the decision journal lives: the database's path followed by `.decisions`.
+    public var decisionJournalPath: String { decisionJournal.path }
+
+    /// The decision with `id`: a row of the `decisions` table (stored before `v6-decision-journal`, so first),
+    /// else the first frame of the id in the decision journal.
     public func decision(id: String) async throws -> StoredDecision? {
-        try await pool.read { db in
+        let stored = try await pool.read { db -> StoredDecision? in
             guard
                 let row = try Row.fetchOne(
                     db,
@@ -483,5 +496,7 @@ extension SQLiteLedgerStore: DecisionStore {
             let body: Data = row[2]
             return StoredDecision(id: id, time: row[0], logSize: UInt64(bitPattern: size), body: Array(body))
         }
+        if let stored { return stored }
+        return try await decisionJournal.decision(id: id)
     }
 }

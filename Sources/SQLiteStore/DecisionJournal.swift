@@ -1,0 +1,502 @@
+import Dispatch
+import Foundation
+import GRDB
+import Ledger
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The policy decisions of a SQLite ledger: an append-only file beside the database, indexed in the database.
+///
+/// A decision is answered only once it is durable, and a busy server decides thousands of times a second. As rows of
+/// the database, each decision's kilobyte-and-a-half went through the B-tree, the WAL (checksummed page by page), a
+/// checkpoint into the database file and two `fsync`s: about 75 µs of CPU per decision, a third of what a decision
+/// cost the server. Here each batch of the ``DecisionRecorder`` is one `pwrite` at the end of the file and one
+/// `fdatasync`; the index (the offset and length of each frame under its decision key, a few dozen bytes) is written
+/// to the database afterwards, in the background, many batches per transaction.
+///
+/// File: a 20-byte header (`vmtrust decisions 1\n`), then one frame per decision:
+///
+/// ```
+/// u32 LE  payload length n (80 ... 80 + maximumBodySize)
+/// u32 LE  CRC-32C of the 4 length bytes and the payload
+/// n bytes payload: the 64-byte id (ASCII), i64 LE time, u64 LE log size, the body
+/// ```
+///
+/// Recovery: the database indexes a prefix of the file. When the journal is opened, the frames after that prefix
+/// (written, but not indexed when the server stopped) are read and indexed. A frame that does not check is the torn
+/// end of the last write, which was never acknowledged — but only within the last ``maximumGroupBytes`` of the file,
+/// since every earlier write was followed by a successful `fdatasync` before the next one started: the file is cut
+/// there. Damage further from the end is reported, never cut.
+///
+/// A store of an id already stored appends a frame anyway; a read returns the first frame of the id in file order
+/// (after any row of the `decisions` table, stored before the journal existed), so the first stored body stays.
+///
+/// One process writes the journal: it holds an exclusive `flock` on the file while open; ledger stores of the same
+/// path in one process share one journal.
+final class DecisionJournal: Sendable {
+    /// The file's first bytes.
+    static let header: [UInt8] = Array("vmtrust decisions 1\n".utf8)
+    /// The length of a decision id in a frame.
+    static let idLength = 64
+    /// The fixed part of a payload: id, time, log size.
+    static let fixedPayload = idLength + 16
+    /// The largest body a frame holds.
+    static let maximumBodySize = 1 << 20
+    /// The most bytes written between two `fdatasync`s: a frame that fails its check closer than this to the end of
+    /// the file is a torn write.
+    static let maximumGroupBytes = 4 << 20
+
+    /// Where the file lives.
+    let path: String
+    private let pool: DatabasePool
+    private let readOnly: Bool
+    private let io: DispatchQueue
+    private let state = Mutex(State())
+
+    /// A frame's place in the file.
+    struct Frame: Sendable, Hashable {
+        /// Where the frame starts (its length field).
+        var offset: Int64
+        /// The payload length.
+        var length: Int
+        /// The decision key of its id (``SQLiteLedgerStore/decisionKey(_:)``).
+        var key: Int64
+
+        /// The offset just past the frame.
+        var end: Int64 { offset + 8 + Int64(length) }
+    }
+
+    private struct State {
+        /// The open file (`nil`: not opened yet).
+        var fd: Int32?
+        /// Where the next frame goes.
+        var end: Int64 = 0
+        /// Why the journal refuses to write (a failed `fdatasync`: what reached the disk is unknown).
+        var failure: LedgerError?
+        /// Frames written but not indexed yet, by key.
+        var pending: [Int64: [Frame]] = [:]
+        /// The same frames in file order.
+        var unindexed: [Frame] = []
+        /// Whether a background index write is scheduled or running.
+        var indexing = false
+    }
+
+    private init(path: String, pool: DatabasePool, readOnly: Bool) {
+        self.path = path
+        self.pool = pool
+        self.readOnly = readOnly
+        self.io = DispatchQueue(label: "vmtrust.decision-journal")
+    }
+
+    deinit {
+        if let fd = state.withLock({ $0.fd }) { close(fd) }
+    }
+
+    /// Journals by path: ledger stores of one database in one process share its journal (and its lock).
+    private static let shared = Mutex<[String: WeakJournal]>([:])
+
+    private struct WeakJournal {
+        weak var journal: DecisionJournal?
+    }
+
+    /// Whether a journal of the database at `databasePath` is open in this process (tests of restarts wait until
+    /// the one of a store they dropped is gone).
+    static func isLive(forDatabase databasePath: String) -> Bool {
+        shared.withLock { $0[databasePath + ".decisions"]?.journal != nil }
+    }
+
+    /// The journal of the database at `databasePath`: `databasePath` + `.decisions`. Nothing is opened until a
+    /// decision is stored or read.
+    static func journal(forDatabase databasePath: String, pool: DatabasePool, readOnly: Bool) -> DecisionJournal {
+        let path = databasePath + ".decisions"
+        if readOnly { return DecisionJournal(path: path, pool: pool, readOnly: true) }
+        return shared.withLock { journals in
+            if let live = journals[path]?.journal { return live }
+            journals = journals.filter { $0.value.journal != nil }
+            let journal = DecisionJournal(path: path, pool: pool, readOnly: false)
+            journals[path] = WeakJournal(journal: journal)
+            return journal
+        }
+    }
+
+    // MARK: Writing
+
+    /// Appends `decisions` and returns once they are durable.
+    func append(_ decisions: [StoredDecision]) async throws {
+        guard !decisions.isEmpty else { return }
+        guard !readOnly else {
+            throw LedgerError(code: .storeUnavailable, message: "the store was opened read-only: decisions cannot be stored")
+        }
+        var groups: [[UInt8]] = [[]]
+        var frames: [[Frame]] = [[]]
+        for decision in decisions {
+            let frame = try Self.encode(decision)
+            if groups[groups.count - 1].count + frame.count > Self.maximumGroupBytes {
+                groups.append([])
+                frames.append([])
+            }
+            let start = Int64(groups[groups.count - 1].count)
+            groups[groups.count - 1] += frame
+            frames[frames.count - 1].append(
+                Frame(offset: start, length: frame.count - 8, key: SQLiteLedgerStore.decisionKey(decision.id))
+            )
+        }
+        let toWrite = zip(groups, frames).map { ($0, $1) }
+        try await onQueue { try self.write(toWrite) }
+        scheduleIndexing()
+    }
+
+    /// Writes each group at the end of the file and syncs it (on ``io``).
+    private func write(_ groups: [([UInt8], [Frame])]) throws {
+        let fd = try openIfNeeded()
+        for (bytes, frames) in groups {
+            let start = try state.withLock { state -> Int64 in
+                if let failure = state.failure { throw failure }
+                return state.end
+            }
+            do {
+                try Self.writeAll(fd: fd, bytes, at: start)
+            } catch {
+                // Nothing was acknowledged past `start`: the next write goes there again; cut what this one left.
+                _ = ftruncate(fd, off_t(start))
+                throw error
+            }
+            guard fdatasync(fd) == 0 else {
+                let failure = LedgerError(
+                    code: .notDurable,
+                    message: "fdatasync of \(path) failed (\(String(cString: strerror(errno)))): decisions are refused"
+                )
+                state.withLock { $0.failure = failure }
+                throw failure
+            }
+            state.withLock { state in
+                for var frame in frames {
+                    frame.offset += start
+                    state.pending[frame.key, default: []].append(frame)
+                    state.unindexed.append(frame)
+                }
+                state.end = start + Int64(bytes.count)
+            }
+        }
+    }
+
+    /// One frame's bytes.
+    static func encode(_ decision: StoredDecision) throws -> [UInt8] {
+        guard decision.id.utf8.count == idLength else {
+            throw LedgerError(code: .malformedEntry, message: "a decision id is \(idLength) bytes, not \(decision.id.utf8.count)")
+        }
+        guard decision.body.count <= maximumBodySize else {
+            throw LedgerError(
+                code: .entryTooLarge,
+                message: "a decision body is at most \(maximumBodySize) bytes, not \(decision.body.count)"
+            )
+        }
+        let length = UInt32(fixedPayload + decision.body.count)
+        var frame: [UInt8] = []
+        frame.reserveCapacity(8 + Int(length))
+        appendLittleEndian(length, to: &frame)
+        appendLittleEndian(UInt32(0), to: &frame)
+        frame += decision.id.utf8
+        appendLittleEndian(UInt64(bitPattern: decision.time), to: &frame)
+        appendLittleEndian(decision.logSize, to: &frame)
+        frame += decision.body
+        var crc = CRC32C()
+        crc.update(frame[0..<4])
+        crc.update(frame[8...])
+        let checksum = crc.value
+        for byte in 0..<4 { frame[4 + byte] = UInt8(truncatingIfNeeded: checksum >> (8 * byte)) }
+        return frame
+    }
+
+    private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+    }
+
+    private static func writeAll(fd: Int32, _ bytes: [UInt8], at offset: Int64) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let written = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw LedgerError(
+                        code: .notDurable,
+                        message:
+                            "writing \(buffer.count) bytes to the decision journal failed: \(String(cString: strerror(errno)))"
+                    )
+                }
+                done += written
+            }
+        }
+    }
+
+    // MARK: Indexing
+
+    /// Writes the index of the frames not indexed yet, soon, in the background (one transaction for every batch
+    /// written meanwhile).
+    private func scheduleIndexing() {
+        let start = state.withLock { state -> Bool in
+            guard !state.indexing, !state.unindexed.isEmpty else { return false }
+            state.indexing = true
+            return true
+        }
+        guard start else { return }
+        // Weak while waiting: a store that goes away releases its journal (and the file's lock) at once.
+        Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(50))
+            await self?.indexPending()
+        }
+    }
+
+    /// Indexes every frame written so far; on failure they stay pending (still found by reads) for the next try.
+    private func indexPending() async {
+        do {
+            try await flushIndex()
+        } catch {
+            // Still pending; the next batch schedules another try.
+        }
+        state.withLock { $0.indexing = false }
+        scheduleIndexing()
+    }
+
+    private static func index(_ frames: [Frame], in db: Database) throws {
+        let insert = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO decision_frames (offset, key, length) VALUES (?, ?, ?)"
+        )
+        for frame in frames {
+            try insert.execute(arguments: [frame.offset, frame.key, frame.length])
+        }
+    }
+
+    /// Indexes every frame written so far, now (the background indexing; tests).
+    func flushIndex() async throws {
+        let frames = state.withLock { $0.unindexed }
+        guard !frames.isEmpty else { return }
+        try await pool.write { db in try Self.index(frames, in: db) }
+        let indexed = Set(frames.map(\.offset))
+        state.withLock { state in
+            state.unindexed.removeAll { indexed.contains($0.offset) }
+            for frame in frames {
+                state.pending[frame.key]?.removeAll { $0.offset == frame.offset }
+                if state.pending[frame.key]?.isEmpty == true { state.pending[frame.key] = nil }
+            }
+        }
+    }
+
+    // MARK: Reading
+
+    /// The first decision with `id` in the journal, if any.
+    func decision(id: String) async throws -> StoredDecision? {
+        guard id.utf8.count == Self.idLength else { return nil }
+        var open = state.withLock { $0.fd }
+        if open == nil { open = try await onQueue { try self.openIfNeeded(mustExist: true) } }
+        guard let fd = open else { return nil }
+        let key = SQLiteLedgerStore.decisionKey(id)
+        // Pending first, then the index: a frame leaves the pending set only after its index row committed.
+        var frames = state.withLock { $0.pending[key] ?? [] }
+        frames += try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT offset, length FROM decision_frames WHERE key = ?", arguments: [key]).map {
+                Frame(offset: $0[0], length: $0[1], key: key)
+            }
+        }
+        var seen = Set<Int64>()
+        for frame in frames.sorted(by: { $0.offset < $1.offset }) where seen.insert(frame.offset).inserted {
+            guard let bytes = try Self.read(fd: fd, frame.offset, count: 8 + frame.length) else {
+                throw LedgerError(code: .corruptStore, message: "\(path) ends before its indexed frame at \(frame.offset)")
+            }
+            guard let decision = Self.decode(bytes) else {
+                throw LedgerError(code: .corruptStore, message: "\(path) has a damaged frame at \(frame.offset)")
+            }
+            if decision.id == id { return decision }
+        }
+        return nil
+    }
+
+    /// The decision in one frame's bytes (length, checksum, payload), or `nil` when they do not check.
+    static func decode(_ frame: [UInt8]) -> StoredDecision? {
+        guard frame.count >= 8 + fixedPayload else { return nil }
+        let length = Int(readLittleEndian(UInt32.self, frame, at: 0))
+        guard length >= fixedPayload, length <= fixedPayload + maximumBodySize, frame.count == 8 + length else { return nil }
+        var crc = CRC32C()
+        crc.update(frame[0..<4])
+        crc.update(frame[8...])
+        guard crc.value == readLittleEndian(UInt32.self, frame, at: 4) else { return nil }
+        guard let id = String(validating: frame[8..<(8 + idLength)], as: UTF8.self) else { return nil }
+        return StoredDecision(
+            id: id,
+            time: Int64(bitPattern: readLittleEndian(UInt64.self, frame, at: 8 + idLength)),
+            logSize: readLittleEndian(UInt64.self, frame, at: 16 + idLength),
+            body: Array(frame[(8 + fixedPayload)...])
+        )
+    }
+
+    private static func readLittleEndian<T: FixedWidthInteger>(_: T.Type, _ bytes: [UInt8], at offset: Int) -> T {
+        var value: T = 0
+        for index in 0..<MemoryLayout<T>.size {
+            value |= T(bytes[offset + index]) << (8 * index)
+        }
+        return value
+    }
+
+    /// `count` bytes at `offset`, or `nil` when the file ends first.
+    private static func read(fd: Int32, _ offset: Int64, count: Int) throws -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        try bytes.withUnsafeMutableBytes { buffer in
+            while done < count {
+                let got = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw LedgerError(
+                        code: .storeUnavailable,
+                        message: "reading the decision journal failed: \(String(cString: strerror(errno)))"
+                    )
+                }
+                if got == 0 { break }
+                done += got
+            }
+        }
+        return done == count ? bytes : nil
+    }
+
+    // MARK: Opening and recovery
+
+    private func onQueue<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            io.async { continuation.resume(with: Result(catching: body)) }
+        }
+    }
+
+    /// The open file (on ``io``), opening it and recovering its end on first use.
+    @discardableResult
+    private func openIfNeeded() throws -> Int32 {
+        guard let fd = try openIfNeeded(mustExist: false) else {
+            throw LedgerError(code: .storeUnavailable, message: "\(path) could not be opened")
+        }
+        return fd
+    }
+
+    /// The open file, or `nil` when `mustExist` and a read-only store has none (nothing was ever stored).
+    private func openIfNeeded(mustExist: Bool) throws -> Int32? {
+        if let fd = state.withLock({ $0.fd }) { return fd }
+        if readOnly {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            if fd < 0 {
+                if errno == ENOENT { return nil }
+                throw Self.systemError("opening \(path)")
+            }
+            let frames: [Frame]
+            do {
+                (frames, _) = try recover(fd: fd, truncate: false)
+            } catch {
+                close(fd)
+                throw error
+            }
+            state.withLock { state in
+                state.fd = fd
+                for frame in frames { state.pending[frame.key, default: []].append(frame) }
+            }
+            return fd
+        }
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.systemError("opening \(path)") }
+        do {
+            guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+                throw LedgerError(
+                    code: .storeUnavailable,
+                    message: "\(path) is in use by another process (one server per SQLite data directory)"
+                )
+            }
+            let (frames, end) = try recover(fd: fd, truncate: true)
+            if !frames.isEmpty {
+                try pool.write { db in try Self.index(frames, in: db) }
+            }
+            state.withLock { state in
+                state.fd = fd
+                state.end = end
+            }
+            return fd
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    /// Checks the header (writing it to a new file) and reads the frames after the indexed prefix: those that
+    /// check, and the end of the last one (the file is cut there when `truncate`).
+    private func recover(fd: Int32, truncate: Bool) throws -> ([Frame], Int64) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Self.systemError("reading the size of \(path)") }
+        let size = Int64(info.st_size)
+        let headerLength = Int64(Self.header.count)
+        let lastIndexedEnd = try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT offset + 8 + length FROM decision_frames ORDER BY offset DESC LIMIT 1")
+        }
+        if let lastIndexedEnd, lastIndexedEnd > size {
+            throw LedgerError(
+                code: .corruptStore,
+                message: "\(path) is \(size) bytes but its index reaches \(lastIndexedEnd): the file lost acknowledged decisions"
+            )
+        }
+        let indexedEnd = lastIndexedEnd ?? headerLength
+        if size < headerLength {
+            // Nothing was acknowledged before the header was durable.
+            guard truncate else { return ([], headerLength) }
+            guard ftruncate(fd, 0) == 0 else { throw Self.systemError("resetting \(path)") }
+            try Self.writeAll(fd: fd, Self.header, at: 0)
+            guard fsync(fd) == 0 else { throw Self.systemError("syncing \(path)") }
+            try Self.syncDirectory(of: path)
+            return ([], headerLength)
+        }
+        guard try Self.read(fd: fd, 0, count: Self.header.count) == Self.header else {
+            throw LedgerError(code: .corruptStore, message: "\(path) is not a vmtrust decision journal")
+        }
+        var frames: [Frame] = []
+        var offset = indexedEnd
+        while offset < size {
+            let prefix = try Self.read(fd: fd, offset, count: 8)
+            let length = prefix.map { Int(Self.readLittleEndian(UInt32.self, $0, at: 0)) } ?? 0
+            let valid =
+                length >= Self.fixedPayload && length <= Self.fixedPayload + Self.maximumBodySize
+                && offset + 8 + Int64(length) <= size
+            if valid, let bytes = try Self.read(fd: fd, offset, count: 8 + length), let decision = Self.decode(bytes) {
+                frames.append(Frame(offset: offset, length: length, key: SQLiteLedgerStore.decisionKey(decision.id)))
+                offset += 8 + Int64(length)
+                continue
+            }
+            guard size - offset <= Int64(Self.maximumGroupBytes) else {
+                throw LedgerError(
+                    code: .corruptStore,
+                    message: "\(path) has a damaged frame at offset \(offset), \(size - offset) bytes before its end"
+                )
+            }
+            // The torn end of the last write, never acknowledged.
+            if truncate {
+                guard ftruncate(fd, off_t(offset)) == 0, fsync(fd) == 0 else {
+                    throw Self.systemError("cutting the torn end of \(path)")
+                }
+            }
+            break
+        }
+        return (frames, offset)
+    }
+
+    private static func syncDirectory(of path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw systemError("opening \(directory)") }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw systemError("syncing \(directory)") }
+    }
+
+    private static func systemError(_ what: String) -> LedgerError {
+        LedgerError(code: .storeUnavailable, message: "\(what) failed: \(String(cString: strerror(errno)))")
+    }
+}

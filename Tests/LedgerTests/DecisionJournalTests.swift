@@ -1,0 +1,250 @@
+import Foundation
+import Ledger
+import Testing
+import VMTrustTesting
+
+@testable import SQLiteStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@Suite("CRC-32C")
+struct CRC32CTests {
+    @Test("The check value and the RFC 3720 B.4 examples")
+    func knownAnswers() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+        #expect(CRC32C.checksum([UInt8](repeating: 0, count: 32)) == 0x8A91_36AA)
+        #expect(CRC32C.checksum([UInt8](repeating: 0xFF, count: 32)) == 0x62A8_AB43)
+        #expect(CRC32C.checksum((0..<32).map { UInt8($0) }) == 0x46DD_794E)
+        #expect(CRC32C.checksum((0..<32).reversed().map { UInt8($0) }) == 0x113F_DB5C)
+        // Fed in pieces, the same.
+        var crc = CRC32C()
+        crc.update(Array("1234".utf8))
+        crc.update(Array("56789".utf8))
+        #expect(crc.value == 0xE306_9283)
+    }
+}
+
+@Suite("Decision journal")
+struct DecisionJournalTests {
+    static func decision(_ n: Int, body: String? = nil, bodySize: Int? = nil) -> StoredDecision {
+        let id = String(repeating: String(format: "%02x", n % 256), count: 32)
+        let bytes = bodySize.map { [UInt8](repeating: UInt8(ascii: "x"), count: $0) } ?? Array((body ?? "{\"n\":\(n)}").utf8)
+        return StoredDecision(id: id, time: 1_790_000_000_000 + Int64(n), logSize: UInt64(n), body: bytes)
+    }
+
+    /// A fresh database path in its own directory.
+    static func databasePath() throws -> String {
+        let directory = TestDirectory.root.appendingPathComponent("vmtrust-journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent("ledger.sqlite").path
+    }
+
+    /// Waits until no store of this process holds the journal of `path` (as after a restart).
+    static func waitUntilReleased(_ path: String) async throws {
+        for _ in 0..<500 where DecisionJournal.isLive(forDatabase: path) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(!DecisionJournal.isLive(forDatabase: path))
+    }
+
+    static func size(_ path: String) throws -> Int {
+        try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1
+    }
+
+    static func append(_ bytes: [UInt8], to path: String) throws {
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: bytes)
+        try handle.close()
+    }
+
+    @Test("A frame reads back, and every changed, cut or extended frame is rejected")
+    func frames() throws {
+        let decision = Self.decision(7, body: #"{"effect":"allow"}"#)
+        let frame = try DecisionJournal.encode(decision)
+        #expect(frame.count == 8 + 80 + decision.body.count)
+        #expect(DecisionJournal.decode(frame) == decision)
+        for index in frame.indices {
+            var changed = frame
+            changed[index] ^= 0x01
+            #expect(DecisionJournal.decode(changed) == nil, "byte \(index) changed")
+        }
+        for count in 0..<frame.count {
+            #expect(DecisionJournal.decode(Array(frame.prefix(count))) == nil, "cut to \(count) bytes")
+        }
+        #expect(DecisionJournal.decode(frame + [0]) == nil)
+        // An empty body is a frame; an id that is not 64 bytes, or a body over the limit, is not.
+        #expect(DecisionJournal.decode(try DecisionJournal.encode(Self.decision(1, body: ""))) == Self.decision(1, body: ""))
+        var short = decision
+        short.id = String(short.id.dropLast())
+        #expect(throws: LedgerError.self) { try DecisionJournal.encode(short) }
+        #expect(throws: LedgerError.self) {
+            try DecisionJournal.encode(Self.decision(1, bodySize: DecisionJournal.maximumBodySize + 1))
+        }
+    }
+
+    @Test("Decisions are read before and after indexing, and after a restart; a refused batch writes nothing")
+    func lifecycle() async throws {
+        let path = try Self.databasePath()
+        let journal = path + ".decisions"
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            #expect(try await store.decision(id: Self.decision(1).id) == nil)
+            try await store.storeDecisions([Self.decision(1), Self.decision(2)])
+            #expect(try await store.decision(id: Self.decision(1).id) == Self.decision(1))
+            let sizeBefore = try Self.size(journal)
+            var bad = Self.decision(4)
+            bad.id = "not an id"
+            await #expect(throws: LedgerError.self) { try await store.storeDecisions([Self.decision(3), bad]) }
+            #expect(try Self.size(journal) == sizeBefore)
+            #expect(try await store.decision(id: Self.decision(3).id) == nil)
+            try await store.flushDecisionIndexForTesting()
+            #expect(try await store.decision(id: Self.decision(2).id) == Self.decision(2))
+            // Unindexed when the store goes away.
+            try await store.storeDecisions([Self.decision(5)])
+        }
+        try await Self.waitUntilReleased(path)
+        let reopened = try SQLiteLedgerStore(path: path)
+        for n in [1, 2, 5] { #expect(try await reopened.decision(id: Self.decision(n).id) == Self.decision(n)) }
+        let readOnly = try SQLiteLedgerStore(path: path, readOnly: true)
+        #expect(try await readOnly.decision(id: Self.decision(5).id) == Self.decision(5))
+        await #expect(throws: LedgerError.self) { try await readOnly.storeDecisions([Self.decision(6)]) }
+        #expect(try await reopened.decision(id: Self.decision(6).id) == nil)
+    }
+
+    @Test("Frames written but not indexed before a crash are found and indexed on restart")
+    func unindexedTail() async throws {
+        let path = try Self.databasePath()
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions([Self.decision(1)])
+            try await store.flushDecisionIndexForTesting()
+        }
+        try await Self.waitUntilReleased(path)
+        // As a server that synced these frames and was killed before indexing them.
+        try Self.append(
+            try DecisionJournal.encode(Self.decision(2)) + DecisionJournal.encode(Self.decision(3)),
+            to: path + ".decisions"
+        )
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            #expect(try await store.decision(id: Self.decision(3).id) == Self.decision(3))
+            try await store.storeDecisions([Self.decision(4)])
+        }
+        try await Self.waitUntilReleased(path)
+        let store = try SQLiteLedgerStore(path: path)
+        for n in 1...4 { #expect(try await store.decision(id: Self.decision(n).id) == Self.decision(n)) }
+    }
+
+    @Test("A torn last write is cut on restart; later writes go where it began")
+    func tornTail() async throws {
+        let path = try Self.databasePath()
+        let journal = path + ".decisions"
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions([Self.decision(1), Self.decision(2)])
+        }
+        try await Self.waitUntilReleased(path)
+        let intact = try Self.size(journal)
+        // Half a frame, then a whole frame with one byte damaged, as a killed write may leave.
+        let frame = try DecisionJournal.encode(Self.decision(3))
+        var damaged = try DecisionJournal.encode(Self.decision(4))
+        damaged[damaged.count - 1] ^= 0xFF
+        for torn in [Array(frame.prefix(frame.count / 2)), Array(frame.prefix(5)), damaged + frame] {
+            try Self.append(torn, to: journal)
+            do {
+                let store = try SQLiteLedgerStore(path: path)
+                #expect(try await store.decision(id: Self.decision(2).id) == Self.decision(2))
+                #expect(try await store.decision(id: Self.decision(3).id) == nil)
+                #expect(try Self.size(journal) == intact)
+            }
+            try await Self.waitUntilReleased(path)
+        }
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions([Self.decision(5)])
+        }
+        try await Self.waitUntilReleased(path)
+        let store = try SQLiteLedgerStore(path: path)
+        #expect(try await store.decision(id: Self.decision(5).id) == Self.decision(5))
+        #expect(try await store.decision(id: Self.decision(1).id) == Self.decision(1))
+    }
+
+    @Test("Damage that cannot be a torn write, a lost end or a foreign file is reported, not cut")
+    func damage() async throws {
+        // Damage in an indexed frame: reading it fails.
+        let path = try Self.databasePath()
+        let journal = path + ".decisions"
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions([Self.decision(1), Self.decision(2)])
+            try await store.flushDecisionIndexForTesting()
+        }
+        try await Self.waitUntilReleased(path)
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: journal)))
+        bytes[bytes.count - 3] ^= 0x20
+        try Data(bytes).write(to: URL(fileURLWithPath: journal))
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            #expect(try await store.decision(id: Self.decision(1).id) == Self.decision(1))
+            await #expect(throws: LedgerError.self) { try await store.decision(id: Self.decision(2).id) }
+        }
+        try await Self.waitUntilReleased(path)
+
+        // A damaged unindexed frame followed by more than one write's worth of frames.
+        var damaged = try DecisionJournal.encode(Self.decision(3))
+        damaged[20] ^= 0x01
+        var after: [UInt8] = []
+        for n in 10..<15 { after += try DecisionJournal.encode(Self.decision(n, bodySize: DecisionJournal.maximumBodySize)) }
+        try Self.append(damaged + after, to: journal)
+        let sizeBefore = try Self.size(journal)
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            await #expect(throws: LedgerError.self) { try await store.decision(id: Self.decision(10).id) }
+            await #expect(throws: LedgerError.self) { try await store.storeDecisions([Self.decision(20)]) }
+        }
+        #expect(try Self.size(journal) == sizeBefore)
+        try await Self.waitUntilReleased(path)
+
+        // A journal shorter than its index, and a file that is not a journal.
+        try FileHandle(forWritingAtPath: journal).map {
+            try $0.truncate(atOffset: 30)
+            try $0.close()
+        }
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            await #expect(throws: LedgerError.self) { try await store.decision(id: Self.decision(1).id) }
+        }
+        try await Self.waitUntilReleased(path)
+        let other = try Self.databasePath()
+        try Data("not a journal at all\n".utf8).write(to: URL(fileURLWithPath: other + ".decisions"))
+        let store = try SQLiteLedgerStore(path: other)
+        await #expect(throws: LedgerError.self) { try await store.storeDecisions([Self.decision(1)]) }
+    }
+
+    @Test("Another process holding the journal is refused")
+    func lock() async throws {
+        let path = try Self.databasePath()
+        let fd = open(path + ".decisions", O_RDWR | O_CREAT, 0o600)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let store = try SQLiteLedgerStore(path: path)
+        await #expect(throws: LedgerError.self) { try await store.storeDecisions([Self.decision(1)]) }
+        #expect(try Self.size(path + ".decisions") == 0)
+    }
+
+    @Test("The journal is created with mode 0600")
+    func permissions() async throws {
+        let path = try Self.databasePath()
+        let store = try SQLiteLedgerStore(path: path)
+        try await store.storeDecisions([Self.decision(1)])
+        let mode = try FileManager.default.attributesOfItem(atPath: store.decisionJournalPath)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+}
