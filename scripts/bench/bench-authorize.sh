@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Policy decisions over HTTP: POST /v1/authorize under concurrent load beside a trivial route
 # (GET /healthz) on the same server in the same run, against a release build of `vmtrust serve` on
-# loopback with the SQLite default (every decision stored, group-committed, synchronous=FULL).
+# loopback with the SQLite default (every decision stored before the answer: group-committed to the decision journal,
+# one fdatasync per batch; the log itself synchronous=FULL).
 # Server and load generator share this machine's cores.
 #
 #   scripts/bench/bench-authorize.sh [DURATION_SECONDS] [CONNECTIONS]
@@ -93,7 +94,27 @@ run() { # name, then env for the lua script (RUN_SECONDS overrides the duration)
         'BEGIN {printf "server_cpu_cores=%.2f server_cpu_us_per_request=%.1f\n", t / hz / d, t / hz / n * 1e6}' |
         tee -a "$out/summary.txt"
 }
-stored() { python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM decisions").fetchone()[0])' "$work/data/ledger.sqlite"; }
+# Decisions stored: rows of the decisions table (before the journal) and frames of the decision journal (walked by
+# their length fields; the store checks each frame's CRC-32C when it reads it).
+stored() {
+    python3 - "$work/data/ledger.sqlite" <<'PY'
+import os, sqlite3, struct, sys
+rows = sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM decisions").fetchone()[0]
+frames = 0
+path = sys.argv[1] + ".decisions"
+if os.path.exists(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    offset = 20
+    while offset + 8 <= len(data):
+        (length,) = struct.unpack_from("<I", data, offset)
+        if length < 80 or offset + 8 + length > len(data):
+            break
+        frames += 1
+        offset += 8 + length
+print(rows + frames)
+PY
+}
 if [ "${WARMUP:-3}" != 0 ]; then RUN_SECONDS=${WARMUP:-3} run warmup-authorize; fi
 run trivial METHOD=GET ROUTE=/healthz
 stored_before=$(stored)

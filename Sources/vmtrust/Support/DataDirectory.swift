@@ -13,6 +13,7 @@ import TransparencyLog
 ///   log-key.pem        the log's Ed25519 checkpoint key, PKCS#8, 0600
 ///   admin-key.pem      the first admin's private key, PKCS#8, 0600 (move it off the server)
 ///   ledger.sqlite      the SQLite ledger (with -wal and -shm beside it)
+///   ledger.sqlite.decisions  stored policy decisions (the SQLite store's decision journal), 0600
 ///   blobs/             image blobs (FileBlobStore): sha256/<2 hex>/<64 hex>, tmp/ for uploads
 /// ```
 ///
