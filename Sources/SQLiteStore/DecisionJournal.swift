@@ -126,6 +126,14 @@ final class DecisionJournal: Sendable {
         }
     }
 
+    /// Opens the file now (recovering its end and taking its lock) and throws if it refuses to write; nothing for a
+    /// read-only store.
+    func openForWriting() async throws {
+        guard !readOnly else { return }
+        if state.withLock({ $0.fd }) == nil { _ = try await onQueue { try self.openIfNeeded() } }
+        if let failure = state.withLock({ $0.failure }) { throw failure }
+    }
+
     // MARK: Writing
 
     /// Appends `decisions` and returns once they are durable.

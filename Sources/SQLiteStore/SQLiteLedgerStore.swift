@@ -100,6 +100,8 @@ public final class SQLiteLedgerStore: LedgerStore {
     ]
 
     /// Checks that the database answers and every migration of this build is applied.
+    /// Also opens the decision journal (``openDecisionJournal()``): a journal that cannot be written makes the store not
+    /// ready.
     public func checkReady() async throws {
         let applied = try await pool.read { db in try Self.migrator.appliedIdentifiers(db) }
         guard applied == Set(Self.migrationVersions) else {
@@ -109,6 +111,7 @@ public final class SQLiteLedgerStore: LedgerStore {
             )
         }
         _ = try await latestCheckpoint()
+        try await decisionJournal.openForWriting()
     }
 
     private static var migrator: DatabaseMigrator {
@@ -471,6 +474,12 @@ extension SQLiteLedgerStore: DecisionStore {
     /// Appends `decisions` to the decision journal (``DecisionJournal``) and returns once they are durable.
     public func storeDecisions(_ decisions: [StoredDecision]) async throws {
         try await decisionJournal.append(decisions)
+    }
+
+    /// Opens the decision journal now instead of at the first decision (recovering its end, taking its lock): a
+    /// server calls it at start, so that a damaged journal or a second server on the same data is reported at once.
+    public func openDecisionJournal() async throws {
+        try await decisionJournal.openForWriting()
     }
 
     /// Indexes every journalled decision now, instead of soon (tests).

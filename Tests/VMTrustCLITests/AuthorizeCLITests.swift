@@ -237,4 +237,72 @@ struct AuthorizeCLITests {
         )
         #expect(both.status == 2)
     }
+
+    @Test("Decisions answered before a SIGKILL are all served after the restart; a second server on the data is refused")
+    func decisionsSurviveAKill() async throws {
+        let world = try world()
+        // A second server on the same data directory stops at start: the decision journal has one writer.
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: CLI.binary)
+        second.arguments = ["serve", "--data", world.data, "--listen", "127.0.0.1:0", "--log-level", "warning"]
+        let errors = Pipe()
+        second.standardError = errors
+        second.standardOutput = FileHandle.nullDevice
+        try second.run()
+        let deadline = Date().addingTimeInterval(60)
+        while second.isRunning, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        if second.isRunning {
+            second.terminate()
+            Issue.record("a second server on the same data directory kept running")
+        }
+        second.waitUntilExit()
+        #expect(second.terminationStatus == 2)
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("decision journal"), "\(message)")
+
+        let answered = Locked<[String: [UInt8]]>([:])
+        let killed = Locked(false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    var n = 0
+                    while true {
+                        let environment = ["prod", "staging", "dev"][(client + n) % 3]
+                        let body = Array(
+                            #"{"user":"alice","image":"\#(world.digest)","environment":"\#(environment)","project":"p\#(client)-\#(n)"}"#
+                                .utf8
+                        )
+                        n += 1
+                        let status: Int
+                        let answer: [UInt8]
+                        do {
+                            (status, answer) = try await HTTP.post(world.server.url + "/v1/authorize", body: body)
+                        } catch {
+                            #expect(killed.withLock { $0 }, "request failed before the kill: \(error)")
+                            return
+                        }
+                        #expect(status == 200, "\(String(decoding: answer, as: UTF8.self))")
+                        let object = try JSONSerialization.jsonObject(with: Data(answer)) as? [String: Any]
+                        let id = try #require(object?["decision_id"] as? String)
+                        answered.withLock { $0[id] = answer }
+                    }
+                }
+            }
+            group.addTask {
+                while answered.withLock({ $0.count }) < 300 { try await Task.sleep(for: .milliseconds(5)) }
+                killed.withLock { $0 = true }
+                world.server.kill()
+            }
+            try await group.waitForAll()
+        }
+        let restarted = try ServerProcess(data: world.data)
+        defer { restarted.stop() }
+        let decisions = answered.withLock { $0 }
+        #expect(decisions.count >= 300)
+        for (id, body) in decisions {
+            let (status, stored) = try await HTTP.get(restarted.url + "/v1/decisions/" + id)
+            #expect(status == 200, "decision \(id) answered before the kill is not stored")
+            #expect(stored == body)
+        }
+    }
 }

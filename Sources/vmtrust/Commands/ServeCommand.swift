@@ -97,6 +97,13 @@ struct ServeCommand: AsyncParsableCommand {
 
         guard let postgresURL else {
             let ledger = try await directory.openLedger(origin: loaded.settings.origin, signer: loaded.logSigner, logger: logger)
+            if let store = ledger.decisionStore as? SQLiteLedgerStore {
+                do {
+                    try await store.openDecisionJournal()
+                } catch {
+                    throw CLIError.input("cannot open the decision journal \(store.decisionJournalPath): \(error)")
+                }
+            }
             try await serve.application(ledger: ledger).runService()
             return
         }
