@@ -14,7 +14,8 @@
 struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     private var index = StringIndex()
     private var keys: [String] = []
-    private var values: [Value?] = []
+    /// The documents by slot (an ``InMemoryReputationState`` changes its open provider's in place).
+    var values: [Value?] = []
     private var lastKey = ""
     private var lastSlot: Int32 = -1
     /// Slots interned by ``internNew(_:)`` whose keys are not in `index` yet.
@@ -114,6 +115,13 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     /// The document at `slot` (a slot ``slot(_:create:)`` returned).
     @inline(__always)
     func value(atSlot slot: Int) -> Value? { values[slot] }
+
+    /// Whether there is a document at `slot` (a slot ``slot(_:create:)`` returned).
+    @inline(__always)
+    func hasValue(atSlot slot: Int) -> Bool {
+        if case .none = values[slot] { return false }
+        return true
+    }
 
     /// Sets (or deletes, `nil`) the document at `slot` (a slot ``slot(_:create:)`` returned).
     @inline(__always)

@@ -177,8 +177,9 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
 
 // MARK: - In-place application
 
-/// The replay path: documents are changed where they are kept. Taken documents (providers, clusters, windows) are
-/// moved out of their slot of a ``DocumentTable`` and back, so growing their arrays never copies them.
+/// The replay path: documents are changed where they are kept. An open provider's document is changed in its slot
+/// of a ``DocumentTable``; taken documents (clusters, windows) are moved out of their slot and back, so growing
+/// their arrays never copies them.
 extension InMemoryReputationState: ReputationDocumentStore {
     typealias Failure = Never
     typealias ContributionHandle = Int32
@@ -200,27 +201,32 @@ extension InMemoryReputationState: ReputationDocumentStore {
         return parameters
     }
 
-    @inline(__always)
-    mutating func takeProvider(_ id: String) -> ProviderReputation? {
-        if roundTripJSON { return provider(id) }
-        return providers.take(id)
+    // A provider's handle is its slot in `providers`. With `roundTripJSON`, the table holds only the open document
+    // (decoded when opened, encoded and dropped when closed).
+
+    mutating func providerHandle(_ id: String) -> Int32 { Int32(providers.slot(id, create: true)) }
+
+    mutating func openProvider(_ provider: Int32, create: Bool) -> Bool {
+        let slot = Int(provider)
+        if roundTripJSON { providers.set(atSlot: slot, self.provider(providers.key(atSlot: slot))) }
+        if providers.hasValue(atSlot: slot) { return true }
+        guard create else { return false }
+        providers.set(atSlot: slot, ProviderReputation(id: providers.key(atSlot: slot)))
+        return true
     }
 
-    @inline(__always)
-    mutating func setProvider(_ value: consuming ProviderReputation) {
-        if roundTripJSON {
-            encode(.provider(value))
-        } else {
-            let id = value.id
-            providers.set(id, value)
-        }
+    subscript(provider provider: Int32) -> ProviderReputation {
+        @inline(__always)
+        _read { yield providers.values[Int(provider)]! }
+        @inline(__always)
+        _modify { yield &providers.values[Int(provider)]! }
     }
 
-    mutating func restoreProvider(_ value: consuming ProviderReputation) {
-        if !roundTripJSON {
-            let id = value.id
-            providers.set(id, value)
-        }
+    mutating func closeProvider(_ provider: Int32, changed: Bool) {
+        guard roundTripJSON else { return }
+        let slot = Int(provider)
+        if changed, let value = providers.value(atSlot: slot) { encode(.provider(value)) }
+        providers.set(atSlot: slot, nil)
     }
 
     // Contribution keys are interned slots of `contributions` (in both modes: with `roundTripJSON` the slot only
