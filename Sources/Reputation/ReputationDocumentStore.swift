@@ -84,16 +84,16 @@ protocol ReputationDocumentStore {
     mutating func takeCluster(_ key: ClusterKey) throws(Failure) -> ClusterWindow?
     /// Gives back (or creates) a cluster's window.
     mutating func setCluster(_ value: consuming ClusterWindow)
-    /// Takes a provider's feedback window (to be given back with ``setWindow(_:)``).
-    mutating func takeWindow(_ provider: String) throws(Failure) -> FeedbackWindow?
+    /// Takes a provider's feedback window (to be given back with ``setWindow(_:of:)``).
+    mutating func takeWindow(_ provider: ProviderHandle) throws(Failure) -> FeedbackWindow?
     /// Gives back (or creates) a provider's feedback window.
-    mutating func setWindow(_ value: consuming FeedbackWindow)
+    mutating func setWindow(_ value: consuming FeedbackWindow, of provider: ProviderHandle)
 
     /// When `provider`'s lineage with root `lineage` last earned a release credit (its ``LineageCredit``, whose key
     /// a store that keeps documents by value need not build).
-    mutating func lastCredit(provider: String, lineage: RecordID) throws(Failure) -> Int64?
+    mutating func lastCredit(provider: ProviderHandle, lineage: RecordID) throws(Failure) -> Int64?
     /// Records a release credit of `provider`'s lineage with root `lineage` at `time`.
-    mutating func setLastCredit(provider: String, lineage: RecordID, at time: Int64)
+    mutating func setLastCredit(provider: ProviderHandle, lineage: RecordID, at time: Int64)
 
     /// The first entry of the queue (as it was before this event) after `after` (all when `nil`) with
     /// `due < before`.

@@ -113,8 +113,8 @@ extension ReputationEngine {
         case .releasePublished(let lineage, let clean):
             guard clean else { break }
             let interval = security.releaseCreditIntervalDays * millisecondsPerDay
-            if let last = try store.lastCredit(provider: providerID, lineage: lineage), now - last < interval { break }
-            store.setLastCredit(provider: providerID, lineage: lineage, at: now)
+            if let last = try store.lastCredit(provider: provider, lineage: lineage), now - last < interval { break }
+            store.setLastCredit(provider: provider, lineage: lineage, at: now)
             store[provider: provider].security.add(r: security.releaseCredit, s: 0, at: now, .security, history)
             addTop(&store[provider: provider], event.record, .sec, r: security.releaseCredit, s: 0, at: now, history)
         case .obligationOpened(let facts):
@@ -316,7 +316,7 @@ extension ReputationEngine {
         let newAccount = now - facts.userRegisteredAt < fb.newAccountDays * millisecondsPerDay
 
         // Burst detection over the provider's feedback rates (this feedback included).
-        var window = try store.takeWindow(providerID) ?? FeedbackWindow(provider: providerID)
+        var window = try store.takeWindow(provider) ?? FeedbackWindow(provider: providerID)
         let burst = recordFeedback(&window, at: now, newAccount: newAccount, fb)
         let held = burst && newAccount
         if burst {
@@ -386,7 +386,7 @@ extension ReputationEngine {
             window.recentFromNewAccounts.removeAll { $0.t <= horizon }
             window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: keyText))
         }
-        store.setWindow(window)
+        store.setWindow(window, of: provider)
     }
 
     /// The masses of a feedback contribution: a rating v adds r = c(1+v)/2, s = c(1−v)/2; an issue report

@@ -273,10 +273,9 @@ struct ReputationTransaction: ReputationDocumentStore {
         try windows.value(provider, missing: Ref.window)
     }
 
-    mutating func setWindow(_ value: consuming FeedbackWindow) {
-        let id = value.provider
-        windows.written[id] = .some(value)
-        touch(.window(id))
+    mutating func setWindow(_ value: consuming FeedbackWindow, of provider: String) {
+        windows.written[provider] = .some(value)
+        touch(.window(provider))
     }
 
     mutating func lastCredit(provider: String, lineage: RecordID) throws(Missing) -> Int64? {
