@@ -281,6 +281,11 @@ extension InMemoryReputationState: ReputationDocumentStore {
     }
 
     @inline(__always)
+    mutating func takeContribution(_ key: Int32) -> Contribution? {
+        roundTripJSON ? contributionDocument(contributions.key(atSlot: key)) : contributions.take(atSlot: key)
+    }
+
+    @inline(__always)
     mutating func setContribution(_ key: Int32, _ value: consuming Contribution?) {
         if roundTripJSON {
             encode(.contribution(key: contributions.key(atSlot: key), value))

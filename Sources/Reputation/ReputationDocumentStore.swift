@@ -58,6 +58,9 @@ protocol ReputationDocumentStore {
 
     /// The active contribution with `key`.
     mutating func contribution(_ key: ContributionHandle) throws(Failure) -> Contribution?
+    /// The active contribution with `key`, which the rules then replace with ``setContribution(_:_:)`` before
+    /// reading it again: a store that keeps documents in place moves it out instead of copying it.
+    mutating func takeContribution(_ key: ContributionHandle) throws(Failure) -> Contribution?
     /// Sets (or deletes, `nil`) a contribution.
     mutating func setContribution(_ key: ContributionHandle, _ value: consuming Contribution?)
     /// Loads the contributions of `keys` at once when the store loads lazily (a hint; no effect otherwise).

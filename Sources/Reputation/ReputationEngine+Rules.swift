@@ -262,7 +262,8 @@ extension ReputationEngine {
                 predicateType: facts.predicateType
             )
         )
-        if let old = try store.contribution(key) {
+        // The earlier attestation (if any) is replaced below, so it is taken.
+        if let old = try store.takeContribution(key) {
             remove(old, from: &store[provider: provider], at: now, history)
             store.setContributionKey(old.record, nil)
         }

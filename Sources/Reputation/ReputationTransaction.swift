@@ -213,6 +213,8 @@ struct ReputationTransaction: ReputationDocumentStore {
         try contributions.value(key, missing: Ref.contribution)
     }
 
+    mutating func takeContribution(_ key: String) throws(Missing) -> Contribution? { try contribution(key) }
+
     mutating func setContribution(_ key: String, _ value: consuming Contribution?) {
         contributions.written[key] = .some(value)
         touch(.contribution(key))
