@@ -89,6 +89,10 @@ struct ContributionTable: Equatable {
     @inline(__always)
     func value(atSlot slot: Int32) -> Contribution? { table.value(atSlot: Int(slot)) }
 
+    /// Moves the active contribution at `slot` out of it (the slot is empty until set).
+    @inline(__always)
+    mutating func take(atSlot slot: Int32) -> Contribution? { table.values[Int(slot)].take() }
+
     /// Sets (or deletes, `nil`) the contribution at `slot`.
     @inline(__always)
     mutating func set(atSlot slot: Int32, _ value: consuming Contribution?) { table.set(atSlot: Int(slot), value) }

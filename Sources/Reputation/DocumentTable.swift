@@ -14,7 +14,8 @@
 struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     private var index = StringIndex()
     private var keys: [String] = []
-    private var values: [Value?] = []
+    /// The documents by slot (an ``InMemoryReputationState`` changes its open provider's in place).
+    var values: [Value?] = []
     private var lastKey = ""
     private var lastSlot: Int32 = -1
     /// Slots interned by ``internNew(_:)`` whose keys are not in `index` yet.
@@ -67,13 +68,16 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
         return slot
     }
 
-    /// The document with `key` (without remembering its slot).
-    func value(_ key: String) -> Value? {
-        if let slot = index.find(key, hash: index.hash(key), in: keys) { return values[Int(slot)] }
+    /// The slot of `key` if it is interned (without remembering it).
+    func existingSlot(_ key: String) -> Int? {
+        if let slot = index.find(key, hash: index.hash(key), in: keys) { return Int(slot) }
         // Keys interned by `internNew` and not yet indexed (no lookup by text has happened, so these reads are rare).
-        for slot in pending where keys[Int(slot)] == key { return values[Int(slot)] }
+        for slot in pending where keys[Int(slot)] == key { return Int(slot) }
         return nil
     }
+
+    /// The document with `key` (without remembering its slot).
+    func value(_ key: String) -> Value? { existingSlot(key).flatMap { values[$0] } }
 
     /// The document with `key`, remembering its slot for the write that follows.
     @inline(__always)
@@ -115,6 +119,13 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     @inline(__always)
     func value(atSlot slot: Int) -> Value? { values[slot] }
 
+    /// Whether there is a document at `slot` (a slot ``slot(_:create:)`` returned).
+    @inline(__always)
+    func hasValue(atSlot slot: Int) -> Bool {
+        if case .none = values[slot] { return false }
+        return true
+    }
+
     /// Sets (or deletes, `nil`) the document at `slot` (a slot ``slot(_:create:)`` returned).
     @inline(__always)
     mutating func set(atSlot slot: Int, _ value: consuming Value?) { values[slot] = value }
@@ -136,5 +147,36 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
 
     static func == (lhs: DocumentTable, rhs: DocumentTable) -> Bool {
         lhs.documents == rhs.documents
+    }
+}
+
+/// Values kept beside the keys of a ``DocumentTable``, by the keys' slots (an ``InMemoryReputationState``'s feedback
+/// windows by the slot of their provider): a flat array, grown to the largest slot written.
+struct SlotValues<Value: Equatable & Sendable>: Sendable {
+    private var values: [Value?] = []
+
+    /// None.
+    init() {}
+
+    /// The value at `slot`.
+    subscript(slot: Int) -> Value? { slot < values.count ? values[slot] : nil }
+
+    /// Sets (or gives back) the value at `slot`.
+    @inline(__always)
+    mutating func put(_ slot: Int, _ value: consuming Value) {
+        if slot >= values.count { values.append(contentsOf: repeatElement(nil, count: slot + 1 - values.count)) }
+        values[slot] = .some(value)
+    }
+
+    /// Moves the value at `slot` out of it (to be given back with ``put(_:_:)``).
+    mutating func take(_ slot: Int) -> Value? { slot < values.count ? values[slot].take() : nil }
+
+    /// Every value by the key of its slot in `table`.
+    func byKey<Document>(_ table: DocumentTable<Document>) -> [String: Value] {
+        var out: [String: Value] = [:]
+        for (slot, value) in values.enumerated() {
+            if let value { out[table.key(atSlot: slot)] = value }
+        }
+        return out
     }
 }

@@ -16,12 +16,15 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var obligations = RecordTable<Obligation>()
     private var queue = DueQueue()
     private var clusters = DocumentTable<ClusterWindow>()
-    private var windows = DocumentTable<FeedbackWindow>()
+    /// The feedback windows, by the slot of their provider in `providers`.
+    private var windows = SlotValues<FeedbackWindow>()
     /// The slots in `clusters` of organisations' clusters, by organisation (not state: left out of `==`).
     private var organisationClusters = NameTable()
     /// The slots in `clusters` of users' clusters of one, by user (not state: left out of `==`).
     private var userClusters = NameTable()
     private var lineages = LineageTable()
+    /// Each provider's number in `lineages`, by its slot in `providers` (not state: left out of `==`).
+    private var lineageNumbers = SlotValues<Int32>()
     /// The parameters in force over the stretch of time of the last event (not state: left out of `==`; dropped
     /// whenever the history is written).
     private var parametersCache: ParametersInForce?
@@ -43,7 +46,7 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
             && lhs.storedHistory == rhs.storedHistory && lhs.providers == rhs.providers
             && lhs.contributions == rhs.contributions && lhs.auditors == rhs.auditors && lhs.users == rhs.users
             && lhs.obligations == rhs.obligations && lhs.queue == rhs.queue && lhs.clusters == rhs.clusters
-            && lhs.windows == rhs.windows && lhs.lineages == rhs.lineages
+            && lhs.windows.byKey(lhs.providers) == rhs.windows.byKey(rhs.providers) && lhs.lineages == rhs.lineages
     }
 
     /// Every provider with a document, sorted.
@@ -79,7 +82,7 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
         case .obligation(let value): obligations[value.report] = value
         case .due: break
         case .cluster(let value): clusters.set(value.id, value)
-        case .feedbackWindow(let value): windows.set(value.provider, value)
+        case .feedbackWindow(let value): windows.put(providers.slot(value.provider, create: true), value)
         case .lineage(let value): lineages.set(value)
         }
     }
@@ -139,7 +142,8 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     }
 
     func windowDocument(_ provider: String) -> FeedbackWindow? {
-        roundTripJSON ? decoded(ReputationChange.Namespace.feedbackWindow, provider) : windows.value(provider)
+        guard roundTripJSON else { return providers.existingSlot(provider).flatMap { windows[$0] } }
+        return decoded(ReputationChange.Namespace.feedbackWindow, provider)
     }
 
     func lineageDocument(_ key: String) -> LineageCredit? {
@@ -177,8 +181,9 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
 
 // MARK: - In-place application
 
-/// The replay path: documents are changed where they are kept. Taken documents (providers, clusters, windows) are
-/// moved out of their slot of a ``DocumentTable`` and back, so growing their arrays never copies them.
+/// The replay path: documents are changed where they are kept. An open provider's document is changed in its slot
+/// of a ``DocumentTable``; taken documents (clusters, windows) are moved out of their slot and back, so growing
+/// their arrays never copies them.
 extension InMemoryReputationState: ReputationDocumentStore {
     typealias Failure = Never
     typealias ContributionHandle = Int32
@@ -200,27 +205,32 @@ extension InMemoryReputationState: ReputationDocumentStore {
         return parameters
     }
 
-    @inline(__always)
-    mutating func takeProvider(_ id: String) -> ProviderReputation? {
-        if roundTripJSON { return provider(id) }
-        return providers.take(id)
+    // A provider's handle is its slot in `providers`. With `roundTripJSON`, the table holds only the open document
+    // (decoded when opened, encoded and dropped when closed).
+
+    mutating func providerHandle(_ id: String) -> Int32 { Int32(providers.slot(id, create: true)) }
+
+    mutating func openProvider(_ provider: Int32, create: Bool) -> Bool {
+        let slot = Int(provider)
+        if roundTripJSON { providers.set(atSlot: slot, self.provider(providers.key(atSlot: slot))) }
+        if providers.hasValue(atSlot: slot) { return true }
+        guard create else { return false }
+        providers.set(atSlot: slot, ProviderReputation(id: providers.key(atSlot: slot)))
+        return true
     }
 
-    @inline(__always)
-    mutating func setProvider(_ value: consuming ProviderReputation) {
-        if roundTripJSON {
-            encode(.provider(value))
-        } else {
-            let id = value.id
-            providers.set(id, value)
-        }
+    subscript(provider provider: Int32) -> ProviderReputation {
+        @inline(__always)
+        _read { yield providers.values[Int(provider)]! }
+        @inline(__always)
+        _modify { yield &providers.values[Int(provider)]! }
     }
 
-    mutating func restoreProvider(_ value: consuming ProviderReputation) {
-        if !roundTripJSON {
-            let id = value.id
-            providers.set(id, value)
-        }
+    mutating func closeProvider(_ provider: Int32, changed: Bool) {
+        guard roundTripJSON else { return }
+        let slot = Int(provider)
+        if changed, let value = providers.value(atSlot: slot) { encode(.provider(value)) }
+        providers.set(atSlot: slot, nil)
     }
 
     // Contribution keys are interned slots of `contributions` (in both modes: with `roundTripJSON` the slot only
@@ -268,6 +278,11 @@ extension InMemoryReputationState: ReputationDocumentStore {
     @inline(__always)
     mutating func contribution(_ key: Int32) -> Contribution? {
         roundTripJSON ? contributionDocument(contributions.key(atSlot: key)) : contributions.value(atSlot: key)
+    }
+
+    @inline(__always)
+    mutating func takeContribution(_ key: Int32) -> Contribution? {
+        roundTripJSON ? contributionDocument(contributions.key(atSlot: key)) : contributions.take(atSlot: key)
     }
 
     @inline(__always)
@@ -352,31 +367,42 @@ extension InMemoryReputationState: ReputationDocumentStore {
         }
     }
 
+    // Feedback windows and lineage credits are found by the provider's slot (its handle), not its id.
+
     @inline(__always)
-    mutating func takeWindow(_ provider: String) -> FeedbackWindow? {
-        roundTripJSON ? windowDocument(provider) : windows.take(provider)
+    mutating func takeWindow(_ provider: Int32) -> FeedbackWindow? {
+        roundTripJSON ? windowDocument(providers.key(atSlot: Int(provider))) : windows.take(Int(provider))
     }
 
     @inline(__always)
-    mutating func setWindow(_ value: consuming FeedbackWindow) {
-        if roundTripJSON {
-            encode(.feedbackWindow(value))
-        } else {
-            let id = value.provider
-            windows.set(id, value)
+    mutating func setWindow(_ value: consuming FeedbackWindow, of provider: Int32) {
+        if roundTripJSON { encode(.feedbackWindow(value)) } else { windows.put(Int(provider), value) }
+    }
+
+    /// The number of the provider at slot `provider` in `lineages` (interned there on first use).
+    private mutating func lineageNumber(_ provider: Int32) -> Int32 {
+        if let number = lineageNumbers[Int(provider)] { return number }
+        let number = lineages.number(providers.key(atSlot: Int(provider)))
+        lineageNumbers.put(Int(provider), number)
+        return number
+    }
+
+    mutating func lastCredit(provider: Int32, lineage: RecordID) -> Int64? {
+        guard roundTripJSON else {
+            let number = lineageNumber(provider)
+            return lineages.lastCredit(provider: number, lineage: lineage)
         }
+        let key = LineageCredit.key(provider: providers.key(atSlot: Int(provider)), lineage: lineage)
+        return lineageDocument(key)?.lastCredit
     }
 
-    mutating func lastCredit(provider: String, lineage: RecordID) -> Int64? {
-        guard roundTripJSON else { return lineages.lastCredit(LineageTable.Ref(provider: provider, lineage: lineage)) }
-        return lineageDocument(LineageCredit.key(provider: provider, lineage: lineage))?.lastCredit
-    }
-
-    mutating func setLastCredit(provider: String, lineage: RecordID, at time: Int64) {
+    mutating func setLastCredit(provider: Int32, lineage: RecordID, at time: Int64) {
         if roundTripJSON {
-            encode(.lineage(LineageCredit(key: LineageCredit.key(provider: provider, lineage: lineage), lastCredit: time)))
+            let key = LineageCredit.key(provider: providers.key(atSlot: Int(provider)), lineage: lineage)
+            encode(.lineage(LineageCredit(key: key, lastCredit: time)))
         } else {
-            lineages.setLastCredit(LineageTable.Ref(provider: provider, lineage: lineage), time)
+            let number = lineageNumber(provider)
+            lineages.setLastCredit(provider: number, lineage: lineage, time)
         }
     }
 

@@ -34,7 +34,7 @@ struct LineageTable: Equatable, Sendable {
     init() {}
 
     /// The number of `provider`, interned when new.
-    private mutating func number(_ provider: String) -> Int32 {
+    mutating func number(_ provider: String) -> Int32 {
         if lastNumber >= 0, provider == lastProvider { return lastNumber }
         let hash = providerNumbers.hash(provider)
         let number: Int32
@@ -58,6 +58,16 @@ struct LineageTable: Equatable, Sendable {
     /// Records a credit of the lineage at `time`.
     mutating func setLastCredit(_ ref: Ref, _ time: Int64) {
         credits[Key(provider: number(ref.provider), lineage: ref.lineage)] = time
+    }
+
+    /// When the lineage `lineage` of the provider numbered `provider` (``number(_:)``) last earned a credit.
+    func lastCredit(provider: Int32, lineage: RecordID) -> Int64? {
+        credits[Key(provider: provider, lineage: lineage)]
+    }
+
+    /// Records a credit of the lineage `lineage` of the provider numbered `provider` (``number(_:)``) at `time`.
+    mutating func setLastCredit(provider: Int32, lineage: RecordID, _ time: Int64) {
+        credits[Key(provider: provider, lineage: lineage)] = time
     }
 
     /// The document with `key`.

@@ -10,10 +10,11 @@ import Provenance
 /// - ``InMemoryReputationState`` (replay and bulk application, ``ReputationEngine/apply(_:to:)``) holds every
 ///   document and changes them in place; it never throws.
 ///
-/// Providers, clusters and feedback windows (the documents with arrays that events grow) are *taken*: the rules
-/// own the value until they give it back with `set…` (changed) or ``restoreProvider(_:)`` (unchanged), so a
-/// store that keeps documents in place can move them out and back without copying their arrays. Other
-/// documents are read as copies and replaced by `set…`.
+/// A provider's document (the largest, changed by most events) is *opened* and changed in place through
+/// ``subscript(provider:)`` until it is closed, so a store that keeps documents in place never copies it.
+/// Clusters and feedback windows (documents with arrays that events grow) are *taken*: the rules own the value
+/// until they give it back with `set…`, so a store that keeps documents in place can move them out and back
+/// without copying their arrays. Other documents are read as copies and replaced by `set…`.
 ///
 /// The due-date queue read by ``nextDue(before:after:)`` is the queue as it was before the current event
 /// (entries fired by the event are past the cursor `after`).
@@ -29,12 +30,21 @@ protocol ReputationDocumentStore {
     /// The parameters of ``history`` in force at `time` (``ParameterHistory/parameters(at:)``), by reference.
     mutating func parameters(at time: Int64) -> ParametersInForce
 
-    /// Takes the provider's document (to be given back with ``setProvider(_:)`` or ``restoreProvider(_:)``).
-    mutating func takeProvider(_ id: String) throws(Failure) -> ProviderReputation?
-    /// Gives back (or creates) a provider's document, changed.
-    mutating func setProvider(_ value: consuming ProviderReputation)
-    /// Gives back a provider's document taken and not changed.
-    mutating func restoreProvider(_ value: consuming ProviderReputation)
+    /// How the store names a provider: its id (``ReputationTransaction``) or an interned slot
+    /// (``InMemoryReputationState``), so that the rules look a provider's id up once per event.
+    associatedtype ProviderHandle
+    /// The handle of the provider `id`.
+    mutating func providerHandle(_ id: String) -> ProviderHandle
+    /// Opens the provider's document, to be read and changed in place through ``subscript(provider:)`` until
+    /// ``closeProvider(_:changed:)``. Returns `false` (and opens nothing) when the provider has no document and
+    /// `create` is false; with `create`, a provider without one gets an empty document. One provider is open at a
+    /// time.
+    mutating func openProvider(_ provider: ProviderHandle, create: Bool) throws(Failure) -> Bool
+    /// The open provider's document.
+    subscript(provider provider: ProviderHandle) -> ProviderReputation { get set }
+    /// Closes the open provider's document: `changed` (changed or created), it is written; otherwise it must not have
+    /// been changed.
+    mutating func closeProvider(_ provider: ProviderHandle, changed: Bool)
 
     /// How the store names a contribution key: its text (``ReputationTransaction``) or an interned slot
     /// (``InMemoryReputationState``, which builds a key's text once, when the key is first seen).
@@ -48,6 +58,9 @@ protocol ReputationDocumentStore {
 
     /// The active contribution with `key`.
     mutating func contribution(_ key: ContributionHandle) throws(Failure) -> Contribution?
+    /// The active contribution with `key`, which the rules then replace with ``setContribution(_:_:)`` before
+    /// reading it again: a store that keeps documents in place moves it out instead of copying it.
+    mutating func takeContribution(_ key: ContributionHandle) throws(Failure) -> Contribution?
     /// Sets (or deletes, `nil`) a contribution.
     mutating func setContribution(_ key: ContributionHandle, _ value: consuming Contribution?)
     /// Loads the contributions of `keys` at once when the store loads lazily (a hint; no effect otherwise).
@@ -74,16 +87,16 @@ protocol ReputationDocumentStore {
     mutating func takeCluster(_ key: ClusterKey) throws(Failure) -> ClusterWindow?
     /// Gives back (or creates) a cluster's window.
     mutating func setCluster(_ value: consuming ClusterWindow)
-    /// Takes a provider's feedback window (to be given back with ``setWindow(_:)``).
-    mutating func takeWindow(_ provider: String) throws(Failure) -> FeedbackWindow?
+    /// Takes a provider's feedback window (to be given back with ``setWindow(_:of:)``).
+    mutating func takeWindow(_ provider: ProviderHandle) throws(Failure) -> FeedbackWindow?
     /// Gives back (or creates) a provider's feedback window.
-    mutating func setWindow(_ value: consuming FeedbackWindow)
+    mutating func setWindow(_ value: consuming FeedbackWindow, of provider: ProviderHandle)
 
     /// When `provider`'s lineage with root `lineage` last earned a release credit (its ``LineageCredit``, whose key
     /// a store that keeps documents by value need not build).
-    mutating func lastCredit(provider: String, lineage: RecordID) throws(Failure) -> Int64?
+    mutating func lastCredit(provider: ProviderHandle, lineage: RecordID) throws(Failure) -> Int64?
     /// Records a release credit of `provider`'s lineage with root `lineage` at `time`.
-    mutating func setLastCredit(provider: String, lineage: RecordID, at time: Int64)
+    mutating func setLastCredit(provider: ProviderHandle, lineage: RecordID, at time: Int64)
 
     /// The first entry of the queue (as it was before this event) after `after` (all when `nil`) with
     /// `due < before`.

@@ -28,20 +28,21 @@ extension ReputationEngine {
         guard var obligation = try store.obligation(entry.report), obligation.state == .open else { return }
         obligation.state = .breached
         store.setObligation(obligation)
-        guard var provider = try store.takeProvider(obligation.provider) else { return }
+        let provider = store.providerHandle(obligation.provider)
+        guard try store.openProvider(provider, create: false) else { return }
         // A report is appended once (only when it has no obligation document, and that document is never deleted), so
         // the last match is the only one; the obligation falling due now was opened within one SLA, near the end of
         // the array, behind the breached obligations still open.
-        guard let index = provider.obligations.lastIndex(where: { $0.report == entry.report }) else {
-            store.restoreProvider(consume provider)
+        guard let index = store[provider: provider].obligations.lastIndex(where: { $0.report == entry.report }) else {
+            store.closeProvider(provider, changed: false)
             return
         }
         let history = store.currentHistory()
-        let penalty = provider.obligations[index].penalty
-        provider.obligations[index].breached = true
-        provider.security.add(r: 0, s: penalty, at: entry.due, .security, history)
-        addTop(&provider, entry.report, .sec, r: 0, s: penalty, at: entry.due, history)
-        store.setProvider(consume provider)
+        let penalty = store[provider: provider].obligations[index].penalty
+        store[provider: provider].obligations[index].breached = true
+        store[provider: provider].security.add(r: 0, s: penalty, at: entry.due, .security, history)
+        addTop(&store[provider: provider], entry.report, .sec, r: 0, s: penalty, at: entry.due, history)
+        store.closeProvider(provider, changed: true)
     }
 
     // MARK: - Events
@@ -96,24 +97,26 @@ extension ReputationEngine {
         _ store: inout S
     ) throws(S.Failure) {
         guard let providerID = event.provider else { return }
-        var provider = try store.takeProvider(providerID) ?? ProviderReputation(id: providerID)
-        provider.events += 1
+        // The provider's document is changed in place, through its handle (the id is looked up once).
+        let provider = store.providerHandle(providerID)
+        _ = try store.openProvider(provider, create: true)
+        store[provider: provider].events += 1
         let security = parameters.value.security
         switch event.kind {
         case .providerOnboarded(let initial):
             if let initial {
                 let i = min(100, max(0, initial)) / 100
                 let weight = security.initialReputationWeight
-                provider.security.add(r: weight * i, s: weight * (1 - i), at: now, .security, history)
-                addTop(&provider, event.record, .sec, r: weight * i, s: weight * (1 - i), at: now, history)
+                store[provider: provider].security.add(r: weight * i, s: weight * (1 - i), at: now, .security, history)
+                addTop(&store[provider: provider], event.record, .sec, r: weight * i, s: weight * (1 - i), at: now, history)
             }
         case .releasePublished(let lineage, let clean):
             guard clean else { break }
             let interval = security.releaseCreditIntervalDays * millisecondsPerDay
-            if let last = try store.lastCredit(provider: providerID, lineage: lineage), now - last < interval { break }
-            store.setLastCredit(provider: providerID, lineage: lineage, at: now)
-            provider.security.add(r: security.releaseCredit, s: 0, at: now, .security, history)
-            addTop(&provider, event.record, .sec, r: security.releaseCredit, s: 0, at: now, history)
+            if let last = try store.lastCredit(provider: provider, lineage: lineage), now - last < interval { break }
+            store.setLastCredit(provider: provider, lineage: lineage, at: now)
+            store[provider: provider].security.add(r: security.releaseCredit, s: 0, at: now, .security, history)
+            addTop(&store[provider: provider], event.record, .sec, r: security.releaseCredit, s: 0, at: now, history)
         case .obligationOpened(let facts):
             guard facts.affectsActiveVersion, try store.obligation(event.record) == nil else { break }
             let obligation = Obligation(
@@ -131,7 +134,7 @@ extension ReputationEngine {
             let cap = security.overdueCap(facts.severity, knownExploited: facts.knownExploited)
             let reason: CapReason? =
                 cap == nil ? nil : (facts.knownExploited || facts.severity == .critical ? .overdueCritical : .overdueHigh)
-            provider.obligations.append(
+            store[provider: provider].obligations.append(
                 OpenObligation(
                     report: event.record,
                     due: obligation.due,
@@ -149,8 +152,8 @@ extension ReputationEngine {
                 let q = security.q(rho)
                 let r = obligation.weight * q
                 let s = obligation.weight * (1 - q)
-                provider.security.add(r: r, s: s, at: now, .security, history)
-                addTop(&provider, event.record, .sec, r: r, s: s, at: now, history)
+                store[provider: provider].security.add(r: r, s: s, at: now, .security, history)
+                addTop(&store[provider: provider], event.record, .sec, r: r, s: s, at: now, history)
                 obligation.state = .resolved
                 store.setQueued(DueEntry(due: obligation.due, report: report), false)
             case .breached:
@@ -160,16 +163,16 @@ extension ReputationEngine {
                 break
             }
             store.setObligation(obligation)
-            provider.obligations.removeAll { $0.report == report }
+            store[provider: provider].obligations.removeAll { $0.report == report }
         case .flawIntroduced(let severity):
             let s = security.flawMultiplier * security.severityWeights[severity]
-            provider.security.add(r: 0, s: s, at: now, .security, history)
-            addTop(&provider, event.record, .sec, r: 0, s: s, at: now, history)
+            store[provider: provider].security.add(r: 0, s: s, at: now, .security, history)
+            addTop(&store[provider: provider], event.record, .sec, r: 0, s: s, at: now, history)
         case .compromiseConfirmed:
-            provider.security.add(r: 0, s: security.compromisePenalty, at: now, .security, history)
-            addTop(&provider, event.record, .sec, r: 0, s: security.compromisePenalty, at: now, history)
-            provider.timedCaps.removeAll { $0.until <= now }
-            provider.timedCaps.append(
+            store[provider: provider].security.add(r: 0, s: security.compromisePenalty, at: now, .security, history)
+            addTop(&store[provider: provider], event.record, .sec, r: 0, s: security.compromisePenalty, at: now, history)
+            store[provider: provider].timedCaps.removeAll { $0.until <= now }
+            store[provider: provider].timedCaps.append(
                 TimedCap(
                     reason: .compromise,
                     level: security.compromiseCap,
@@ -179,18 +182,18 @@ extension ReputationEngine {
                 )
             )
         case .attestation(let facts):
-            try attest(facts, event: event, &provider, parameters, history, &store)
+            try attest(facts, event: event, provider, id: providerID, parameters, history, &store)
         case .attestationWithdrawn(let attestation, let auditor, let subject, let predicateType):
             let key = store.contributionHandle(
                 .attestation(provider: providerID, auditor: auditor, subject: subject, predicateType: predicateType)
             )
             guard let old = try store.contribution(key), old.record == attestation else { break }
-            remove(old, from: &provider, at: now, history)
+            remove(old, from: &store[provider: provider], at: now, history)
             store.setContribution(key, nil)
             store.setContributionKey(old.record, nil)
         case .certificationVerified(let facts):
-            provider.certifications.removeAll { $0.type == facts.type }
-            provider.certifications.append(
+            store[provider: provider].certifications.removeAll { $0.type == facts.type }
+            store[provider: provider].certifications.append(
                 ActiveCertification(
                     record: event.record,
                     type: facts.type,
@@ -201,14 +204,20 @@ extension ReputationEngine {
             )
         case .certificationUnverifiable:
             let s = parameters.value.compliance.unverifiablePenalty
-            provider.complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
-            addTop(&provider, event.record, .cmp, r: 0, s: s, at: now, history)
+            store[provider: provider].complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
+            addTop(&store[provider: provider], event.record, .cmp, r: 0, s: s, at: now, history)
         case .certificationForged:
             let compliance = parameters.value.compliance
-            provider.complianceNegative.add(r: 0, s: compliance.forgedPenalty, at: now, .complianceNegative, history)
-            addTop(&provider, event.record, .cmp, r: 0, s: compliance.forgedPenalty, at: now, history)
-            provider.timedCaps.removeAll { $0.until <= now }
-            provider.timedCaps.append(
+            store[provider: provider].complianceNegative.add(
+                r: 0,
+                s: compliance.forgedPenalty,
+                at: now,
+                .complianceNegative,
+                history
+            )
+            addTop(&store[provider: provider], event.record, .cmp, r: 0, s: compliance.forgedPenalty, at: now, history)
+            store[provider: provider].timedCaps.removeAll { $0.until <= now }
+            store[provider: provider].timedCaps.append(
                 TimedCap(
                     reason: .forgedCertification,
                     level: compliance.forgedCap,
@@ -218,17 +227,17 @@ extension ReputationEngine {
                 )
             )
         case .certificationRevoked(let certification):
-            guard provider.certifications.contains(where: { $0.record == certification }) else { break }
-            provider.certifications.removeAll { $0.record == certification }
+            guard store[provider: provider].certifications.contains(where: { $0.record == certification }) else { break }
+            store[provider: provider].certifications.removeAll { $0.record == certification }
             let s = parameters.value.compliance.revokedPenalty
-            provider.complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
-            addTop(&provider, event.record, .cmp, r: 0, s: s, at: now, history)
+            store[provider: provider].complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
+            addTop(&store[provider: provider], event.record, .cmp, r: 0, s: s, at: now, history)
         case .feedback(let facts):
-            try feedback(facts, event: event, &provider, parameters, history, &store)
+            try feedback(facts, event: event, provider, id: providerID, parameters, history, &store)
         case .parametersPublished, .auditorOnboarded, .auditorAgreed, .auditorPassedCompromised, .feedbackTriage:
             break
         }
-        store.setProvider(consume provider)
+        store.closeProvider(provider, changed: true)
     }
 
     // MARK: - ATT
@@ -238,7 +247,8 @@ extension ReputationEngine {
     static func attest<S: ReputationDocumentStore>(
         _ facts: AttestationFacts,
         event: ReputationEvent,
-        _ provider: inout ProviderReputation,
+        _ provider: S.ProviderHandle,
+        id providerID: String,
         _ parameters: ParametersInForce,
         _ history: ParameterHistory,
         _ store: inout S
@@ -246,14 +256,15 @@ extension ReputationEngine {
         let now = event.time
         let key = store.contributionHandle(
             .attestation(
-                provider: provider.id,
+                provider: providerID,
                 auditor: facts.auditor,
                 subject: facts.subject,
                 predicateType: facts.predicateType
             )
         )
-        if let old = try store.contribution(key) {
-            remove(old, from: &provider, at: now, history)
+        // The earlier attestation (if any) is replaced below, so it is taken.
+        if let old = try store.takeContribution(key) {
+            remove(old, from: &store[provider: provider], at: now, history)
             store.setContributionKey(old.record, nil)
         }
         let trust = try store.auditor(facts.auditor)?.trust(at: now, history) ?? 0
@@ -261,11 +272,11 @@ extension ReputationEngine {
         let weight = trust * parameters.value.attestation.scopeWeight(facts.scope)
         let r = weight * x
         let s = weight * (1 - x)
-        provider.attestations[facts.auditor, default: Mass()].add(r: r, s: s, at: now, .attestation, history)
-        addTop(&provider, event.record, .att, r: r, s: s, at: now, history)
+        store[provider: provider].attestations[facts.auditor, default: Mass()].add(r: r, s: s, at: now, .attestation, history)
+        addTop(&store[provider: provider], event.record, .att, r: r, s: s, at: now, history)
         let contribution = Contribution(
             key: store.contributionKeyText(key),
-            provider: provider.id,
+            provider: providerID,
             record: event.record,
             dimension: .att,
             r: r,
@@ -282,7 +293,8 @@ extension ReputationEngine {
     static func feedback<S: ReputationDocumentStore>(
         _ facts: FeedbackFacts,
         event: ReputationEvent,
-        _ provider: inout ProviderReputation,
+        _ provider: S.ProviderHandle,
+        id providerID: String,
         _ parameters: ParametersInForce,
         _ history: ParameterHistory,
         _ store: inout S
@@ -294,7 +306,7 @@ extension ReputationEngine {
         let old: Contribution?
         switch facts.content {
         case .rating:
-            key = store.contributionHandle(.rating(provider: provider.id, user: facts.user))
+            key = store.contributionHandle(.rating(provider: providerID, user: facts.user))
             old = try store.contribution(key)
             // At most one change per 30 days.
             if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay { return }
@@ -305,7 +317,7 @@ extension ReputationEngine {
         let newAccount = now - facts.userRegisteredAt < fb.newAccountDays * millisecondsPerDay
 
         // Burst detection over the provider's feedback rates (this feedback included).
-        var window = try store.takeWindow(provider.id) ?? FeedbackWindow(provider: provider.id)
+        var window = try store.takeWindow(provider) ?? FeedbackWindow(provider: providerID)
         let burst = recordFeedback(&window, at: now, newAccount: newAccount, fb)
         let held = burst && newAccount
         if burst {
@@ -316,7 +328,7 @@ extension ReputationEngine {
                 guard var contribution = try store.contribution(recentKey), var details = contribution.feedback,
                     details.state == .counted || details.state == .untriaged
                 else { continue }
-                remove(contribution, from: &provider, at: now, history)
+                remove(contribution, from: &store[provider: provider], at: now, history)
                 contribution.r = 0
                 contribution.s = 0
                 contribution.t = now
@@ -342,7 +354,7 @@ extension ReputationEngine {
         }
 
         if let old {
-            remove(old, from: &provider, at: now, history)
+            remove(old, from: &store[provider: provider], at: now, history)
             store.setContributionKey(old.record, nil)
         }
         let state: FeedbackState =
@@ -355,12 +367,12 @@ extension ReputationEngine {
             madeAt: now
         )
         let (r, s) = feedbackValue(details, fb)
-        provider.feedback.add(r: r, s: s, at: now, .feedback, history)
-        if r != 0 || s != 0 { addTop(&provider, event.record, .fb, r: r, s: s, at: now, history) }
+        store[provider: provider].feedback.add(r: r, s: s, at: now, .feedback, history)
+        if r != 0 || s != 0 { addTop(&store[provider: provider], event.record, .fb, r: r, s: s, at: now, history) }
         let keyText = store.contributionKeyText(key)
         let contribution = Contribution(
             key: keyText,
-            provider: provider.id,
+            provider: providerID,
             record: event.record,
             dimension: .fb,
             r: r,
@@ -375,7 +387,7 @@ extension ReputationEngine {
             window.recentFromNewAccounts.removeAll { $0.t <= horizon }
             window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: keyText))
         }
-        store.setWindow(window)
+        store.setWindow(window, of: provider)
     }
 
     /// The masses of a feedback contribution: a rating v adds r = c(1+v)/2, s = c(1−v)/2; an issue report
@@ -446,17 +458,18 @@ extension ReputationEngine {
             details.state == .untriaged || details.state == .held
         else { return }
         let isIssue = details.content == .issue
-        // The user before the provider: the provider is taken, and must be given back on every path.
+        // The user before the provider: the provider is open, and must be closed on every path.
         var user = try store.user(details.user) ?? UserCredibility(id: details.user)
-        guard var provider = try store.takeProvider(contribution.provider) else { return }
-        remove(contribution, from: &provider, at: now, history)
-        provider.events += 1
+        let provider = store.providerHandle(contribution.provider)
+        guard try store.openProvider(provider, create: false) else { return }
+        remove(contribution, from: &store[provider: provider], at: now, history)
+        store[provider: provider].events += 1
         switch verdict {
         case .confirm:
             details.state = isIssue ? .confirmed : .counted
             let (r, s) = feedbackValue(details, parameters.value.feedback)
-            provider.feedback.add(r: r, s: s, at: now, .feedback, history)
-            addTop(&provider, target, .fb, r: r, s: s, at: now, history)
+            store[provider: provider].feedback.add(r: r, s: s, at: now, .feedback, history)
+            addTop(&store[provider: provider], target, .fb, r: r, s: s, at: now, history)
             contribution.r = r
             contribution.s = s
             contribution.t = now
@@ -469,7 +482,7 @@ extension ReputationEngine {
             if isIssue { user.rejected += 1 }
         }
         if isIssue { store.setUser(user) }
-        store.setProvider(consume provider)
+        store.closeProvider(provider, changed: true)
     }
 
     // MARK: - Contributions

@@ -52,6 +52,8 @@ struct ReputationTransaction: ReputationDocumentStore {
     private var historyDirty = false
 
     private var providers = Table<String, ProviderReputation>()
+    /// The open provider's document (``openProvider(_:create:)``).
+    private var openedProvider: ProviderReputation?
     private var contributions = Table<String, Contribution>()
     private var recordIndex = Table<RecordID, String>()
     private var auditors = Table<String, AuditorTrust>()
@@ -103,6 +105,7 @@ struct ReputationTransaction: ReputationDocumentStore {
     private mutating func restart() {
         history = loadedHistory
         historyDirty = false
+        openedProvider = nil
         providers.written = [:]
         contributions.written = [:]
         recordIndex.written = [:]
@@ -177,19 +180,28 @@ struct ReputationTransaction: ReputationDocumentStore {
 
     mutating func parameters(at time: Int64) -> ParametersInForce { ParametersInForce(history, at: time) }
 
-    // The transaction keeps its own copies, so taking a document is reading it and restoring one changes nothing.
+    // The transaction keeps its own copies, so taking a document is reading it. A provider's handle is its id; the
+    // open provider's document is a copy, written when closed changed.
 
-    mutating func takeProvider(_ id: String) throws(Missing) -> ProviderReputation? {
-        try providers.value(id, missing: Ref.provider)
+    mutating func providerHandle(_ id: String) -> String { id }
+
+    mutating func openProvider(_ id: String, create: Bool) throws(Missing) -> Bool {
+        openedProvider = try providers.value(id, missing: Ref.provider) ?? (create ? ProviderReputation(id: id) : nil)
+        return openedProvider != nil
     }
 
-    mutating func setProvider(_ value: consuming ProviderReputation) {
-        let id = value.id
-        providers.written[id] = .some(value)
-        touch(.provider(id))
+    subscript(provider id: String) -> ProviderReputation {
+        _read { yield openedProvider! }
+        _modify { yield &openedProvider! }
     }
 
-    mutating func restoreProvider(_ value: consuming ProviderReputation) {}
+    mutating func closeProvider(_ id: String, changed: Bool) {
+        if changed, let value = openedProvider {
+            providers.written[id] = .some(value)
+            touch(.provider(id))
+        }
+        openedProvider = nil
+    }
 
     mutating func contributionHandle(_ key: ContributionKeyParts) -> String { key.text }
 
@@ -200,6 +212,8 @@ struct ReputationTransaction: ReputationDocumentStore {
     mutating func contribution(_ key: String) throws(Missing) -> Contribution? {
         try contributions.value(key, missing: Ref.contribution)
     }
+
+    mutating func takeContribution(_ key: String) throws(Missing) -> Contribution? { try contribution(key) }
 
     mutating func setContribution(_ key: String, _ value: consuming Contribution?) {
         contributions.written[key] = .some(value)
@@ -261,10 +275,9 @@ struct ReputationTransaction: ReputationDocumentStore {
         try windows.value(provider, missing: Ref.window)
     }
 
-    mutating func setWindow(_ value: consuming FeedbackWindow) {
-        let id = value.provider
-        windows.written[id] = .some(value)
-        touch(.window(id))
+    mutating func setWindow(_ value: consuming FeedbackWindow, of provider: String) {
+        windows.written[provider] = .some(value)
+        touch(.window(provider))
     }
 
     mutating func lastCredit(provider: String, lineage: RecordID) throws(Missing) -> Int64? {
