@@ -27,6 +27,40 @@ struct CRC32CTests {
         crc.update(Array("56789".utf8))
         #expect(crc.value == 0xE306_9283)
     }
+
+    /// Bit by bit, from the definition.
+    static func reference(_ bytes: [UInt8]) -> UInt32 {
+        var register: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            register ^= UInt32(byte)
+            for _ in 0..<8 { register = register & 1 == 1 ? (register >> 1) ^ 0x82F6_3B78 : register >> 1 }
+        }
+        return register ^ 0xFFFF_FFFF
+    }
+
+    @Test("Eight bytes at a time agrees with the bitwise definition at every length and alignment, whole or in pieces")
+    func slicing() {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next() -> UInt8 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 56)
+        }
+        let bytes = (0..<300).map { _ in next() }
+        for start in 0..<9 {
+            for length in 0...(bytes.count - start) where length < 40 || length % 7 == 0 {
+                let slice = bytes[start..<(start + length)]
+                let expected = Self.reference(Array(slice))
+                #expect(CRC32C.checksum(slice) == expected, "start \(start), length \(length)")
+                var pieces = CRC32C()
+                let cut = start + length / 3
+                pieces.update(bytes[start..<cut])
+                pieces.update(bytes[cut..<(start + length)])
+                #expect(pieces.value == expected)
+                // A sequence without contiguous storage takes the byte-by-byte path.
+                #expect(CRC32C.checksum(slice.lazy.map { $0 }) == expected)
+            }
+        }
+    }
 }
 
 @Suite("Decision journal")
