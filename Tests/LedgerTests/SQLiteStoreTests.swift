@@ -2,6 +2,7 @@ import Foundation
 import Ledger
 import SQLiteStore
 import Testing
+import TransparencyLog
 import VMTrustTesting
 
 @Suite("SQLite store")
@@ -28,6 +29,61 @@ struct SQLiteMigrationTests {
         try store.recordMigrationForTesting("v99-future")
         await #expect(throws: LedgerError.self) { try await store.checkReady() }
         #expect(throws: LedgerError.self) { _ = try SQLiteLedgerStore(path: path) }
+    }
+
+    @Test("State written before v7-state-rowid is kept; upserts and deletes keep working after it")
+    func stateSurvivesTheRowidMigration() async throws {
+        let directory = TestDirectory.root.appendingPathComponent("vmtrust-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("ledger.sqlite").path
+        let value = { (n: Int) in [UInt8](repeating: UInt8(n % 251), count: 700) }
+        /// Appends entry `index` with `writes` directly to `store` (no admission).
+        func append(_ store: SQLiteLedgerStore, index: UInt64, _ writes: [StateWrite]) async throws {
+            let checkpoint = try #require(try await store.latestCheckpoint())
+            var tree = CompactRange()
+            for bytes in try await store.entries(0..<index) { _ = tree.append(RFC6962.leafHash(bytes)) }
+            let entry = LedgerEntry(index: index, integratedAtMillis: Int64(index), envelope: Fixtures.envelope(Int(index)))
+            let nodes = tree.append(entry.leafHash)
+            try await store.append(
+                LedgerBatch(
+                    startSize: index,
+                    entries: [BatchEntry(entry: entry, recordID: Fixtures.recordID(Int(index)))],
+                    nodes: nodes,
+                    checkpoint: StoredCheckpoint(size: index + 1, rootHash: tree.root(), note: checkpoint.note),
+                    stateWrites: writes
+                )
+            )
+        }
+        do {
+            let old = try SQLiteLedgerStore(path: path, migrationsUpTo: "v6-decision-journal")
+            let ledger = try await openLedger(old)
+            _ = try await ledger.submit(envelope: Fixtures.envelope(0), recordID: Fixtures.recordID(0))
+            try await append(old, index: 1, (0..<50).map { StateWrite(namespace: "record", key: "k/\($0)", value: value($0)) })
+        }
+        let store = try SQLiteLedgerStore(path: path)
+        try await store.checkReady()
+        #expect(try await store.stateValue(namespace: "record", key: "k/7") == value(7))
+        #expect(
+            try await store.stateValues(namespace: "record", keys: ["k/1", "k/49", "k/50"]) == [
+                "k/1": value(1), "k/49": value(49),
+            ]
+        )
+        try await append(
+            store,
+            index: 2,
+            [
+                StateWrite(namespace: "record", key: "k/7", value: value(1_000)),
+                StateWrite(namespace: "record", key: "k/8", value: nil),
+                StateWrite(namespace: "record", key: "k/50", value: value(50)),
+                StateWrite(namespace: "other", key: "k/7", value: [1]),
+            ]
+        )
+        #expect(try await store.stateValue(namespace: "record", key: "k/7") == value(1_000))
+        #expect(try await store.stateValue(namespace: "record", key: "k/8") == nil)
+        #expect(try await store.stateValue(namespace: "other", key: "k/7") == [1])
+        let page = try await store.stateEntries(namespace: "record", prefix: "k/", after: "k/48", limit: 10)
+        #expect(page.map(\.key) == ["k/49", "k/5", "k/50", "k/6", "k/7", "k/9"])
+        #expect(page.first { $0.key == "k/50" }?.value == value(50))
     }
 
     @Test("Decisions stored before v4-decisions-rowid are kept, and ids stay unique")
