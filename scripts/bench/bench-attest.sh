@@ -20,7 +20,10 @@
 #
 # Environment: SKIP_BUILD=1, VMTRUST_BIN=path, OUT=dir, MAX_RATE (default 8000) as in bench-http.sh;
 # PERF=1 records `perf record -g` of the server during the second attestation run ($OUT/attest-2.perf.data).
-# Each run also prints the sequencer's admission time per record (`vmtrust_ledger_admission_seconds` from /metrics).
+# Each run also prints the sequencer's admission time per record (`vmtrust_ledger_admission_seconds` from /metrics), and
+# the bytes the server wrote to storage and its write calls per record (/proc/<pid>/io).
+# KEEP_WAL=dir: the server is stopped with SIGKILL after the last run and its database and WAL are copied to dir, then
+# scripts/bench/wal-pages.py prints the pages each of the last commits wrote, by table.
 # After each attestation run, GET /v1/images/{digest}/attestations is timed (the first call, whose new records the
 # server has not read yet, and the best of three: wall time and the server's CPU ticks) and divided by the attestations
 # listed: two sizes, to show the listing's cost per attestation is flat.
@@ -71,6 +74,8 @@ wait "$p1"; wait "$p2"
 echo "envelopes: plain $(head -1 "$work/plain.ndjson" | wc -c) bytes, attestation $(head -1 "$work/attest.ndjson" | wc -c) bytes (with newline)" | tee -a "$out/summary.txt"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# The server's write_bytes (bytes it sent to the storage layer) and syscw (write calls, sockets included).
+io_counters() { awk '/^write_bytes/ {w = $2} /^syscw/ {c = $2} END {print w, c}' "/proc/$server/io"; }
 # Seconds the sequencer spent admitting records so far (the `vmtrust_ledger_admission_seconds` histogram's sum).
 admission_seconds() { curl -fsS "$url/metrics" | awk '/^vmtrust_ledger_admission_seconds_sum/ {s += $2} END {printf "%.6f", s}'; }
 run() { # name file offset
@@ -82,10 +87,12 @@ run() { # name file offset
         perf_pid=$!
     fi
     before=$(cpu_ticks)
+    io_before=$(io_counters)
     admitted_before=$(admission_seconds)
     BODIES="$work/slice.ndjson" THREADS=1 \
         wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s -s scripts/bench/post-records.lua "$url" >"$out/$1.txt"
     after=$(cpu_ticks)
+    io_after=$(io_counters)
     admitted_after=$(admission_seconds)
     if [ -n "$perf_pid" ]; then wait "$perf_pid" 2>/dev/null || true; fi
     rate=$(awk '/^Requests\/sec/ {print $2}' "$out/$1.txt")
@@ -94,6 +101,9 @@ run() { # name file offset
         'BEGIN {printf "%.0f", (n > 0 ? t / hz * 1e6 / n : 0)}')
     admission_us=$(awk -v a="$admitted_before" -v b="$admitted_after" -v n="$created" \
         'BEGIN {printf "%.0f", (n > 0 ? (b - a) * 1e6 / n : 0)}')
+    echo "$io_before $io_after $created" | awk -v name="$1" '$5 > 0 {
+        printf "io %s: %.0f bytes written to storage per record, %.1f write calls per record (sockets included)\n",
+               name, ($3 - $1) / $5, ($4 - $2) / $5}' | tee -a "$out/summary.txt"
     echo "$1: $rate appends/s  server CPU ${cpu_us} us/record  admission ${admission_us} us/record  $(grep -E '^created=' "$out/$1.txt")" |
         tee -a "$out/summary.txt"
 }
@@ -122,7 +132,14 @@ listing after-attest-1
 run plain-2 "$work/plain.ndjson" "$per_run"
 run attest-2 "$work/attest.ndjson" "$per_run"
 listing after-attest-2
-kill "$server"; wait "$server" 2>/dev/null || true; server=
+if [ -n "${KEEP_WAL:-}" ]; then
+    # SIGKILL leaves the WAL as the last batches wrote it (no checkpoint on close), for scripts/bench/wal-pages.py.
+    kill -9 "$server"; wait "$server" 2>/dev/null || true; server=
+    mkdir -p "$KEEP_WAL" && cp "$work/data/ledger.sqlite" "$work/data/ledger.sqlite-wal" "$KEEP_WAL/"
+    scripts/bench/wal-pages.py "$KEEP_WAL" | tee -a "$out/summary.txt"
+else
+    kill "$server"; wait "$server" 2>/dev/null || true; server=
+fi
 "$bin" log audit --data "$work/data" | tee -a "$out/summary.txt"
 
 bad=0
