@@ -29,11 +29,14 @@ import Darwin
 /// n bytes payload: the 64-byte id (ASCII), i64 LE time, u64 LE log size, the body
 /// ```
 ///
+/// then zeros: the file is allocated ``preallocation`` bytes ahead of its frames.
+///
 /// Recovery: the database indexes a prefix of the file. When the journal is opened, the frames after that prefix
-/// (written, but not indexed when the server stopped) are read and indexed. A frame that does not check is the torn
-/// end of the last write, which was never acknowledged — but only within the last ``maximumGroupBytes`` of the file,
-/// since every earlier write was followed by a successful `fdatasync` before the next one started: the file is cut
-/// there. Damage further from the end is reported, never cut.
+/// (written, but not indexed when the server stopped) are read and indexed, up to the first that does not check.
+/// If only zeros follow, that is the end. Otherwise it is the torn end of the last write, which was never
+/// acknowledged — but only if nothing but zeros lies more than ``maximumGroupBytes`` after it, since every earlier
+/// write was followed by a successful `fdatasync` before the next one started: the file is cut there. Damage
+/// followed by more data is reported, never cut.
 ///
 /// A store of an id already stored appends a frame anyway; a read returns the first frame of the id in file order
 /// (after any row of the `decisions` table, stored before the journal existed), so the first stored body stays.
@@ -49,9 +52,16 @@ final class DecisionJournal: Sendable {
     static let fixedPayload = idLength + 16
     /// The largest body a frame holds.
     static let maximumBodySize = 1 << 20
-    /// The most bytes written between two `fdatasync`s: a frame that fails its check closer than this to the end of
-    /// the file is a torn write.
+    /// The most bytes written between two `fdatasync`s: a frame that fails its check with nothing but zeros further
+    /// than this after it is a torn write.
     static let maximumGroupBytes = 4 << 20
+    /// How far ahead of its frames the file is allocated (`posix_fallocate`).
+    ///
+    /// Appending to a file changes its size and allocates blocks, so each `fdatasync` also wrote the inode and the
+    /// allocation: measured here (26 KB writes, one `fdatasync` each), 3.5–4 ms per sync and ≈ 240 µs of CPU, against
+    /// 0.2–0.5 ms and 80–170 µs into allocated space. The allocated space reads as zeros: a zero length field is where
+    /// the frames end.
+    static let preallocation: Int64 = 32 << 20
 
     /// Where the file lives.
     let path: String
@@ -78,6 +88,8 @@ final class DecisionJournal: Sendable {
         var fd: Int32?
         /// Where the next frame goes.
         var end: Int64 = 0
+        /// The file's size: from ``end`` to here the file is allocated and zero.
+        var allocated: Int64 = 0
         /// Why the journal refuses to write (a failed `fdatasync`: what reached the disk is unknown).
         var failure: LedgerError?
         /// Frames written but not indexed yet, by key.
@@ -165,15 +177,20 @@ final class DecisionJournal: Sendable {
     private func write(_ groups: [([UInt8], [Frame])]) throws {
         let fd = try openIfNeeded()
         for (bytes, frames) in groups {
-            let start = try state.withLock { state -> Int64 in
+            let (start, allocated) = try state.withLock { state -> (Int64, Int64) in
                 if let failure = state.failure { throw failure }
-                return state.end
+                return (state.end, state.allocated)
+            }
+            let end = start + Int64(bytes.count)
+            if end > allocated, Self.allocate(fd: fd, from: allocated, to: end + Self.preallocation) {
+                state.withLock { $0.allocated = end + Self.preallocation }
             }
             do {
                 try Self.writeAll(fd: fd, bytes, at: start)
             } catch {
                 // Nothing was acknowledged past `start`: the next write goes there again; cut what this one left.
                 _ = ftruncate(fd, off_t(start))
+                state.withLock { $0.allocated = start }
                 throw error
             }
             guard Self.retryingEINTR({ fdatasync(fd) }) == 0 else {
@@ -190,9 +207,20 @@ final class DecisionJournal: Sendable {
                     state.pending[frame.key, default: []].append(frame)
                     state.unindexed.append(frame)
                 }
-                state.end = start + Int64(bytes.count)
+                state.end = end
+                state.allocated = max(state.allocated, end)
             }
         }
+    }
+
+    /// Allocates the file up to `end` (its size becomes `end`); whether it did. When it cannot (the disk is full, the
+    /// platform has no `posix_fallocate`) writes extend the file as they go.
+    private static func allocate(fd: Int32, from start: Int64, to end: Int64) -> Bool {
+        #if os(Linux)
+        return posix_fallocate(fd, off_t(start), off_t(end - start)) == 0
+        #else
+        return false
+        #endif
     }
 
     /// One frame's bytes.
@@ -439,9 +467,12 @@ final class DecisionJournal: Sendable {
             if !frames.isEmpty {
                 try pool.write { db in try Self.index(frames, in: db) }
             }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else { throw Self.systemError("reading the size of \(path)") }
             state.withLock { state in
                 state.fd = fd
                 state.end = end
+                state.allocated = max(end, Int64(info.st_size))
             }
             return fd
         } catch {
@@ -493,10 +524,12 @@ final class DecisionJournal: Sendable {
                 offset = frame.end
                 continue
             }
-            guard size - offset <= Int64(Self.maximumGroupBytes) else {
+            // Zeros from here on: the end of the frames, then space allocated ahead.
+            guard let data = try Self.lastNonZeroByte(fd: fd, from: offset, size: size) else { break }
+            guard data - offset < Int64(Self.maximumGroupBytes) else {
                 throw LedgerError(
                     code: .corruptStore,
-                    message: "\(path) has a damaged frame at offset \(offset), \(size - offset) bytes before its end"
+                    message: "\(path) has a damaged frame at offset \(offset), \(data + 1 - offset) bytes before its last data"
                 )
             }
             // The torn end of the last write, never acknowledged.
@@ -508,6 +541,21 @@ final class DecisionJournal: Sendable {
             break
         }
         return (frames, offset)
+    }
+
+    /// The offset of the last byte in `start..<size` that is not zero, if any.
+    private static func lastNonZeroByte(fd: Int32, from start: Int64, size: Int64) throws -> Int64? {
+        let chunk = 1 << 20
+        var end = size
+        while end > start {
+            let from = max(start, end - Int64(chunk))
+            guard let bytes = try read(fd: fd, from, count: Int(end - from)) else {
+                throw LedgerError(code: .storeUnavailable, message: "the decision journal shrank while it was read")
+            }
+            if let last = bytes.lastIndex(where: { $0 != 0 }) { return from + Int64(last) }
+            end = from
+        }
+        return nil
     }
 
     private static func syncDirectory(of path: String) throws {

@@ -90,9 +90,23 @@ struct DecisionJournalTests {
         try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1
     }
 
-    static func append(_ bytes: [UInt8], to path: String) throws {
+    /// Where the frames of the journal at `path` end (the file continues with zeros: space allocated ahead).
+    static func framesEnd(_ path: String) throws -> Int {
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: path)))
+        var offset = DecisionJournal.header.count
+        while offset + 8 <= bytes.count {
+            let length = bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | Int($1) }
+            guard length >= DecisionJournal.fixedPayload, offset + 8 + length <= bytes.count else { break }
+            offset += 8 + length
+        }
+        return offset
+    }
+
+    /// Writes `bytes` at `offset` (default: where the frames end), as a server's write would.
+    static func write(_ bytes: [UInt8], to path: String, at offset: Int? = nil) throws {
+        let at = try offset ?? framesEnd(path)
         let handle = try #require(FileHandle(forWritingAtPath: path))
-        try handle.seekToEnd()
+        try handle.seek(toOffset: UInt64(at))
         try handle.write(contentsOf: bytes)
         try handle.close()
     }
@@ -131,11 +145,11 @@ struct DecisionJournalTests {
             #expect(try await store.decision(id: Self.decision(1).id) == nil)
             try await store.storeDecisions([Self.decision(1), Self.decision(2)])
             #expect(try await store.decision(id: Self.decision(1).id) == Self.decision(1))
-            let sizeBefore = try Self.size(journal)
+            let before = try Data(contentsOf: URL(fileURLWithPath: journal))
             var bad = Self.decision(4)
             bad.id = "not an id"
             await #expect(throws: LedgerError.self) { try await store.storeDecisions([Self.decision(3), bad]) }
-            #expect(try Self.size(journal) == sizeBefore)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: journal)) == before)
             #expect(try await store.decision(id: Self.decision(3).id) == nil)
             try await store.flushDecisionIndexForTesting()
             #expect(try await store.decision(id: Self.decision(2).id) == Self.decision(2))
@@ -161,7 +175,7 @@ struct DecisionJournalTests {
         }
         try await Self.waitUntilReleased(path)
         // As a server that synced these frames and was killed before indexing them.
-        try Self.append(
+        try Self.write(
             try DecisionJournal.encode(Self.decision(2)) + DecisionJournal.encode(Self.decision(3)),
             to: path + ".decisions"
         )
@@ -184,13 +198,13 @@ struct DecisionJournalTests {
             try await store.storeDecisions([Self.decision(1), Self.decision(2)])
         }
         try await Self.waitUntilReleased(path)
-        let intact = try Self.size(journal)
+        let intact = try Self.framesEnd(journal)
         // Half a frame, then a whole frame with one byte damaged, as a killed write may leave.
         let frame = try DecisionJournal.encode(Self.decision(3))
         var damaged = try DecisionJournal.encode(Self.decision(4))
         damaged[damaged.count - 1] ^= 0xFF
         for torn in [Array(frame.prefix(frame.count / 2)), Array(frame.prefix(5)), damaged + frame] {
-            try Self.append(torn, to: journal)
+            try Self.write(torn, to: journal, at: intact)
             do {
                 let store = try SQLiteLedgerStore(path: path)
                 #expect(try await store.decision(id: Self.decision(2).id) == Self.decision(2))
@@ -209,6 +223,57 @@ struct DecisionJournalTests {
         #expect(try await store.decision(id: Self.decision(1).id) == Self.decision(1))
     }
 
+    @Test("The file is allocated ahead; zeros after the frames are their end, a torn write's bytes in them are cut")
+    func allocatedTail() async throws {
+        let path = try Self.databasePath()
+        let journal = path + ".decisions"
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions([Self.decision(1), Self.decision(2)])
+        }
+        try await Self.waitUntilReleased(path)
+        var end = try Self.framesEnd(journal)
+        #if os(Linux)
+        #expect(try Self.size(journal) >= end + Int(DecisionJournal.preallocation))
+        #endif
+        // However the zeros came there (allocated, or written), the frames end at the first zero length.
+        try FileHandle(forWritingAtPath: journal).map {
+            try $0.truncate(atOffset: UInt64(end + 3 * DecisionJournal.maximumGroupBytes))
+            try $0.close()
+        }
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            #expect(try await store.decision(id: Self.decision(2).id) == Self.decision(2))
+            try await store.storeDecisions([Self.decision(3)])
+        }
+        try await Self.waitUntilReleased(path)
+        #expect(try Self.framesEnd(journal) == end + DecisionJournal.encode(Self.decision(3)).count)
+        end = try Self.framesEnd(journal)
+        // A write whose first page never reached the disk: zeros where it began, its later bytes after them.
+        let frame = try DecisionJournal.encode(Self.decision(4))
+        try Self.write(Array(frame.suffix(frame.count / 2)), to: journal, at: end + 4096)
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            #expect(try await store.decision(id: Self.decision(4).id) == nil)
+            #expect(try Self.size(journal) == end)
+            try await store.storeDecisions([Self.decision(5)])
+            #expect(try await store.decision(id: Self.decision(5).id) == Self.decision(5))
+        }
+        try await Self.waitUntilReleased(path)
+        let readOnly = try SQLiteLedgerStore(path: path, readOnly: true)
+        for n in [1, 2, 3, 5] { #expect(try await readOnly.decision(id: Self.decision(n).id) == Self.decision(n)) }
+        // A frame after more zeros than one write spans is not the end of a torn write: damage, reported.
+        end = try Self.framesEnd(journal)
+        try Self.write(frame, to: journal, at: end + DecisionJournal.maximumGroupBytes + 4096)
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: journal))
+        let store = try SQLiteLedgerStore(path: path)
+        await #expect(throws: LedgerError.self) { try await store.storeDecisions([Self.decision(6)]) }
+        await #expect(throws: LedgerError.self) {
+            try await SQLiteLedgerStore(path: path, readOnly: true).decision(id: Self.decision(1).id)
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: journal)) == damaged)
+    }
+
     @Test("Damage that cannot be a torn write, a lost end or a foreign file is reported, not cut")
     func damage() async throws {
         // Damage in an indexed frame: reading it fails.
@@ -221,7 +286,7 @@ struct DecisionJournalTests {
         }
         try await Self.waitUntilReleased(path)
         var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: journal)))
-        bytes[bytes.count - 3] ^= 0x20
+        bytes[try Self.framesEnd(journal) - 3] ^= 0x20
         try Data(bytes).write(to: URL(fileURLWithPath: journal))
         do {
             let store = try SQLiteLedgerStore(path: path)
@@ -235,7 +300,7 @@ struct DecisionJournalTests {
         damaged[20] ^= 0x01
         var after: [UInt8] = []
         for n in 10..<15 { after += try DecisionJournal.encode(Self.decision(n, bodySize: DecisionJournal.maximumBodySize)) }
-        try Self.append(damaged + after, to: journal)
+        try Self.write(damaged + after, to: journal)
         let sizeBefore = try Self.size(journal)
         do {
             let store = try SQLiteLedgerStore(path: path)
