@@ -29,7 +29,7 @@ import Darwin
 /// n bytes payload: the 64-byte id (ASCII), i64 LE time, u64 LE log size, the body
 /// ```
 ///
-/// then zeros: the file is allocated ``preallocation`` bytes ahead of its frames.
+/// then zeros: the file is allocated ahead of its frames (``preallocation(after:)``).
 ///
 /// Recovery: the database indexes a prefix of the file. When the journal is opened, the frames after that prefix
 /// (written, but not indexed when the server stopped) are read and indexed, up to the first that does not check.
@@ -55,13 +55,16 @@ final class DecisionJournal: Sendable {
     /// The most bytes written between two `fdatasync`s: a frame that fails its check with nothing but zeros further
     /// than this after it is a torn write.
     static let maximumGroupBytes = 4 << 20
-    /// How far ahead of its frames the file is allocated (`posix_fallocate`).
+    /// How far ahead of its frames a file of `end` bytes is allocated (`posix_fallocate`): a quarter of its size,
+    /// at least 1 MiB and at most 32 MiB (a journal that holds a few decisions takes little space).
     ///
-    /// Appending to a file changes its size and allocates blocks, so each `fdatasync` also wrote the inode and the
-    /// allocation: measured here (26 KB writes, one `fdatasync` each), 3.5–4 ms per sync and ≈ 240 µs of CPU, against
-    /// 0.2–0.5 ms and 80–170 µs into allocated space. The allocated space reads as zeros: a zero length field is where
-    /// the frames end.
-    static let preallocation: Int64 = 32 << 20
+    /// Appending to a file changes its size and allocates blocks, so each `fdatasync` also writes the inode and the
+    /// allocation (`scripts/bench/fsync-allocated.py`): when this machine's disk was slow, 3.5–4 ms per sync against
+    /// 0.4–0.5 ms into allocated space; when it was fast, alike. The allocated space reads as zeros: a zero length
+    /// field is where the frames end.
+    static func preallocation(after end: Int64) -> Int64 {
+        min(max(end / 4, 1 << 20), 32 << 20)
+    }
 
     /// Where the file lives.
     let path: String
@@ -182,8 +185,9 @@ final class DecisionJournal: Sendable {
                 return (state.end, state.allocated)
             }
             let end = start + Int64(bytes.count)
-            if end > allocated, Self.allocate(fd: fd, from: allocated, to: end + Self.preallocation) {
-                state.withLock { $0.allocated = end + Self.preallocation }
+            let ahead = end + Self.preallocation(after: end)
+            if end > allocated, Self.allocate(fd: fd, from: allocated, to: ahead) {
+                state.withLock { $0.allocated = ahead }
             }
             do {
                 try Self.writeAll(fd: fd, bytes, at: start)
