@@ -250,6 +250,7 @@ let package = Package(
             name: "TrustServerTests",
             dependencies: [
                 "TrustServer", "VMTrustTesting", "Ledger", "Policy", "Provenance", "Reputation", "TransparencyLog",
+                "DeterministicRandom",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

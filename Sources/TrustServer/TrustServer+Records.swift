@@ -36,10 +36,10 @@ extension TrustServer {
                 RecordKind(payloadType: envelope.payloadType) == nil
                 ? envelope : await PreparedRecord(envelope, state: ledger.provenanceState, recordID: recordID)
             let receipt = try await ledger.submit(envelope: bytes, recordID: recordID, context: prepared)
-            return try Response.json(
-                receipt,
+            return Response(
                 status: receipt.duplicate ? .ok : .created,
-                headers: [.location: "/v1/records/\(recordID)"]
+                headers: [.location: "/v1/records/\(recordID)", .contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes()))
             )
         }
         router.get("/v1/records/{id}") { _, context in
@@ -50,7 +50,11 @@ extension TrustServer {
             guard let receipt = try await ledger.receipt(for: recordID) else {
                 throw Problem.notFound("no record \(recordID) in the log")
             }
-            return try Response.json(receipt)
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes()))
+            )
         }
     }
 
