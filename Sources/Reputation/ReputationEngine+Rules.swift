@@ -534,20 +534,60 @@ extension ReputationEngine {
 
     /// The index of the first entry of `top` with the smallest current value `(r + s) · decay(t → time)` (the first
     /// such entry), the decay as ``ParameterHistory/decay(_:from:to:)`` computes it (``NewestDecay``).
+    ///
+    /// Without an `exp2` per entry: a first pass approximates each entry's log₂ value within δ
+    /// (``NewestDecay/logValue(_:at:_:_:)``, NaN where no bound is promised). An entry whose approximation exceeds the
+    /// smallest one, `a`, by more than 2δ has an exact value larger than that of the entry with approximation `a`
+    /// (log₂ of the former > a + δ ≥ log₂ of the latter): it is neither the smallest nor tied with it. So when
+    /// every other entry is that far above (the usual case), the entry with approximation `a` is the answer;
+    /// otherwise a second pass computes the exact value of the entries within 2δ of `a` and of the NaN ones, and
+    /// keeps the first smallest of these. Either way the result is the index the scan of every exact value gives.
     static func smallestTop(_ top: [TopContribution], at time: Int64, _ history: ParameterHistory) -> Int {
         let newest = NewestDecay(history)
         return top.withUnsafeBufferPointer { entries in
-            var smallest = 0
-            var smallestValue = Double.infinity
-            for index in entries.indices {
-                let entry = entries[index]
-                let value = (entry.r + entry.s) * newest.decay(entry.dimension, from: entry.t, to: time, history)
-                if value < smallestValue {
-                    smallest = index
-                    smallestValue = value
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: entries.count + 4) { buffer in
+                let inverses = UnsafeMutableBufferPointer(rebasing: buffer[entries.count...])
+                newest.writeInverses(to: inverses)
+                let table = UnsafePointer(inverses.baseAddress!)
+                let approximations = UnsafeMutableBufferPointer(rebasing: buffer[..<entries.count])
+                var smallest = 0
+                var smallestApproximation = Double.infinity
+                var secondApproximation = Double.infinity
+                var unbounded = false
+                var last = (weight: UInt64(0), logarithm: 0.0)
+                var entry = entries.baseAddress
+                var approximation = approximations.baseAddress
+                for index in 0..<entries.count {
+                    let value = newest.logValue(entry.unsafelyUnwrapped.pointee, at: time, table, &last)
+                    approximation.unsafelyUnwrapped.pointee = value
+                    entry = entry.unsafelyUnwrapped + 1
+                    approximation = approximation.unsafelyUnwrapped + 1
+                    if value < secondApproximation {
+                        if value < smallestApproximation {
+                            secondApproximation = smallestApproximation
+                            smallestApproximation = value
+                            smallest = index
+                        } else {
+                            secondApproximation = value
+                        }
+                    } else if value.isNaN {
+                        unbounded = true
+                    }
                 }
+                let bound = smallestApproximation + 2 * NewestDecay.logError
+                if !unbounded, secondApproximation > bound { return smallest }
+                smallest = 0
+                var smallestValue = Double.infinity
+                for index in entries.indices where !(approximations[index] > bound) {
+                    let entry = entries[index]
+                    let value = (entry.r + entry.s) * newest.decay(entry.dimension, from: entry.t, to: time, history)
+                    if value < smallestValue {
+                        smallest = index
+                        smallestValue = value
+                    }
+                }
+                return smallest
             }
-            return smallest
         }
     }
 }
