@@ -286,6 +286,12 @@ extension InMemoryReputationState: ReputationDocumentStore {
     }
 
     @inline(__always)
+    mutating func restoreContribution(_ key: Int32, _ value: consuming Contribution?) {
+        // With `roundTripJSON`, taking decoded a copy: the stored bytes are unchanged.
+        if !roundTripJSON { contributions.set(atSlot: key, value) }
+    }
+
+    @inline(__always)
     mutating func setContribution(_ key: Int32, _ value: consuming Contribution?) {
         if roundTripJSON {
             encode(.contribution(key: contributions.key(atSlot: key), value))

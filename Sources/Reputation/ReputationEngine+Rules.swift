@@ -307,9 +307,13 @@ extension ReputationEngine {
         switch facts.content {
         case .rating:
             key = store.contributionHandle(.rating(provider: providerID, user: facts.user))
-            old = try store.contribution(key)
+            // The earlier rating (if any) is replaced below, so it is taken (and given back if it may not change yet).
+            old = try store.takeContribution(key)
             // At most one change per 30 days.
-            if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay { return }
+            if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay {
+                store.restoreContribution(key, old)
+                return
+            }
         case .issue:
             key = store.contributionHandle(.issue(event.record))
             old = nil
@@ -321,6 +325,9 @@ extension ReputationEngine {
         let burst = recordFeedback(&window, at: now, newAccount: newAccount, fb)
         let held = burst && newAccount
         if burst {
+            // The loop below reads the window's keys, among which may be the earlier rating's: it is read as it is
+            // stored, so the taken one is given back first (and replaced below, as when it is not among them).
+            if old != nil { store.restoreContribution(key, old) }
             // Hold the counted feedback from new accounts of the window, retroactively (each at most once).
             try store.prefetchContributions(window.recentFromNewAccounts.map(\.key))
             for recent in window.recentFromNewAccounts {
