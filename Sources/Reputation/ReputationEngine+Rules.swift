@@ -163,7 +163,7 @@ extension ReputationEngine {
                 break
             }
             store.setObligation(obligation)
-            store[provider: provider].obligations.removeAll { $0.report == report }
+            store[provider: provider].obligations.removeEvery { $0.report == report }
         case .flawIntroduced(let severity):
             let s = security.flawMultiplier * security.severityWeights[severity]
             store[provider: provider].security.add(r: 0, s: s, at: now, .security, history)
@@ -171,7 +171,7 @@ extension ReputationEngine {
         case .compromiseConfirmed:
             store[provider: provider].security.add(r: 0, s: security.compromisePenalty, at: now, .security, history)
             addTop(&store[provider: provider], event.record, .sec, r: 0, s: security.compromisePenalty, at: now, history)
-            store[provider: provider].timedCaps.removeAll { $0.until <= now }
+            store[provider: provider].timedCaps.removeEvery { $0.until <= now }
             store[provider: provider].timedCaps.append(
                 TimedCap(
                     reason: .compromise,
@@ -192,7 +192,7 @@ extension ReputationEngine {
             store.setContribution(key, nil)
             store.setContributionKey(old.record, nil)
         case .certificationVerified(let facts):
-            store[provider: provider].certifications.removeAll { $0.type == facts.type }
+            store[provider: provider].certifications.removeEvery { $0.type == facts.type }
             store[provider: provider].certifications.append(
                 ActiveCertification(
                     record: event.record,
@@ -216,7 +216,7 @@ extension ReputationEngine {
                 history
             )
             addTop(&store[provider: provider], event.record, .cmp, r: 0, s: compliance.forgedPenalty, at: now, history)
-            store[provider: provider].timedCaps.removeAll { $0.until <= now }
+            store[provider: provider].timedCaps.removeEvery { $0.until <= now }
             store[provider: provider].timedCaps.append(
                 TimedCap(
                     reason: .forgedCertification,
@@ -228,7 +228,7 @@ extension ReputationEngine {
             )
         case .certificationRevoked(let certification):
             guard store[provider: provider].certifications.contains(where: { $0.record == certification }) else { break }
-            store[provider: provider].certifications.removeAll { $0.record == certification }
+            store[provider: provider].certifications.removeEvery { $0.record == certification }
             let s = parameters.value.compliance.revokedPenalty
             store[provider: provider].complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
             addTop(&store[provider: provider], event.record, .cmp, r: 0, s: s, at: now, history)
@@ -353,7 +353,7 @@ extension ReputationEngine {
             let clusterKey = facts.cluster.map(ClusterKey.organisation) ?? .user(facts.user)
             var cluster = try store.takeCluster(clusterKey) ?? ClusterWindow(id: clusterKey.text)
             let start = now - fb.clusterWindowDays * millisecondsPerDay
-            cluster.grants.removeAll { $0.t <= start }
+            cluster.grants.removeEvery { $0.t <= start }
             let used = cluster.grants.reduce(0) { $0 + $1.units }
             credibility = max(0, min(credibility, fb.clusterUnits - used))
             if credibility > 0 { cluster.grants.append(ClusterWindow.Grant(t: now, units: credibility)) }
@@ -391,7 +391,7 @@ extension ReputationEngine {
         store.setContributionKey(event.record, key)
         if newAccount, !held {
             let horizon = now - fb.burstWindowHours * 3_600_000
-            window.recentFromNewAccounts.removeAll { $0.t <= horizon }
+            window.recentFromNewAccounts.removeEvery { $0.t <= horizon }
             window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: keyText))
         }
         store.setWindow(window, of: provider)
@@ -422,8 +422,8 @@ extension ReputationEngine {
     ) -> Bool {
         let hour = time / 3_600_000
         let day = time / millisecondsPerDay
-        window.hours.removeAll { $0.index <= hour - fb.burstWindowHours }
-        window.days.removeAll { $0.index < day - fb.burstMedianDays }
+        window.hours.removeEvery { $0.index <= hour - fb.burstWindowHours }
+        window.days.removeEvery { $0.index < day - fb.burstMedianDays }
         if window.hours.last?.index != hour { window.hours.append(FeedbackWindow.Bucket(index: hour)) }
         window.hours[window.hours.count - 1].count += 1
         if newAccount { window.hours[window.hours.count - 1].fromNewAccounts += 1 }
@@ -503,7 +503,7 @@ extension ReputationEngine {
     ) {
         let record = contribution.record
         let dimension = contribution.dimension
-        provider.top.removeAll { $0.dimension == dimension && $0.record == record }
+        provider.top.removeEvery { $0.dimension == dimension && $0.record == record }
         guard contribution.r != 0 || contribution.s != 0 else { return }
         switch contribution.dimension {
         case .att:
@@ -596,5 +596,26 @@ extension ReputationEngine {
                 return smallest
             }
         }
+    }
+}
+
+extension Array {
+    /// Removes the elements that satisfy `shouldBeRemoved`, as `removeAll(where:)` does (the others kept in their
+    /// order, the predicate evaluated once per element), but without a write or a uniqueness check when none does,
+    /// and otherwise by moving the kept elements down in place: the rules prune small lists at most events, and
+    /// usually nothing or a few elements go.
+    @inline(__always)
+    mutating func removeEvery(where shouldBeRemoved: (Element) -> Bool) {
+        guard let first = firstIndex(where: shouldBeRemoved) else { return }
+        let kept = withUnsafeMutableBufferPointer { buffer in
+            var kept = first
+            for index in (first + 1)..<buffer.count where !shouldBeRemoved(buffer[index]) {
+                buffer.swapAt(kept, index)
+                kept += 1
+            }
+            return kept
+        }
+        // One element at a time: `removeLast(_:)` goes through a range replacement.
+        for _ in kept..<count { removeLast() }
     }
 }
