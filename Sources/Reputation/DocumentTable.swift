@@ -36,6 +36,17 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     /// interned and `create` is false.
     mutating func slot(_ key: String, create: Bool) -> Int {
         if lastSlot >= 0, key == lastKey { return Int(lastSlot) }
+        let slot = slotWithoutMemory(key, create: create)
+        guard slot >= 0 else { return -1 }
+        lastKey = key
+        lastSlot = Int32(slot)
+        return slot
+    }
+
+    /// The slot of `key` as ``slot(_:create:)`` finds it, without comparing `key` with the remembered one or
+    /// remembering it: for keys that differ from one call to the next (an ``InMemoryReputationState``'s providers,
+    /// one per event).
+    mutating func slotWithoutMemory(_ key: String, create: Bool) -> Int {
         if !textLookups {
             textLookups = true
             for slot in pending { index.insert(hash: index.hash(keys[Int(slot)]), number: slot) }
@@ -52,8 +63,6 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
             values.append(nil)
             index.insert(hash: hash, number: slot)
         }
-        lastKey = key
-        lastSlot = slot
         return Int(slot)
     }
 

@@ -28,6 +28,9 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     /// The parameters in force over the stretch of time of the last event (not state: left out of `==`; dropped
     /// whenever the history is written).
     private var parametersCache: ParametersInForce?
+    /// The slot in `providers` of the provider whose handle the rules took last (not state: left out of `==`): the
+    /// contribution keys the rules name next are that provider's.
+    private var lastProviderSlot = -1
     /// Attestation subjects and predicate types interned for contribution keys (not state: left out of `==`).
     private var names: [String] = []
     /// The index of `names`.
@@ -208,7 +211,19 @@ extension InMemoryReputationState: ReputationDocumentStore {
     // A provider's handle is its slot in `providers`. With `roundTripJSON`, the table holds only the open document
     // (decoded when opened, encoded and dropped when closed).
 
-    mutating func providerHandle(_ id: String) -> Int32 { Int32(providers.slot(id, create: true)) }
+    // A provider's id differs from the last one's at most events: it is looked up without the table's memory of its
+    // last key, and remembered here for the contribution keys of the event.
+    mutating func providerHandle(_ id: String) -> Int32 {
+        let slot = providers.slotWithoutMemory(id, create: true)
+        lastProviderSlot = slot
+        return Int32(slot)
+    }
+
+    /// The slot in `providers` of the provider `id` (interned when new): most often the last handle's.
+    private mutating func providerSlot(_ id: String) -> Int {
+        if lastProviderSlot >= 0, providers.key(atSlot: lastProviderSlot) == id { return lastProviderSlot }
+        return providers.slot(id, create: true)
+    }
 
     mutating func openProvider(_ provider: Int32, create: Bool) -> Bool {
         let slot = Int(provider)
@@ -239,7 +254,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
     mutating func contributionHandle(_ key: ContributionKeyParts) -> Int32 {
         switch key {
         case .rating(let provider, let user):
-            let high = 1 << 62 | UInt64(providers.slot(provider, create: true))
+            let high = 1 << 62 | UInt64(providerSlot(provider))
             let low = UInt64(users.slot(user, create: true))
             return contributions.slot(
                 packed: PackedKey(high: high, low: low),
@@ -249,7 +264,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
             return contributions.slot(issue: report) { key.text }
         case .attestation(let provider, let auditor, let subject, let predicateType):
             let high =
-                2 << 62 | UInt64(providers.slot(provider, create: true)) << 31 | UInt64(auditors.slot(auditor, create: true))
+                2 << 62 | UInt64(providerSlot(provider)) << 31 | UInt64(auditors.slot(auditor, create: true))
             let low = UInt64(name(subject)) << 32 | UInt64(name(predicateType))
             return contributions.slot(
                 packed: PackedKey(high: high, low: low),
@@ -283,6 +298,12 @@ extension InMemoryReputationState: ReputationDocumentStore {
     @inline(__always)
     mutating func takeContribution(_ key: Int32) -> Contribution? {
         roundTripJSON ? contributionDocument(contributions.key(atSlot: key)) : contributions.take(atSlot: key)
+    }
+
+    @inline(__always)
+    mutating func restoreContribution(_ key: Int32, _ value: consuming Contribution?) {
+        // With `roundTripJSON`, taking decoded a copy: the stored bytes are unchanged.
+        if !roundTripJSON { contributions.set(atSlot: key, value) }
     }
 
     @inline(__always)

@@ -61,6 +61,9 @@ protocol ReputationDocumentStore {
     /// The active contribution with `key`, which the rules then replace with ``setContribution(_:_:)`` before
     /// reading it again: a store that keeps documents in place moves it out instead of copying it.
     mutating func takeContribution(_ key: ContributionHandle) throws(Failure) -> Contribution?
+    /// Gives back, unchanged, the contribution ``takeContribution(_:)`` returned for `key` (the rules did not replace it
+    /// after all): not a write; a store that copied it on taking keeps its own.
+    mutating func restoreContribution(_ key: ContributionHandle, _ value: consuming Contribution?)
     /// Sets (or deletes, `nil`) a contribution.
     mutating func setContribution(_ key: ContributionHandle, _ value: consuming Contribution?)
     /// Loads the contributions of `keys` at once when the store loads lazily (a hint; no effect otherwise).

@@ -163,7 +163,7 @@ extension ReputationEngine {
                 break
             }
             store.setObligation(obligation)
-            store[provider: provider].obligations.removeAll { $0.report == report }
+            store[provider: provider].obligations.removeEvery { $0.report == report }
         case .flawIntroduced(let severity):
             let s = security.flawMultiplier * security.severityWeights[severity]
             store[provider: provider].security.add(r: 0, s: s, at: now, .security, history)
@@ -171,7 +171,7 @@ extension ReputationEngine {
         case .compromiseConfirmed:
             store[provider: provider].security.add(r: 0, s: security.compromisePenalty, at: now, .security, history)
             addTop(&store[provider: provider], event.record, .sec, r: 0, s: security.compromisePenalty, at: now, history)
-            store[provider: provider].timedCaps.removeAll { $0.until <= now }
+            store[provider: provider].timedCaps.removeEvery { $0.until <= now }
             store[provider: provider].timedCaps.append(
                 TimedCap(
                     reason: .compromise,
@@ -192,7 +192,7 @@ extension ReputationEngine {
             store.setContribution(key, nil)
             store.setContributionKey(old.record, nil)
         case .certificationVerified(let facts):
-            store[provider: provider].certifications.removeAll { $0.type == facts.type }
+            store[provider: provider].certifications.removeEvery { $0.type == facts.type }
             store[provider: provider].certifications.append(
                 ActiveCertification(
                     record: event.record,
@@ -216,7 +216,7 @@ extension ReputationEngine {
                 history
             )
             addTop(&store[provider: provider], event.record, .cmp, r: 0, s: compliance.forgedPenalty, at: now, history)
-            store[provider: provider].timedCaps.removeAll { $0.until <= now }
+            store[provider: provider].timedCaps.removeEvery { $0.until <= now }
             store[provider: provider].timedCaps.append(
                 TimedCap(
                     reason: .forgedCertification,
@@ -228,7 +228,7 @@ extension ReputationEngine {
             )
         case .certificationRevoked(let certification):
             guard store[provider: provider].certifications.contains(where: { $0.record == certification }) else { break }
-            store[provider: provider].certifications.removeAll { $0.record == certification }
+            store[provider: provider].certifications.removeEvery { $0.record == certification }
             let s = parameters.value.compliance.revokedPenalty
             store[provider: provider].complianceNegative.add(r: 0, s: s, at: now, .complianceNegative, history)
             addTop(&store[provider: provider], event.record, .cmp, r: 0, s: s, at: now, history)
@@ -307,9 +307,13 @@ extension ReputationEngine {
         switch facts.content {
         case .rating:
             key = store.contributionHandle(.rating(provider: providerID, user: facts.user))
-            old = try store.contribution(key)
+            // The earlier rating (if any) is replaced below, so it is taken (and given back if it may not change yet).
+            old = try store.takeContribution(key)
             // At most one change per 30 days.
-            if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay { return }
+            if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay {
+                store.restoreContribution(key, old)
+                return
+            }
         case .issue:
             key = store.contributionHandle(.issue(event.record))
             old = nil
@@ -321,6 +325,9 @@ extension ReputationEngine {
         let burst = recordFeedback(&window, at: now, newAccount: newAccount, fb)
         let held = burst && newAccount
         if burst {
+            // The loop below reads the window's keys, among which may be the earlier rating's: it is read as it is
+            // stored, so the taken one is given back first (and replaced below, as when it is not among them).
+            if old != nil { store.restoreContribution(key, old) }
             // Hold the counted feedback from new accounts of the window, retroactively (each at most once).
             try store.prefetchContributions(window.recentFromNewAccounts.map(\.key))
             for recent in window.recentFromNewAccounts {
@@ -346,7 +353,7 @@ extension ReputationEngine {
             let clusterKey = facts.cluster.map(ClusterKey.organisation) ?? .user(facts.user)
             var cluster = try store.takeCluster(clusterKey) ?? ClusterWindow(id: clusterKey.text)
             let start = now - fb.clusterWindowDays * millisecondsPerDay
-            cluster.grants.removeAll { $0.t <= start }
+            cluster.grants.removeEvery { $0.t <= start }
             let used = cluster.grants.reduce(0) { $0 + $1.units }
             credibility = max(0, min(credibility, fb.clusterUnits - used))
             if credibility > 0 { cluster.grants.append(ClusterWindow.Grant(t: now, units: credibility)) }
@@ -384,7 +391,7 @@ extension ReputationEngine {
         store.setContributionKey(event.record, key)
         if newAccount, !held {
             let horizon = now - fb.burstWindowHours * 3_600_000
-            window.recentFromNewAccounts.removeAll { $0.t <= horizon }
+            window.recentFromNewAccounts.removeEvery { $0.t <= horizon }
             window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: keyText))
         }
         store.setWindow(window, of: provider)
@@ -415,8 +422,8 @@ extension ReputationEngine {
     ) -> Bool {
         let hour = time / 3_600_000
         let day = time / millisecondsPerDay
-        window.hours.removeAll { $0.index <= hour - fb.burstWindowHours }
-        window.days.removeAll { $0.index < day - fb.burstMedianDays }
+        window.hours.removeEvery { $0.index <= hour - fb.burstWindowHours }
+        window.days.removeEvery { $0.index < day - fb.burstMedianDays }
         if window.hours.last?.index != hour { window.hours.append(FeedbackWindow.Bucket(index: hour)) }
         window.hours[window.hours.count - 1].count += 1
         if newAccount { window.hours[window.hours.count - 1].fromNewAccounts += 1 }
@@ -496,7 +503,7 @@ extension ReputationEngine {
     ) {
         let record = contribution.record
         let dimension = contribution.dimension
-        provider.top.removeAll { $0.dimension == dimension && $0.record == record }
+        provider.top.removeEvery { $0.dimension == dimension && $0.record == record }
         guard contribution.r != 0 || contribution.s != 0 else { return }
         switch contribution.dimension {
         case .att:
@@ -534,20 +541,81 @@ extension ReputationEngine {
 
     /// The index of the first entry of `top` with the smallest current value `(r + s) · decay(t → time)` (the first
     /// such entry), the decay as ``ParameterHistory/decay(_:from:to:)`` computes it (``NewestDecay``).
+    ///
+    /// Without an `exp2` per entry: a first pass approximates each entry's log₂ value within δ
+    /// (``NewestDecay/logValue(_:at:_:_:)``, NaN where no bound is promised). An entry whose approximation exceeds the
+    /// smallest one, `a`, by more than 2δ has an exact value larger than that of the entry with approximation `a`
+    /// (log₂ of the former > a + δ ≥ log₂ of the latter): it is neither the smallest nor tied with it. So when
+    /// every other entry is that far above (the usual case), the entry with approximation `a` is the answer;
+    /// otherwise a second pass computes the exact value of the entries within 2δ of `a` and of the NaN ones, and
+    /// keeps the first smallest of these. Either way the result is the index the scan of every exact value gives.
     static func smallestTop(_ top: [TopContribution], at time: Int64, _ history: ParameterHistory) -> Int {
         let newest = NewestDecay(history)
         return top.withUnsafeBufferPointer { entries in
-            var smallest = 0
-            var smallestValue = Double.infinity
-            for index in entries.indices {
-                let entry = entries[index]
-                let value = (entry.r + entry.s) * newest.decay(entry.dimension, from: entry.t, to: time, history)
-                if value < smallestValue {
-                    smallest = index
-                    smallestValue = value
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: entries.count + 4) { buffer in
+                let inverses = UnsafeMutableBufferPointer(rebasing: buffer[entries.count...])
+                newest.writeInverses(to: inverses)
+                let table = UnsafePointer(inverses.baseAddress!)
+                let approximations = UnsafeMutableBufferPointer(rebasing: buffer[..<entries.count])
+                var smallest = 0
+                var smallestApproximation = Double.infinity
+                var secondApproximation = Double.infinity
+                var unbounded = false
+                var last = (weight: UInt64(0), logarithm: 0.0)
+                var entry = entries.baseAddress
+                var approximation = approximations.baseAddress
+                for index in 0..<entries.count {
+                    let value = newest.logValue(entry.unsafelyUnwrapped.pointee, at: time, table, &last)
+                    approximation.unsafelyUnwrapped.pointee = value
+                    entry = entry.unsafelyUnwrapped + 1
+                    approximation = approximation.unsafelyUnwrapped + 1
+                    if value < secondApproximation {
+                        if value < smallestApproximation {
+                            secondApproximation = smallestApproximation
+                            smallestApproximation = value
+                            smallest = index
+                        } else {
+                            secondApproximation = value
+                        }
+                    } else if value.isNaN {
+                        unbounded = true
+                    }
                 }
+                let bound = smallestApproximation + 2 * NewestDecay.logError
+                if !unbounded, secondApproximation > bound { return smallest }
+                smallest = 0
+                var smallestValue = Double.infinity
+                for index in entries.indices where !(approximations[index] > bound) {
+                    let entry = entries[index]
+                    let value = (entry.r + entry.s) * newest.decay(entry.dimension, from: entry.t, to: time, history)
+                    if value < smallestValue {
+                        smallest = index
+                        smallestValue = value
+                    }
+                }
+                return smallest
             }
-            return smallest
         }
+    }
+}
+
+extension Array {
+    /// Removes the elements that satisfy `shouldBeRemoved`, as `removeAll(where:)` does (the others kept in their
+    /// order, the predicate evaluated once per element), but without a write or a uniqueness check when none does,
+    /// and otherwise by moving the kept elements down in place: the rules prune small lists at most events, and
+    /// usually nothing or a few elements go.
+    @inline(__always)
+    mutating func removeEvery(where shouldBeRemoved: (Element) -> Bool) {
+        guard let first = firstIndex(where: shouldBeRemoved) else { return }
+        let kept = withUnsafeMutableBufferPointer { buffer in
+            var kept = first
+            for index in (first + 1)..<buffer.count where !shouldBeRemoved(buffer[index]) {
+                buffer.swapAt(kept, index)
+                kept += 1
+            }
+            return kept
+        }
+        // One element at a time: `removeLast(_:)` goes through a range replacement.
+        for _ in kept..<count { removeLast() }
     }
 }

@@ -215,6 +215,9 @@ struct ReputationTransaction: ReputationDocumentStore {
 
     mutating func takeContribution(_ key: String) throws(Missing) -> Contribution? { try contribution(key) }
 
+    /// Taking copied the contribution: the transaction's own is unchanged.
+    mutating func restoreContribution(_ key: String, _ value: consuming Contribution?) {}
+
     mutating func setContribution(_ key: String, _ value: consuming Contribution?) {
         contributions.written[key] = .some(value)
         touch(.contribution(key))

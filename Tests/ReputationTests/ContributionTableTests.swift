@@ -7,6 +7,16 @@ import Testing
 /// The interned contribution table of ``InMemoryReputationState`` against two plain dictionaries (contributions by
 /// key, record → key) on random operations.
 @Suite struct ContributionTableTests {
+    /// An issue report's key, written in place, is `issue/` and the record id's text.
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func issueKeyIsTheRecordText(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        for _ in 0..<500 {
+            let record = withUnsafeBytes(of: (random.next(), random.next())) { RecordID(payload: $0) }
+            #expect(ContributionKey.issue(record) == "issue/" + record.description)
+        }
+    }
+
     /// Every read (remembered-slot lookups included) answers what the dictionaries hold, after random sets, deletes,
     /// re-creations and record index changes; the listings equal the dictionaries.
     @Test(arguments: [1, 2, 3] as [UInt64])
