@@ -74,17 +74,22 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible,
     }
 
     /// `sha256:<hex>`.
-    public var description: String {
+    public var description: String { description(after: "") }
+
+    /// `prefix` followed by ``description``, written in place (one allocation; keys such as `issue/sha256:<hex>`).
+    public func description(after prefix: StaticString) -> String {
         withUnsafeDigestBytes { bytes in
-            String(unsafeUninitializedCapacity: 71) { out in
+            let start = prefix.utf8CodeUnitCount
+            return String(unsafeUninitializedCapacity: start + 71) { out in
                 let digits: StaticString = "0123456789abcdef"
-                let prefix: StaticString = "sha256:"
-                for index in 0..<7 { out[index] = prefix.utf8Start[index] }
+                let scheme: StaticString = "sha256:"
+                for index in 0..<start { out[index] = prefix.utf8Start[index] }
+                for index in 0..<7 { out[start + index] = scheme.utf8Start[index] }
                 for (index, byte) in bytes.enumerated() {
-                    out[7 + 2 * index] = digits.utf8Start[Int(byte >> 4)]
-                    out[8 + 2 * index] = digits.utf8Start[Int(byte & 0x0f)]
+                    out[start + 7 + 2 * index] = digits.utf8Start[Int(byte >> 4)]
+                    out[start + 8 + 2 * index] = digits.utf8Start[Int(byte & 0x0f)]
                 }
-                return 71
+                return start + 71
             }
         }
     }

@@ -253,20 +253,7 @@ public enum ContributionKey {
     ///
     /// `issue/` and the record id's text (``RecordID/description``, `sha256:<hex>`), written in place: each issue
     /// report interns a new key, and interpolating the id's text would build it apart first.
-    public static func issue(_ record: RecordID) -> String {
-        record.withUnsafeDigestBytes { bytes in
-            String(unsafeUninitializedCapacity: 77) { out in
-                let digits: StaticString = "0123456789abcdef"
-                let prefix: StaticString = "issue/sha256:"
-                for index in 0..<13 { out[index] = prefix.utf8Start[index] }
-                for (index, byte) in bytes.enumerated() {
-                    out[13 + 2 * index] = digits.utf8Start[Int(byte >> 4)]
-                    out[14 + 2 * index] = digits.utf8Start[Int(byte & 0x0f)]
-                }
-                return 77
-            }
-        }
-    }
+    public static func issue(_ record: RecordID) -> String { record.description(after: "issue/") }
     /// An attestation: one per (auditor, subject, predicate type) of a provider.
     public static func attestation(provider: String, auditor: String, subject: String, predicateType: String) -> String {
         "attestation/\(provider)/\(auditor)/\(subject)/\(predicateType)"

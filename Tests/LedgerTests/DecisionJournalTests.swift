@@ -86,6 +86,17 @@ struct DecisionJournalTests {
         #expect(!DecisionJournal.isLive(forDatabase: path))
     }
 
+    /// A database whose journal holds decisions 1 and 2, released by its store: its path and the journal's.
+    static func journalOfTwoDecisions() async throws -> (path: String, journal: String) {
+        let path = try Self.databasePath()
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions([Self.decision(1), Self.decision(2)])
+        }
+        try await Self.waitUntilReleased(path)
+        return (path, path + ".decisions")
+    }
+
     static func size(_ path: String) throws -> Int {
         try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? -1
     }
@@ -191,13 +202,7 @@ struct DecisionJournalTests {
 
     @Test("A torn last write is cut on restart; later writes go where it began")
     func tornTail() async throws {
-        let path = try Self.databasePath()
-        let journal = path + ".decisions"
-        do {
-            let store = try SQLiteLedgerStore(path: path)
-            try await store.storeDecisions([Self.decision(1), Self.decision(2)])
-        }
-        try await Self.waitUntilReleased(path)
+        let (path, journal) = try await Self.journalOfTwoDecisions()
         let intact = try Self.framesEnd(journal)
         // Half a frame, then a whole frame with one byte damaged, as a killed write may leave.
         let frame = try DecisionJournal.encode(Self.decision(3))
@@ -225,13 +230,7 @@ struct DecisionJournalTests {
 
     @Test("The file is allocated ahead; zeros after the frames are their end, a torn write's bytes in them are cut")
     func allocatedTail() async throws {
-        let path = try Self.databasePath()
-        let journal = path + ".decisions"
-        do {
-            let store = try SQLiteLedgerStore(path: path)
-            try await store.storeDecisions([Self.decision(1), Self.decision(2)])
-        }
-        try await Self.waitUntilReleased(path)
+        let (path, journal) = try await Self.journalOfTwoDecisions()
         var end = try Self.framesEnd(journal)
         #if os(Linux)
         #expect(try Self.size(journal) >= end + (1 << 20))

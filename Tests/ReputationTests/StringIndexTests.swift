@@ -68,18 +68,8 @@ import Testing
     @Test(arguments: [1, 2, 3] as [UInt64])
     func newestDecayEqualsHistoryDecay(seed: UInt64) {
         var random = SplitMix64(seed: seed)
-        var history = ParameterHistory()
+        let history = TopScanTests.history(versions: Int.random(in: 2...4, using: &random), &random)
         let day = millisecondsPerDay
-        for version in 2...Int.random(in: 2...4, using: &random) {
-            var parameters = history.current
-            parameters.version = version
-            parameters.halfLives.security = Double.random(in: 1...900, using: &random)
-            parameters.halfLives.attestation = Double.random(in: 1...900, using: &random)
-            parameters.halfLives.feedback = Double.random(in: 1...900, using: &random)
-            parameters.halfLives.complianceNegative = Double.random(in: 1...900, using: &random)
-            let published = history.publish(parameters, at: Int64(version) * 100 * day)
-            #expect(published)
-        }
         let newest = NewestDecay(history)
         for _ in 0..<2_000 {
             let from = Int64.random(in: 0...600 * day, using: &random)
