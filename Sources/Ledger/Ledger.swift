@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Policy
 import Provenance
 import TransparencyLog
 
@@ -161,6 +162,12 @@ public actor Ledger {
         _ body: (LedgerPolicyFactSource) async throws -> T
     ) async throws -> T {
         try await LedgerPolicyFactSource.read(store: store, publication: publication, signers: signers, body)
+    }
+
+    /// The size of the checkpoint this ledger last published, when it is its store's only writer and no batch is
+    /// committing (`nil` otherwise): values read consistently at that checkpoint are the state now.
+    public nonisolated func publishedSize() -> UInt64? {
+        publication?.current()?.checkpoint.size
     }
 
     /// The log entry holding `recordID`, read from the committed store (no catch-up with other writers).

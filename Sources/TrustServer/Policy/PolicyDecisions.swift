@@ -117,6 +117,42 @@ final class PolicyDecisions: Sendable {
     /// Evaluates `request` under the policy named `policyName` (default: the newest published policy of any name),
     /// stores the decision and, if asked, appends it to the log (unless `sideEffects` is false: Kubernetes dry runs).
     func decide(_ request: AuthorizationRequest, policyName: String?, logToLedger: Bool = true) async throws -> ServedDecision {
+        let decision: Decision
+        let policyRecord: RecordID
+        if let size = ledger.publishedSize(), let cached = cachedDecision(request, policyName: policyName, size: size) {
+            (decision, policyRecord) = cached
+        } else {
+            (decision, policyRecord) = try await readAndDecide(request, policyName: policyName)
+        }
+        var served = ServedDecision(decision: decision, policyRecord: policyRecord)
+        if decision.record, logToLedger {
+            try await log(&served)
+        }
+        served.body = try served.json()
+        try await recorder.store(
+            StoredDecision(
+                id: decision.decisionID,
+                time: request.time,
+                logSize: decision.evidence.checkpoint.size,
+                body: served.body
+            )
+        )
+        return served
+    }
+
+    /// The decision from the cache alone, when it holds the policy, the image's snapshot and the break-glass grants
+    /// for the ledger's published checkpoint of `size`: no store read and no suspension. Every cached value was read
+    /// consistently at that checkpoint, so the decision is the one ``readAndDecide(_:policyName:)`` would make.
+    private func cachedDecision(_ request: AuthorizationRequest, policyName: String?, size: UInt64) -> (Decision, RecordID)? {
+        guard let published = cache.withLock({ $0.size == size ? $0.policies[policyName ?? ""] : nil }),
+            let policy = policies.withLock({ $0[published.record] }),
+            let facts = cachedFacts(for: request, size: size)
+        else { return nil }
+        return (PolicyEngine.evaluate(policy, request, facts), published.record)
+    }
+
+    /// Evaluates `request` with facts read from the store (and the cache), caching what was read.
+    private func readAndDecide(_ request: AuthorizationRequest, policyName: String?) async throws -> (Decision, RecordID) {
         // Values read are cached only once the read proved consistent with its checkpoint (no batch committed
         // while it ran): `fill` collects them, and is applied after `readPolicyFacts` returns.
         let (decision, policyRecord, fill) = try await ledger.readPolicyFacts(signers: signers) { source in
@@ -158,20 +194,7 @@ final class PolicyDecisions: Sendable {
             }
             if let grants = fill.grants, cache.grants.map({ grants.from < $0.from }) ?? true { cache.grants = grants }
         }
-        var served = ServedDecision(decision: decision, policyRecord: policyRecord)
-        if decision.record, logToLedger {
-            try await log(&served)
-        }
-        served.body = try served.json()
-        try await recorder.store(
-            StoredDecision(
-                id: decision.decisionID,
-                time: request.time,
-                logSize: decision.evidence.checkpoint.size,
-                body: served.body
-            )
-        )
-        return served
+        return (decision, policyRecord)
     }
 
     /// Values read for one checkpoint, to cache once the read proved consistent.
@@ -190,11 +213,7 @@ final class PolicyDecisions: Sendable {
         fill: inout CacheFill
     ) async throws -> PolicyFacts {
         let size = source.checkpoint.size
-        let (cachedSnapshot, cachedGrants) = cache.withLock { cache in
-            guard cache.size == size else { return (SnapshotBox?.none, [BreakGlassState]?.none) }
-            let grants = cache.grants.flatMap { $0.from <= request.time ? $0.list : nil }
-            return (cache.snapshots[request.image], grants)
-        }
+        let (cachedSnapshot, cachedGrants) = cached(for: request, size: size)
         let grants: [BreakGlassState]
         if let cachedGrants {
             grants = cachedGrants
@@ -207,9 +226,34 @@ final class PolicyDecisions: Sendable {
             fill.prepared = prepared
             return prepared.facts(for: request, grants: grants, reputation: nil)
         }
-        // A cached snapshot was read consistently at `size`, so the provider's reputation at this time may be shared
-        // with every other decision at `size` and the same time about an image of the provider.
-        let prepared = cachedSnapshot.prepared
+        return facts(from: cachedSnapshot.prepared, for: request, grants: grants, size: size)
+    }
+
+    /// The image's snapshot and the break-glass grants for `request`, if cached for checkpoint `size`.
+    private func cached(for request: AuthorizationRequest, size: UInt64) -> (SnapshotBox?, [BreakGlassState]?) {
+        cache.withLock { cache in
+            guard cache.size == size else { return (nil, nil) }
+            let grants = cache.grants.flatMap { $0.from <= request.time ? $0.list : nil }
+            return (cache.snapshots[request.image], grants)
+        }
+    }
+
+    /// The facts about `request` at checkpoint `size` from the cache alone, if it holds the image's snapshot and
+    /// the break-glass grants.
+    private func cachedFacts(for request: AuthorizationRequest, size: UInt64) -> PolicyFacts? {
+        let (cachedSnapshot, cachedGrants) = cached(for: request, size: size)
+        guard let cachedSnapshot, let cachedGrants else { return nil }
+        return facts(from: cachedSnapshot.prepared, for: request, grants: cachedGrants, size: size)
+    }
+
+    /// The facts of a cached snapshot. It was read consistently at `size`, so the provider's reputation at the
+    /// request's time may be shared with every other decision at `size` and that time about an image of the provider.
+    private func facts(
+        from prepared: PreparedPolicyFacts,
+        for request: AuthorizationRequest,
+        grants: [BreakGlassState],
+        size: UInt64
+    ) -> PolicyFacts {
         let snapshot = prepared.snapshot
         guard let provider = snapshot.image?.record.provider else {
             return prepared.facts(for: request, grants: grants, reputation: nil)
