@@ -36,10 +36,10 @@ extension TrustServer {
                 RecordKind(payloadType: envelope.payloadType) == nil
                 ? envelope : await PreparedRecord(envelope, state: ledger.provenanceState, recordID: recordID)
             let receipt = try await ledger.submit(envelope: bytes, recordID: recordID, context: prepared)
-            return Response(
+            return Response.json(
+                bytes: receipt.jsonBytes(),
                 status: receipt.duplicate ? .ok : .created,
-                headers: [.location: "/v1/records/\(recordID)", .contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes()))
+                headers: [.location: "/v1/records/\(recordID)"]
             )
         }
         router.get("/v1/records/{id}") { _, context in
@@ -50,11 +50,7 @@ extension TrustServer {
             guard let receipt = try await ledger.receipt(for: recordID) else {
                 throw Problem.notFound("no record \(recordID) in the log")
             }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonBytes()))
-            )
+            return Response.json(bytes: receipt.jsonBytes())
         }
     }
 

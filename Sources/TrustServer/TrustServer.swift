@@ -166,11 +166,7 @@ public struct TrustServer: Sendable {
                     detail: "the OpenAPI document is missing"
                 )
             }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: document))
-            )
+            return Response.json(bytes: document)
         }
         router.get("/metrics") { _, _ in
             let bytes = registry?.emitToBuffer() ?? []
@@ -214,8 +210,13 @@ extension Response {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return json(bytes: try encoder.encode(value), status: status, headers: headers)
+    }
+
+    /// A response whose body is `bytes`, already JSON (written directly, or stored).
+    static func json(bytes: some Sequence<UInt8>, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = "application/json"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -18,11 +18,7 @@ extension TrustServer {
             let body = try await request.collectBody(limit: AuthorizeRequestBody.maximumSize)
             let (authorization, policy) = try AuthorizeRequestBody.parse(Array(buffer: body), now: ledger.now())
             let served = try await decisions.decide(authorization, policyName: policy)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(bytes: served.body))
-            )
+            return Response.json(bytes: served.body, headers: [.cacheControl: "no-store"])
         }
         router.get("/v1/decisions/{id}") { _, context in
             let id = try context.parameters.require("id")
@@ -30,11 +26,7 @@ extension TrustServer {
                 throw Problem.invalidParameter("\(id) is not a decision id (64 lowercase hex digits)")
             }
             guard let body = try await decisions.stored(id: id) else { throw Problem.notFound("no decision \(id)") }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: body))
-            )
+            return Response.json(bytes: body)
         }
         router.post("/v1/admission") { request, _ in
             let body = try await request.collectBody(limit: configuration.maxBodySize)
