@@ -19,7 +19,8 @@
 # CPU-bound, so the ratio of CPU per record is the figure that the machine's load disturbs least.
 #
 # Environment: SKIP_BUILD=1, VMTRUST_BIN=path, OUT=dir, MAX_RATE (default 8000) as in bench-http.sh;
-# PERF=1 records `perf record -g` of the server during the second attestation run ($OUT/attest-2.perf.data).
+# PERF=1 records `perf record -g` of the server during the second plain and attestation runs ($OUT/plain-2.perf.data,
+# $OUT/attest-2.perf.data; compare them per record with scripts/bench/perf-compare.py).
 # Each run also prints the sequencer's admission time per record (`vmtrust_ledger_admission_seconds` from /metrics), and
 # the bytes the server wrote to storage and its write calls per record (/proc/<pid>/io).
 # KEEP_WAL=dir: the server is stopped with SIGKILL after the last run and its database and WAL are copied to dir, then
@@ -81,7 +82,7 @@ admission_seconds() { curl -fsS "$url/metrics" | awk '/^vmtrust_ledger_admission
 run() { # name file offset
     sed -n "$(( $3 + 1 )),$(( $3 + per_run ))p" "$2" >"$work/slice.ndjson"
     perf_pid=
-    if [ "${PERF:-0}" = 1 ] && [ "$1" = attest-2 ]; then
+    if [ "${PERF:-0}" = 1 ] && { [ "$1" = attest-2 ] || [ "$1" = plain-2 ]; }; then
         # Bounded by `sleep` (not stopped by a signal): perf then always finishes writing its file.
         perf record -g -o "$out/$1.perf.data" -p "$server" -- sleep "$duration" >"$out/$1.perf.log" 2>&1 &
         perf_pid=$!

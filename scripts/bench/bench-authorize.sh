@@ -26,7 +26,8 @@
 # and dev (the catch-all), so decisions allow, allow with conditions, warn and deny. The run fails unless
 # every answer was 200.
 #
-# Each run also prints the bytes the server sent to storage and its write calls per request (/proc/<pid>/io).
+# Each run also prints the bytes the server sent to storage and its write calls per request (/proc/<pid>/io), the load
+# generator's CPU per request (wrk shares the cores) and the share of the machine left idle during the run.
 #
 # Needs: wrk (apt-get install wrk), python3 with `cryptography`, curl.
 set -euo pipefail
@@ -73,6 +74,9 @@ head -3 "$work/requests.ndjson" | while IFS= read -r body; do
 done | tee -a "$out/summary.txt"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# CPU ticks of this script's waited-for children (wrk, once it has exited), and the machine's idle and total ticks.
+client_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
+machine_ticks() { awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 # The server's write_bytes (bytes it sent to the storage layer: the journal, the index, SQLite's WAL and checkpoints)
 # and syscw (write calls, sockets included).
 io_counters() { awk '/^write_bytes/ {w = $2} /^syscw/ {c = $2} END {print w, c}' "/proc/$server/io"; }
@@ -91,18 +95,27 @@ run() { # name, then env for the lua script (RUN_SECONDS overrides the duration)
         perf=$!
     fi
     before=$(cpu_ticks)
+    local client_before machine_before
+    client_before=$(client_ticks)
+    machine_before=$(machine_ticks)
     local io_before io_after
     io_before=$(io_counters)
     env "$@" BODIES="$work/requests.ndjson" wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s \
         -s scripts/bench/post-authorize.lua "$url" >"$out/$name.txt"
     after=$(cpu_ticks)
     io_after=$(io_counters)
+    local client_after machine_after
+    client_after=$(client_ticks)
+    machine_after=$(machine_ticks)
     [ -z "$perf" ] || wait "$perf" || true
     grep -E '=' "$out/$name.txt" | tee -a "$out/summary.txt"
     local answered
     answered=$(sed -n 's/^ok=\([0-9]*\) other=\([0-9]*\)$/\1 \2/p' "$out/$name.txt" | awk '{print $1 + $2}')
     awk -v t=$(( after - before )) -v hz="$hz" -v d="$duration" -v n="$answered" \
         'BEGIN {printf "server_cpu_cores=%.2f server_cpu_us_per_request=%.1f\n", t / hz / d, t / hz / n * 1e6}' |
+        tee -a "$out/summary.txt"
+    echo "$client_before $client_after $machine_before $machine_after $answered" | awk -v hz="$hz" '$7 > 0 {
+        printf "client_cpu_us_per_request=%.1f machine_idle=%.2f\n", ($2 - $1) / hz / $7 * 1e6, ($5 - $3) / ($6 - $4)}' |
         tee -a "$out/summary.txt"
     echo "$io_before $io_after $answered" | awk '$5 > 0 {
         printf "server_write_bytes_per_request=%.0f server_write_calls_per_request=%.2f\n", ($3 - $1) / $5, ($4 - $2) / $5}' |
