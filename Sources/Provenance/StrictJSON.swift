@@ -354,26 +354,76 @@ package enum StrictJSON {
                 let escaped = index - 1
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<escaped]))
                 start = index
-                out.append(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(byte)
-                case 0x0A: out.append(UInt8(ascii: "n"))
-                case 0x0D: out.append(UInt8(ascii: "r"))
-                case 0x09: out.append(UInt8(ascii: "t"))
-                case 0x08: out.append(UInt8(ascii: "b"))
-                case 0x0C: out.append(UInt8(ascii: "f"))
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    out.append(contentsOf: [UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                    hex.withUTF8Buffer { digits in
-                        out.append(digits[Int(byte >> 4)])
-                        out.append(digits[Int(byte & 0x0F)])
-                    }
-                }
+                let (sequence, length) = escapeSequence(byte)
+                withUnsafeBytes(of: sequence) { out.append(contentsOf: $0.prefix(length)) }
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// ``quote(_:escapingSlashes:into:)`` for a writer with its own buffer: writes the quoted `utf8` at `out`, which
+    /// has room for `utf8.count * 6 + 2` bytes (every byte escaped as `\u00XX`), and returns the bytes written.
+    package static func quote(
+        _ utf8: UnsafeBufferPointer<UInt8>,
+        escapingSlashes: Bool = false,
+        to out: UnsafeMutablePointer<UInt8>
+    ) -> Int {
+        out[0] = UInt8(ascii: "\"")
+        var written = 1
+        var start = 0
+        var index = 0
+        let count = utf8.count
+        guard let base = utf8.baseAddress else {
+            out[1] = UInt8(ascii: "\"")
+            return 2
+        }
+        while index < count {
+            if index + 8 <= count,
+                !Self.needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), escapingSlashes)
+            {
+                index += 8
+                continue
+            }
+            let byte = base[index]
+            index += 1
+            guard
+                byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                    || (escapingSlashes && byte == UInt8(ascii: "/"))
+            else { continue }
+            let run = index - 1 - start
+            (out + written).update(from: base + start, count: run)
+            written += run
+            start = index
+            let (sequence, length) = escapeSequence(byte)
+            withUnsafeBytes(of: sequence) { bytes in
+                for offset in 0..<length { out[written + offset] = bytes[offset] }
+            }
+            written += length
+        }
+        (out + written).update(from: base + start, count: count - start)
+        written += count - start
+        out[written] = UInt8(ascii: "\"")
+        return written + 1
+    }
+
+    /// The escape of a byte that needs one: its bytes (little-endian, the first in the lowest byte) and length.
+    @inline(__always)
+    static func escapeSequence(_ byte: UInt8) -> (UInt64, Int) {
+        let backslash = UInt64(UInt8(ascii: "\\"))
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return (backslash | UInt64(byte) << 8, 2)
+        case 0x0A: return (backslash | UInt64(UInt8(ascii: "n")) << 8, 2)
+        case 0x0D: return (backslash | UInt64(UInt8(ascii: "r")) << 8, 2)
+        case 0x09: return (backslash | UInt64(UInt8(ascii: "t")) << 8, 2)
+        case 0x08: return (backslash | UInt64(UInt8(ascii: "b")) << 8, 2)
+        case 0x0C: return (backslash | UInt64(UInt8(ascii: "f")) << 8, 2)
+        default:
+            // `\u00` and two lowercase hex digits.
+            func hex(_ nibble: UInt8) -> UInt64 { UInt64(nibble < 10 ? 0x30 + nibble : 0x57 + nibble) }
+            let prefix = backslash | UInt64(UInt8(ascii: "u")) << 8 | 0x30 << 16 | 0x30 << 24
+            return (prefix | hex(byte >> 4) << 32 | hex(byte & 0x0F) << 40, 6)
+        }
     }
 
     /// Whether any of the eight bytes of `word` is a control character, `"` or `\\` (or `/` when

@@ -595,4 +595,11 @@ struct PolicyParsingTests {
         let error = #expect(throws: PolicyError.self) { try PolicyDocument.parse(text) }
         #expect(error?.code == .tooLarge)
     }
+
+    @Test func identifiers() {
+        let valid = ["a", "user-0", "Z9", "a.b_c:d@e/f+g-h", String(repeating: "x", count: 128), "0"]
+        for identifier in valid { #expect(PolicyIdentifier.isValid(identifier), "\(identifier)") }
+        let invalid = ["", "-a", ".a", "/a", "a b", "a\u{0}", "é", "a,b", "a\"", String(repeating: "x", count: 129), "a#b"]
+        for identifier in invalid { #expect(!PolicyIdentifier.isValid(identifier), "\(identifier.debugDescription)") }
+    }
 }

@@ -343,12 +343,23 @@ struct MappingReader {
 public enum PolicyIdentifier {
     /// Whether `text` is 1–128 characters of `A-Z a-z 0-9 . _ : @ / + -` starting with a letter or digit.
     public static func isValid(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard let first = bytes.first, bytes.count <= 128 else { return false }
         func alphanumeric(_ byte: UInt8) -> Bool {
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
         }
-        return alphanumeric(first) && bytes.allSatisfy { alphanumeric($0) || Array("._:@/+-".utf8).contains($0) }
+        func allowed(_ byte: UInt8) -> Bool {
+            switch byte {
+            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "/"),
+                UInt8(ascii: "+"), UInt8(ascii: "-"):
+                return true
+            default:
+                return alphanumeric(byte)
+            }
+        }
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let first = bytes.first, bytes.count <= 128 else { return false }
+            return alphanumeric(first) && bytes.allSatisfy(allowed)
+        }
     }
 }

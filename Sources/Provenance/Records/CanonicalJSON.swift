@@ -404,8 +404,15 @@ public enum Identifier {
 public enum ImageDigest {
     /// Whether `string` is `sha256:` followed by 64 lowercase hex digits.
     public static func isValid(_ string: String) -> Bool {
-        guard string.hasPrefix("sha256:") else { return false }
-        let hex = string.dropFirst(7)
-        return hex.utf8.count == 64 && [UInt8](lowercaseHex: hex) != nil
+        var string = string
+        return string.withUTF8 { utf8 in
+            guard utf8.count == 71 else { return false }
+            let prefix: StaticString = "sha256:"
+            let prefixMatches = prefix.withUTF8Buffer { prefix in
+                prefix.indices.allSatisfy { utf8[$0] == prefix[$0] }
+            }
+            return prefixMatches
+                && utf8[7...].allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+        }
     }
 }

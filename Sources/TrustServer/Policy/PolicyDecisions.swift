@@ -226,7 +226,7 @@ final class PolicyDecisions: Sendable {
             fill.prepared = prepared
             return prepared.facts(for: request, grants: grants, reputation: nil)
         }
-        return facts(from: cachedSnapshot.prepared, for: request, grants: grants, size: size)
+        return facts(from: cachedSnapshot, for: request, grants: grants, size: size)
     }
 
     /// The image's snapshot and the break-glass grants for `request`, if cached for checkpoint `size`.
@@ -243,33 +243,33 @@ final class PolicyDecisions: Sendable {
     private func cachedFacts(for request: AuthorizationRequest, size: UInt64) -> PolicyFacts? {
         let (cachedSnapshot, cachedGrants) = cached(for: request, size: size)
         guard let cachedSnapshot, let cachedGrants else { return nil }
-        return facts(from: cachedSnapshot.prepared, for: request, grants: cachedGrants, size: size)
+        return facts(from: cachedSnapshot, for: request, grants: cachedGrants, size: size)
     }
 
     /// The facts of a cached snapshot. It was read consistently at `size`, so the provider's reputation at the
     /// request's time may be shared with every other decision at `size` and that time about an image of the provider.
     private func facts(
-        from prepared: PreparedPolicyFacts,
+        from box: SnapshotBox,
         for request: AuthorizationRequest,
         grants: [BreakGlassState],
         size: UInt64
     ) -> PolicyFacts {
-        let snapshot = prepared.snapshot
-        guard let provider = snapshot.image?.record.provider else {
-            return prepared.facts(for: request, grants: grants, reputation: nil)
+        // Read through the box, not copied out of it: the prepared facts are a large value.
+        guard let provider = box.prepared.snapshot.image?.record.provider else {
+            return box.prepared.facts(for: request, grants: grants, reputation: nil)
         }
         let known = cache.withLock { cache -> ReputationSnapshot? in
             guard cache.size == size, let last = cache.reputations[provider], last.time == request.time else { return nil }
             return last.snapshot
         }
-        if let known { return prepared.facts(for: request, grants: grants, reputation: known) }
-        let reputation = snapshot.reputationSnapshot(at: request.time)
+        if let known { return box.prepared.facts(for: request, grants: grants, reputation: known) }
+        let reputation = box.prepared.snapshot.reputationSnapshot(at: request.time)
         if let reputation {
             cache.withLock { cache in
                 if cache.size == size { cache.reputations[provider] = (request.time, reputation) }
             }
         }
-        return prepared.facts(for: request, grants: grants, reputation: reputation)
+        return box.prepared.facts(for: request, grants: grants, reputation: reputation)
     }
 
     /// The mode of the scope of the policy in force that matches `request` (its image is not looked at).
