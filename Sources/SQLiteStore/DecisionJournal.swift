@@ -157,22 +157,31 @@ final class DecisionJournal: Sendable {
         guard !readOnly else {
             throw LedgerError(code: .storeUnavailable, message: "the store was opened read-only: decisions cannot be stored")
         }
-        var groups: [[UInt8]] = [[]]
-        var frames: [[Frame]] = [[]]
+        // Frames are encoded straight into their group's buffer (one buffer per group, sized for the batch).
+        var total = 0
+        for decision in decisions { total += 8 + Self.fixedPayload + decision.body.count }
+        var toWrite: [([UInt8], [Frame])] = []
+        var group: [UInt8] = []
+        var groupFrames: [Frame] = []
+        group.reserveCapacity(min(total, Self.maximumGroupBytes))
+        groupFrames.reserveCapacity(decisions.count)
         for decision in decisions {
-            let frame = try Self.encode(decision)
-            if groups[groups.count - 1].count + frame.count > Self.maximumGroupBytes {
-                groups.append([])
-                frames.append([])
+            try Self.check(decision)
+            let size = 8 + Self.fixedPayload + decision.body.count
+            if !group.isEmpty, group.count + size > Self.maximumGroupBytes {
+                total -= group.count
+                toWrite.append((group, groupFrames))
+                group = []
+                groupFrames = []
+                group.reserveCapacity(min(total, Self.maximumGroupBytes))
             }
-            let start = Int64(groups[groups.count - 1].count)
-            groups[groups.count - 1] += frame
-            frames[frames.count - 1].append(
-                Frame(offset: start, length: frame.count - 8, key: SQLiteLedgerStore.decisionKey(decision.id))
-            )
+            let start = group.count
+            Self.encode(decision, into: &group)
+            groupFrames.append(Frame(offset: Int64(start), length: size - 8, key: SQLiteLedgerStore.decisionKey(decision.id)))
         }
-        let toWrite = zip(groups, frames).map { ($0, $1) }
-        try await onQueue { try self.write(toWrite) }
+        toWrite.append((group, groupFrames))
+        let groups = toWrite
+        try await onQueue { try self.write(groups) }
         scheduleIndexing()
     }
 
@@ -229,6 +238,15 @@ final class DecisionJournal: Sendable {
 
     /// One frame's bytes.
     static func encode(_ decision: StoredDecision) throws -> [UInt8] {
+        try check(decision)
+        var frame: [UInt8] = []
+        frame.reserveCapacity(8 + fixedPayload + decision.body.count)
+        encode(decision, into: &frame)
+        return frame
+    }
+
+    /// Refuses a decision that has no frame: an id of another length, a body over ``maximumBodySize``.
+    static func check(_ decision: StoredDecision) throws {
         guard decision.id.utf8.count == idLength else {
             throw LedgerError(code: .malformedEntry, message: "a decision id is \(idLength) bytes, not \(decision.id.utf8.count)")
         }
@@ -238,21 +256,25 @@ final class DecisionJournal: Sendable {
                 message: "a decision body is at most \(maximumBodySize) bytes, not \(decision.body.count)"
             )
         }
-        let length = UInt32(fixedPayload + decision.body.count)
-        var frame: [UInt8] = []
-        frame.reserveCapacity(8 + Int(length))
-        appendLittleEndian(length, to: &frame)
-        appendLittleEndian(UInt32(0), to: &frame)
-        frame += decision.id.utf8
-        appendLittleEndian(UInt64(bitPattern: decision.time), to: &frame)
-        appendLittleEndian(decision.logSize, to: &frame)
-        frame += decision.body
+    }
+
+    /// Appends the frame of `decision`, which passed ``check(_:)``, to `bytes`.
+    static func encode(_ decision: StoredDecision, into bytes: inout [UInt8]) {
+        let start = bytes.count
+        appendLittleEndian(UInt32(fixedPayload + decision.body.count), to: &bytes)
+        appendLittleEndian(UInt32(0), to: &bytes)
+        var id = decision.id
+        id.withUTF8 { bytes.append(contentsOf: $0) }
+        appendLittleEndian(UInt64(bitPattern: decision.time), to: &bytes)
+        appendLittleEndian(decision.logSize, to: &bytes)
+        bytes.append(contentsOf: decision.body)
         var crc = CRC32C()
-        crc.update(frame[0..<4])
-        crc.update(frame[8...])
-        let checksum = crc.value
-        for byte in 0..<4 { frame[4 + byte] = UInt8(truncatingIfNeeded: checksum >> (8 * byte)) }
-        return frame
+        bytes.withUnsafeMutableBytes { frame in
+            crc.update(UnsafeRawBufferPointer(rebasing: frame[start..<(start + 4)]))
+            crc.update(UnsafeRawBufferPointer(rebasing: frame[(start + 8)...]))
+            let checksum = crc.value.littleEndian
+            withUnsafeBytes(of: checksum) { frame[(start + 4)..<(start + 8)].copyBytes(from: $0) }
+        }
     }
 
     private static func appendLittleEndian<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {

@@ -176,6 +176,24 @@ struct DecisionJournalTests {
         #expect(try await reopened.decision(id: Self.decision(6).id) == nil)
     }
 
+    @Test("A batch over one write's size is written in several groups, each frame where the last ended")
+    func batchOverOneGroup() async throws {
+        let path = try Self.databasePath()
+        // Nine bodies of 1 MiB - 64 KiB: 8.4 MiB, three writes of at most `maximumGroupBytes`.
+        let decisions = (1...9).map { Self.decision($0, bodySize: DecisionJournal.maximumBodySize - 65_536) }
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions([Self.decision(10)])
+            try await store.storeDecisions(decisions)
+            for decision in decisions { #expect(try await store.decision(id: decision.id) == decision) }
+        }
+        try await Self.waitUntilReleased(path)
+        let frames = ([Self.decision(10)] + decisions).map { 8 + DecisionJournal.fixedPayload + $0.body.count }
+        #expect(try Self.framesEnd(path + ".decisions") == DecisionJournal.header.count + frames.reduce(0, +))
+        let reopened = try SQLiteLedgerStore(path: path)
+        for decision in decisions + [Self.decision(10)] { #expect(try await reopened.decision(id: decision.id) == decision) }
+    }
+
     @Test("Frames written but not indexed before a crash are found and indexed on restart")
     func unindexedTail() async throws {
         let path = try Self.databasePath()

@@ -111,7 +111,9 @@ public enum PolicyEngine {
         out.key("request")
         request.writeCanonical(into: &out)
         out.endObject()
-        return SHA256.hash(data: out.bytes).withUnsafeBytes { digest in
+        var hasher = SHA256()
+        out.withBytes { hasher.update(bufferPointer: $0) }
+        return hasher.finalize().withUnsafeBytes { digest in
             // Lowercase hex written in place (the digest's generic `Sequence` conformance reads it byte by byte).
             String(unsafeUninitializedCapacity: digest.count * 2) { buffer in
                 let digits: StaticString = "0123456789abcdef"
