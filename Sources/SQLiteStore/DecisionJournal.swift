@@ -86,6 +86,31 @@ final class DecisionJournal: Sendable {
         var end: Int64 { offset + 8 + Int64(length) }
     }
 
+    /// The pending frames of one key: nearly always one (ids are distinct; a key is an id's first 64 bits), kept
+    /// inline rather than in an array of its own per decision.
+    struct PendingFrames: Sendable {
+        private var first: Frame
+        private var more: [Frame] = []
+
+        init(_ frame: Frame) { first = frame }
+
+        /// The frames, in the order added.
+        var all: [Frame] { [first] + more }
+
+        mutating func append(_ frame: Frame) { more.append(frame) }
+
+        /// Removes the frame at `offset`; whether any is left.
+        mutating func remove(offset: Int64) -> Bool {
+            if first.offset == offset {
+                guard !more.isEmpty else { return false }
+                first = more.removeFirst()
+            } else {
+                more.removeAll { $0.offset == offset }
+            }
+            return true
+        }
+    }
+
     private struct State {
         /// The open file (`nil`: not opened yet).
         var fd: Int32?
@@ -96,11 +121,15 @@ final class DecisionJournal: Sendable {
         /// Why the journal refuses to write (a failed `fdatasync`: what reached the disk is unknown).
         var failure: LedgerError?
         /// Frames written but not indexed yet, by key.
-        var pending: [Int64: [Frame]] = [:]
+        var pending: [Int64: PendingFrames] = [:]
         /// The same frames in file order.
         var unindexed: [Frame] = []
         /// Whether a background index write is scheduled or running.
         var indexing = false
+
+        mutating func addPending(_ frame: Frame) {
+            if pending[frame.key]?.append(frame) == nil { pending[frame.key] = PendingFrames(frame) }
+        }
     }
 
     private init(path: String, pool: DatabasePool, readOnly: Bool) {
@@ -217,7 +246,7 @@ final class DecisionJournal: Sendable {
             state.withLock { state in
                 for var frame in frames {
                     frame.offset += start
-                    state.pending[frame.key, default: []].append(frame)
+                    state.addPending(frame)
                     state.unindexed.append(frame)
                 }
                 state.end = end
@@ -359,8 +388,7 @@ final class DecisionJournal: Sendable {
         state.withLock { state in
             state.unindexed.removeAll { indexed.contains($0.offset) }
             for frame in frames {
-                state.pending[frame.key]?.removeAll { $0.offset == frame.offset }
-                if state.pending[frame.key]?.isEmpty == true { state.pending[frame.key] = nil }
+                if state.pending[frame.key]?.remove(offset: frame.offset) == false { state.pending[frame.key] = nil }
             }
         }
     }
@@ -375,7 +403,7 @@ final class DecisionJournal: Sendable {
         guard let fd = open else { return nil }
         let key = SQLiteLedgerStore.decisionKey(id)
         // Pending first, then the index: a frame leaves the pending set only after its index row committed.
-        var frames = state.withLock { $0.pending[key] ?? [] }
+        var frames = state.withLock { $0.pending[key]?.all ?? [] }
         frames += try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT offset, length FROM decision_frames WHERE key = ?", arguments: [key]).map {
                 Frame(offset: $0[0], length: $0[1], key: key)
@@ -476,7 +504,7 @@ final class DecisionJournal: Sendable {
             }
             state.withLock { state in
                 state.fd = fd
-                for frame in frames { state.pending[frame.key, default: []].append(frame) }
+                for frame in frames { state.addPending(frame) }
             }
             return fd
         }

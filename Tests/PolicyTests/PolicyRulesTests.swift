@@ -149,8 +149,28 @@ struct PolicyRulesTests {
         let decision = PolicyEngine.evaluate(try Fixture.policy(rules: Self.tiers), Fixture.request(), facts)
         #expect(decision.effect == .deny)
         #expect(decision.codes == [.reputationNoTier])
+        #expect(decision.reasons.map(\.message) == ["no tier matches (score 19.0, band90 low 0.0, confidence 0.700)"])
         let none = PolicyEngine.evaluate(try Fixture.policy(rules: Self.tiers), Fixture.request(), Fixture.facts(reputation: nil))
         #expect(none.codes == [.reputationNoTier])
+        #expect(none.reasons.map(\.message) == ["no tier matches (no reputation)"])
+    }
+
+    @Test func tierMessagesQuoteTheFigures() throws {
+        let policy = try Fixture.policy(rules: Self.tiers + "\n  - {name: floor, effect: deny}")
+        let high = PolicyEngine.evaluate(
+            policy,
+            Fixture.request(),
+            Fixture.facts(reputation: Fixture.reputation(score: 85.25, band90Low: 70, confidence: 0.8125))
+        )
+        #expect(
+            high.reasons.map(\.message) == [
+                #"tier "high" (score 85.3, band90 low 70.0, confidence 0.813): allow, privilege full"#
+            ]
+        )
+        let floor = PolicyEngine.evaluate(policy, Fixture.request(), Fixture.facts(reputation: Fixture.reputation(score: 5)))
+        #expect(floor.reasons.map(\.message) == [#"tier "floor" (score 5.0, band90 low 0.0, confidence 0.700): deny"#])
+        let unknown = PolicyEngine.evaluate(policy, Fixture.request(), Fixture.facts(reputation: nil))
+        #expect(unknown.reasons.map(\.message).first == #"tier "floor" (no reputation): deny"#)
     }
 
     @Test func aBrandNewProviderCannotReachProductionThroughTheBand() throws {

@@ -20,7 +20,8 @@
 #
 # Environment: SKIP_BUILD=1, VMTRUST_BIN=path, OUT=dir, MAX_RATE (default 8000) as in bench-http.sh;
 # PERF=1 records `perf record -g` of the server during the second plain and attestation runs ($OUT/plain-2.perf.data,
-# $OUT/attest-2.perf.data; compare them per record with scripts/bench/perf-compare.py).
+# $OUT/attest-2.perf.data; compare them per record with scripts/bench/perf-compare.py); PERF_EVENT=event records that event
+# instead of CPU time (e.g. probe_libc:malloc, see bench-authorize.sh).
 # Each run also prints the sequencer's admission time per record (`vmtrust_ledger_admission_seconds` from /metrics), and
 # the bytes the server wrote to storage and its write calls per record (/proc/<pid>/io).
 # KEEP_WAL=dir: the server is stopped with SIGKILL after the last run and its database and WAL are copied to dir, then
@@ -84,7 +85,7 @@ run() { # name file offset
     perf_pid=
     if [ "${PERF:-0}" = 1 ] && { [ "$1" = attest-2 ] || [ "$1" = plain-2 ]; }; then
         # Bounded by `sleep` (not stopped by a signal): perf then always finishes writing its file.
-        perf record -g -o "$out/$1.perf.data" -p "$server" -- sleep "$duration" >"$out/$1.perf.log" 2>&1 &
+        perf record ${PERF_EVENT:+-e "$PERF_EVENT"} -g -o "$out/$1.perf.data" -p "$server" -- sleep "$duration" >"$out/$1.perf.log" 2>&1 &
         perf_pid=$!
     fi
     before=$(cpu_ticks)

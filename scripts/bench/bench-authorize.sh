@@ -11,7 +11,8 @@
 # VMTRUST_BIN=path uses that binary; OUT=dir keeps the raw output (default bench-out/authorize-<time>,
 # gitignored); IMAGES (default 20 lineages, 40 images) and USERS (default 50) size the request mix;
 # PERF=1 records a CPU profile of the server during the authorize run (perf record -g, into $OUT/perf.data) and
-# during the first trivial run ($OUT/perf-trivial.data), to compare the two per request;
+# during the first trivial run ($OUT/perf-trivial.data), to compare the two per request; PERF_EVENT=event records that
+# event instead of CPU time (e.g. probe_libc:malloc after `perf probe -x /lib/x86_64-linux-gnu/libc.so.6 --add malloc`);
 # WARMUP (default 3) seconds of authorize requests run first, reported but not counted: the server's first
 # requests read every image's snapshot from the store (about 140 ms for the first 64 answers), which otherwise sets
 # the measured run's p99 (WARMUP=0 measures a cold server).
@@ -91,7 +92,7 @@ run() { # name, then env for the lua script (RUN_SECONDS overrides the duration)
     if [ "${PERF:-0}" = 1 ] && { [ "$name" = authorize ] || [ "$name" = trivial ]; }; then
         local data=$out/perf.data
         [ "$name" = authorize ] || data=$out/perf-$name.data
-        perf record -g -p "$server" -o "$data" -- sleep "$duration" >/dev/null 2>&1 &
+        perf record ${PERF_EVENT:+-e "$PERF_EVENT"} -g -p "$server" -o "$data" -- sleep "$duration" >/dev/null 2>&1 &
         perf=$!
     fi
     before=$(cpu_ticks)

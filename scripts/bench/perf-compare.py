@@ -12,7 +12,8 @@ answered requests of each from authorize.txt and trivial.txt (`ok=`). With two r
 B.perf.data, and the records created by each from A.txt and B.txt (`created=`).
 
 Prints, per row, the server's CPU time per request (µs) in each run and the difference, largest difference first
-(cpu-clock samples: the event count is nanoseconds).
+(cpu-clock samples: the event count is nanoseconds). With COUNT=1 in the environment (profiles of another event, e.g.
+PERF_EVENT=probe_libc:malloc), events per request instead.
 - dso, symbol: where the samples fell (`perf report --no-children`).
 - owner: each sample charged to the innermost frame of its call chain that belongs to vmtrust, Hummingbird, SwiftNIO or
   GRDB (so that malloc, memmove, retain and release count for the code that called them); samples without such a
@@ -20,6 +21,7 @@ Prints, per row, the server's CPU time per request (µs) in each run and the dif
   that ran.
 """
 import collections
+import os
 import re
 import subprocess
 import sys
@@ -102,9 +104,10 @@ def main():
         names = ("authorize", "trivial")
     load = load_owner if sort == "owner" else (lambda data: load_report(data, sort))
     (ta, a), (tb, b) = load(files[0]), load(files[1])
-    ua = {k: v / 100 * ta / 1000 / counts[0] for k, v in a.items()}
-    ub = {k: v / 100 * tb / 1000 / counts[1] for k, v in b.items()}
-    print(f"{names[0]} {ta / 1000 / counts[0]:.1f} us/request, {names[1]} {tb / 1000 / counts[1]:.1f} us/request")
+    scale, unit = (1, "events") if os.environ.get("COUNT") == "1" else (1000, "us")
+    ua = {k: v / 100 * ta / scale / counts[0] for k, v in a.items()}
+    ub = {k: v / 100 * tb / scale / counts[1] for k, v in b.items()}
+    print(f"{names[0]} {ta / scale / counts[0]:.1f} {unit}/request, {names[1]} {tb / scale / counts[1]:.1f} {unit}/request")
     keys = sorted(set(ua) | set(ub), key=lambda k: -(ua.get(k, 0) - ub.get(k, 0)))
     for k in keys[:rows]:
         print(f"{ua.get(k, 0):7.2f} {ub.get(k, 0):7.2f} {ua.get(k, 0) - ub.get(k, 0):7.2f}  {k[:150]}")

@@ -308,20 +308,29 @@ public struct ReputationTiers: PolicyRule {
         let tier = tiers[index]
         let rule = "rules.tiers[\(index)]"
         let privilege = tier.privilege ?? context.privileges.last ?? ""
-        let grants = tier.effect == .deny ? "deny" : "\(tier.effect.rawValue), privilege \(privilege)"
-        let figures = reputation.map(Self.figures) ?? "no reputation"
+        // `tier "<name>" (<figures>): <effect>, privilege <privilege>`, written into one string (on every decision).
+        var message = "tier \""
+        message.reserveCapacity(128)
+        message += tier.name
+        message += "\" ("
+        if let reputation {
+            Self.appendFigures(reputation, to: &message)
+        } else {
+            message += "no reputation"
+        }
+        message += "): "
+        if tier.effect == .deny {
+            message += "deny"
+        } else {
+            message += tier.effect.rawValue
+            message += ", privilege "
+            message += privilege
+        }
         var result = RuleResult(
             effect: tier.effect,
             privilegeCaps: [privilege],
             requiredChecks: tier.requiredChecks,
-            reasons: [
-                Reason(
-                    code: .reputationTier,
-                    message: "tier \"\(tier.name)\" (\(figures)): \(grants)",
-                    rule: rule,
-                    effect: tier.effect
-                )
-            ]
+            reasons: [Reason(code: .reputationTier, message: message, rule: rule, effect: tier.effect)]
         )
         for (position, requirement) in tier.attestations.enumerated() {
             result.merge(RequiredAttestation(requirement, rule: "\(rule).attestations[\(position)]").evaluate(context))
@@ -330,7 +339,19 @@ public struct ReputationTiers: PolicyRule {
     }
 
     private static func figures(_ snapshot: ReputationSnapshot) -> String {
-        "score \(AgeText.figure(snapshot.score)), band90 low \(AgeText.figure(snapshot.band90Low)), confidence \(AgeText.figure(snapshot.confidence, places: 3))"
+        var text = ""
+        appendFigures(snapshot, to: &text)
+        return text
+    }
+
+    /// `score <s>, band90 low <l>, confidence <c>`.
+    private static func appendFigures(_ snapshot: ReputationSnapshot, to text: inout String) {
+        text += "score "
+        text += AgeText.figure(snapshot.score)
+        text += ", band90 low "
+        text += AgeText.figure(snapshot.band90Low)
+        text += ", confidence "
+        text += AgeText.figure(snapshot.confidence, places: 3)
     }
 }
 
