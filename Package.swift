@@ -116,6 +116,8 @@ let package = Package(
                 "Provenance",
                 "TransparencyLog",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for the decision index's inserts (bound without GRDB's per-row arguments).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

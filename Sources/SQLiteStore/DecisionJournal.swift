@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import GRDB
+import GRDBSQLite
 import Ledger
 import Synchronization
 
@@ -374,8 +375,26 @@ final class DecisionJournal: Sendable {
         let insert = try db.cachedStatement(
             sql: "INSERT OR IGNORE INTO decision_frames (offset, key, length) VALUES (?, ?, ?)"
         )
+        // Bound and stepped through the C API: a second's decisions are thousands of rows, and GRDB's arguments
+        // allocate several times per row. The statement is left reset with no bindings, as GRDB expects it.
+        let statement = insert.sqliteStatement
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
         for frame in frames {
-            try insert.execute(arguments: [frame.offset, frame.key, frame.length])
+            sqlite3_reset(statement)
+            sqlite3_bind_int64(statement, 1, frame.offset)
+            sqlite3_bind_int64(statement, 2, frame.key)
+            sqlite3_bind_int64(statement, 3, Int64(frame.length))
+            let code = sqlite3_step(statement)
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                    sql: "INSERT OR IGNORE INTO decision_frames (offset, key, length) VALUES (?, ?, ?)"
+                )
+            }
         }
     }
 

@@ -64,11 +64,22 @@ public struct RuleResult: Sendable, Hashable {
     /// Adds `other` to this result.
     public mutating func merge(_ other: RuleResult) {
         if let effect = other.effect { self.effect = min(self.effect ?? effect, effect) }
-        // Most rules pass without comment: their empty lists are not appended (each append checks uniqueness).
-        if !other.privilegeCaps.isEmpty { privilegeCaps += other.privilegeCaps }
-        if !other.requiredChecks.isEmpty { requiredChecks += other.requiredChecks }
-        if !other.reasons.isEmpty { reasons += other.reasons }
-        if !other.evidence.isEmpty { evidence += other.evidence }
+        // Most rules pass without comment: their empty lists are not appended (each append checks uniqueness); a
+        // list still empty here takes the other's storage instead of a copy of it.
+        Self.append(other.privilegeCaps, to: &privilegeCaps)
+        Self.append(other.requiredChecks, to: &requiredChecks)
+        Self.append(other.reasons, to: &reasons)
+        Self.append(other.evidence, to: &evidence)
+    }
+
+    @inline(__always)
+    private static func append<Element>(_ other: [Element], to list: inout [Element]) {
+        if other.isEmpty { return }
+        if list.isEmpty {
+            list = other
+        } else {
+            list += other
+        }
     }
 
     /// This result and `other`.

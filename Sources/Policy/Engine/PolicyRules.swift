@@ -13,7 +13,8 @@ public struct ImageRegistered: PolicyRule {
         guard let image = context.facts.image, image.digest == context.request.image else {
             return .deny(.imageUnknown, "\(context.request.image) is not registered in the log", rule: "image")
         }
-        let evidence = image.chain + [image.record]
+        var evidence = image.chain
+        evidence.append(image.record)
         guard let provider = context.facts.provider, provider.id == image.provider else {
             return .deny(
                 .providerUnknown,
@@ -198,6 +199,8 @@ public struct RequiredAttestation: PolicyRule {
         where isAcceptable(facts[index]) && isCurrent(facts[index], at: time) && isFresh(facts[index], at: time)
             && failedCondition(facts[index]) == nil && !auditors.contains(facts[index].auditor)
         {
+            // One auditor suffices (the usual requirement): its attestation is the evidence.
+            if requirement.threshold <= 1 { return RuleResult(evidence: [facts[index].record]) }
             qualifying.append(facts[index].record)
             auditors.append(facts[index].auditor)
             if auditors.count >= requirement.threshold { return RuleResult(evidence: qualifying) }
