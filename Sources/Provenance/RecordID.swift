@@ -5,10 +5,10 @@ import Crypto
 /// The 32 digest bytes are held inline as four big-endian words: a record id has no heap storage, so copying one
 /// (documents and events hold many) costs no reference counting, and hashing and comparing it touch four words.
 public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
-    private let w0: UInt64
-    private let w1: UInt64
-    private let w2: UInt64
-    private let w3: UInt64
+    @usableFromInline let w0: UInt64
+    @usableFromInline let w1: UInt64
+    @usableFromInline let w2: UInt64
+    @usableFromInline let w3: UInt64
 
     /// The 32 digest bytes.
     public var digest: [UInt8] { withUnsafeDigestBytes { Array($0) } }
@@ -18,6 +18,7 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible,
     public var leadingBits: UInt64 { w0 }
 
     /// Calls `body` with the 32 digest bytes.
+    @inlinable
     public func withUnsafeDigestBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let words = (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)
         return try withUnsafeBytes(of: words) { try body($0) }

@@ -197,17 +197,18 @@ package struct JSONOutput: ~Copyable {
         reserve(8 + 64 + 2)
         separate()
         let prefix: StaticString = "\"sha256:"
-        prefix.withUTF8Buffer { put($0) }
-        let hex: StaticString = "0123456789abcdef"
-        hex.withUTF8Buffer { digits in
-            id.withUnsafeDigestBytes { digest in
-                for byte in digest {
-                    put(digits[Int(byte >> 4)])
-                    put(digits[Int(byte & 0x0F)])
-                }
+        let digits: StaticString = "0123456789abcdef"
+        let out = base + count
+        out.initialize(from: prefix.utf8Start, count: 8)
+        let hex = digits.utf8Start
+        id.withUnsafeDigestBytes { digest in
+            for (offset, byte) in digest.enumerated() {
+                out[8 + 2 * offset] = hex[Int(byte >> 4)]
+                out[9 + 2 * offset] = hex[Int(byte & 0x0F)]
             }
         }
-        put(UInt8(ascii: "\""))
+        out[8 + 2 * 32] = UInt8(ascii: "\"")
+        count += 8 + 64 + 1
         needsComma = true
     }
 
