@@ -128,8 +128,20 @@ final class DecisionJournal: Sendable {
         /// Whether a background index write is scheduled or running.
         var indexing = false
 
+        // Taken out and put back rather than changed in place: the dictionary's in-place accessor allocates its frame
+        // for a value this size, once per decision.
         mutating func addPending(_ frame: Frame) {
-            if pending[frame.key]?.append(frame) == nil { pending[frame.key] = PendingFrames(frame) }
+            if var frames = pending.removeValue(forKey: frame.key) {
+                frames.append(frame)
+                pending[frame.key] = frames
+            } else {
+                pending[frame.key] = PendingFrames(frame)
+            }
+        }
+
+        mutating func removePending(_ frame: Frame) {
+            guard var frames = pending.removeValue(forKey: frame.key) else { return }
+            if frames.remove(offset: frame.offset) { pending[frame.key] = frames }
         }
     }
 
@@ -407,7 +419,7 @@ final class DecisionJournal: Sendable {
         state.withLock { state in
             state.unindexed.removeAll { indexed.contains($0.offset) }
             for frame in frames {
-                if state.pending[frame.key]?.remove(offset: frame.offset) == false { state.pending[frame.key] = nil }
+                state.removePending(frame)
             }
         }
     }
