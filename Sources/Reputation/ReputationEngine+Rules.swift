@@ -543,7 +543,7 @@ extension ReputationEngine {
     /// such entry), the decay as ``ParameterHistory/decay(_:from:to:)`` computes it (``NewestDecay``).
     ///
     /// Without an `exp2` per entry: a first pass approximates each entry's log₂ value within δ
-    /// (``NewestDecay/logValue(_:at:_:_:)``, NaN where no bound is promised). An entry whose approximation exceeds the
+    /// (``NewestDecay/logValue(_:at:_:)``, NaN where no bound is promised). An entry whose approximation exceeds the
     /// smallest one, `a`, by more than 2δ has an exact value larger than that of the entry with approximation `a`
     /// (log₂ of the former > a + δ ≥ log₂ of the latter): it is neither the smallest nor tied with it. So when
     /// every other entry is that far above (the usual case), the entry with approximation `a` is the answer;
@@ -561,11 +561,10 @@ extension ReputationEngine {
                 var smallestApproximation = Double.infinity
                 var secondApproximation = Double.infinity
                 var unbounded = false
-                var last = (weight: UInt64(0), logarithm: 0.0)
                 var entry = entries.baseAddress
                 var approximation = approximations.baseAddress
                 for index in 0..<entries.count {
-                    let value = newest.logValue(entry.unsafelyUnwrapped.pointee, at: time, table, &last)
+                    let value = newest.logValue(entry.unsafelyUnwrapped.pointee, at: time, table)
                     approximation.unsafelyUnwrapped.pointee = value
                     entry = entry.unsafelyUnwrapped + 1
                     approximation = approximation.unsafelyUnwrapped + 1
