@@ -353,7 +353,8 @@ extension ReputationEngine {
             let clusterKey = facts.cluster.map(ClusterKey.organisation) ?? .user(facts.user)
             var cluster = try store.takeCluster(clusterKey) ?? ClusterWindow(id: clusterKey.text)
             let start = now - fb.clusterWindowDays * millisecondsPerDay
-            cluster.grants.removeEvery { $0.t <= start }
+            // Grants are appended in time order: the expired ones are a prefix.
+            cluster.grants.removePrefix { $0.t <= start }
             let used = cluster.grants.reduce(0) { $0 + $1.units }
             credibility = max(0, min(credibility, fb.clusterUnits - used))
             if credibility > 0 { cluster.grants.append(ClusterWindow.Grant(t: now, units: credibility)) }
@@ -391,7 +392,8 @@ extension ReputationEngine {
         store.setContributionKey(event.record, key)
         if newAccount, !held {
             let horizon = now - fb.burstWindowHours * 3_600_000
-            window.recentFromNewAccounts.removeEvery { $0.t <= horizon }
+            // Appended in time order: the expired ones are a prefix.
+            window.recentFromNewAccounts.removePrefix { $0.t <= horizon }
             window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: keyText))
         }
         store.setWindow(window, of: provider)
@@ -422,8 +424,10 @@ extension ReputationEngine {
     ) -> Bool {
         let hour = time / 3_600_000
         let day = time / millisecondsPerDay
-        window.hours.removeEvery { $0.index <= hour - fb.burstWindowHours }
-        window.days.removeEvery { $0.index < day - fb.burstMedianDays }
+        // Buckets are appended in increasing index order (events come in non-decreasing time order), so the expired
+        // ones are a prefix: the scan stops at the first bucket kept.
+        window.hours.removePrefix { $0.index <= hour - fb.burstWindowHours }
+        window.days.removePrefix { $0.index < day - fb.burstMedianDays }
         if window.hours.last?.index != hour { window.hours.append(FeedbackWindow.Bucket(index: hour)) }
         window.hours[window.hours.count - 1].count += 1
         if newAccount { window.hours[window.hours.count - 1].fromNewAccounts += 1 }
@@ -599,6 +603,22 @@ extension ReputationEngine {
 }
 
 extension Array {
+    /// Removes the leading elements that satisfy `shouldBeRemoved` (up to the first that does not), without a write or
+    /// a uniqueness check when none does: on a list ordered by a key that the predicate bounds (a window's buckets,
+    /// by index), the elements ``removeEvery(where:)`` removes, found without reading the elements kept.
+    @inline(__always)
+    mutating func removePrefix(while shouldBeRemoved: (Element) -> Bool) {
+        var end = 0
+        while end < count, shouldBeRemoved(self[end]) { end += 1 }
+        // Usually one element (a day's bucket): `remove(at:)` moves the others down at once, where a range
+        // replacement goes through a generic path.
+        if end == 1 {
+            remove(at: 0)
+        } else if end > 1 {
+            removeSubrange(0..<end)
+        }
+    }
+
     /// Removes the elements that satisfy `shouldBeRemoved`, as `removeAll(where:)` does (the others kept in their
     /// order, the predicate evaluated once per element), but without a write or a uniqueness check when none does,
     /// and otherwise by moving the kept elements down in place: the rules prune small lists at most events, and
