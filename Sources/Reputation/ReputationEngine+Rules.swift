@@ -621,20 +621,15 @@ extension Array {
 
     /// Removes the elements that satisfy `shouldBeRemoved`, as `removeAll(where:)` does (the others kept in their
     /// order, the predicate evaluated once per element), but without a write or a uniqueness check when none does,
-    /// and otherwise by moving the kept elements down in place: the rules prune small lists at most events, and
-    /// usually nothing or a few elements go.
+    /// and otherwise by removing each at its index: the rules prune small lists at most events, and usually nothing
+    /// or one element goes (a replaced contribution's top entry), so the elements after it move down at once, where
+    /// moving the kept ones down one by one swaps each (three copies of an entry of the top list).
     @inline(__always)
     mutating func removeEvery(where shouldBeRemoved: (Element) -> Bool) {
-        guard let first = firstIndex(where: shouldBeRemoved) else { return }
-        let kept = withUnsafeMutableBufferPointer { buffer in
-            var kept = first
-            for index in (first + 1)..<buffer.count where !shouldBeRemoved(buffer[index]) {
-                buffer.swapAt(kept, index)
-                kept += 1
-            }
-            return kept
+        guard var index = firstIndex(where: shouldBeRemoved) else { return }
+        remove(at: index)
+        while index < count {
+            if shouldBeRemoved(self[index]) { remove(at: index) } else { index += 1 }
         }
-        // One element at a time: `removeLast(_:)` goes through a range replacement.
-        for _ in kept..<count { removeLast() }
     }
 }
