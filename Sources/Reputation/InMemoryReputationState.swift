@@ -8,7 +8,12 @@ import Provenance
 /// on read, exactly as a ledger store keeps it. Two states are equal when they hold the same documents and queue.
 public struct InMemoryReputationState: ReputationStateReader, Equatable {
     private var documents: [String: [String: [UInt8]]] = [:]
-    private var storedHistory: ParameterHistory?
+    private var storedHistory: ParameterHistory? {
+        didSet { historyInForce = storedHistory ?? Self.defaultHistory }
+    }
+    /// `storedHistory`, or the history before any publication (not state: left out of `==`): the rules read it at
+    /// every event, without the optional and the lazily initialised default.
+    private var historyInForce = Self.defaultHistory
     private var providers = DocumentTable<ProviderReputation>()
     private var contributions = ContributionTable()
     private var auditors = DocumentTable<AuditorTrust>()
@@ -109,7 +114,8 @@ public struct InMemoryReputationState: ReputationStateReader, Equatable {
     }
 
     var history: ParameterHistory {
-        (roundTripJSON ? decoded(ReputationChange.Namespace.parameters, "history") : storedHistory) ?? Self.defaultHistory
+        roundTripJSON
+            ? decoded(ReputationChange.Namespace.parameters, "history") ?? Self.defaultHistory : historyInForce
     }
 
     /// The history before any publication (built once, not once per event).
@@ -193,7 +199,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
 
     mutating func currentHistory() -> ParameterHistory {
         if roundTripJSON { return decoded(ReputationChange.Namespace.parameters, "history") ?? Self.defaultHistory }
-        return storedHistory ?? Self.defaultHistory
+        return historyInForce
     }
 
     mutating func setHistory(_ value: ParameterHistory) {

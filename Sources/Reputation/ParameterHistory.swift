@@ -143,7 +143,7 @@ struct NewestDecay {
     private let attestation: Double
     private let complianceNegative: Double
     private let feedback: Double
-    /// 1 / scale per dimension (SEC, ATT, CMP, FB), for ``logValue(_:at:_:_:)``.
+    /// 1 / scale per dimension (SEC, ATT, CMP, FB), for ``logValue(_:at:_:)``.
     private let inverses: (Double, Double, Double, Double)
 
     /// The newest version's decay of `history`.
@@ -170,7 +170,7 @@ struct NewestDecay {
         return exp2(-Double(to - from) / scale)
     }
 
-    /// A bound on the distance between ``logValue(_:at:_:_:)`` and log₂ of the exact value
+    /// A bound on the distance between ``logValue(_:at:_:)`` and log₂ of the exact value
     /// `(entry.r + entry.s) · decay(entry.dimension, from: entry.t, to: time, history)`, with a margin of more than
     /// 100×: the logarithm's polynomial is within 8.3e-8 of log₂ on [1, 2), and the roundings (a few ulps of the
     /// exponent x ≤ 512 in both computations, an ulp each of `exp2` and of the products, the sums of at most 700)
@@ -178,46 +178,22 @@ struct NewestDecay {
     static let logError = 0x1p-16
 
     /// An approximation, within ``logError``, of log₂ of the exact current value of `entry` at `time` (its `r + s`
-    /// decayed as ``decay(_:from:to:_:)`` decays it): `log₂(r + s) − (time − t)/scale`, without `exp2` or `log2`;
-    /// NaN where no such bound is promised: a decay under an older version, an entry later than `time`, an
-    /// exponent `(time − t)/scale` over 512 (or NaN), or `r + s` outside [2⁻¹⁰⁰, 2¹⁰⁰] (negative, zero, infinite
-    /// or NaN included).
-    ///
-    /// log₂(r + s) = e + log₂(m) with m ∈ [1, 2) read from the bits, and log₂(m) = t · P(t²), t = (m − 1)/(m + 1)
-    /// ∈ [0, 1/3], P of degree 3 fitted to minimise the largest error; `last` remembers the last weight's (a scan
-    /// starts it at `(0, 0)`: 0 is not a weight in range).
+    /// decayed as ``decay(_:from:to:_:)`` decays it): `log₂(r + s) − (time − t)/scale`, without `exp2` or `log2`
+    /// (log₂(r + s) is the entry's ``TopContribution/logWeight``, computed once when the entry is made); NaN where no
+    /// such bound is promised: a decay under an older version, an entry later than `time`, an exponent
+    /// `(time − t)/scale` over 512 (or NaN), or `r + s` outside [2⁻¹⁰⁰, 2¹⁰⁰] (negative, zero, infinite or NaN
+    /// included).
     @inline(__always)
-    func logValue(
-        _ entry: TopContribution,
-        at time: Int64,
-        _ inverses: UnsafePointer<Double>,
-        _ last: inout (weight: UInt64, logarithm: Double)
-    ) -> Double {
-        let weight = entry.r + entry.s
-        let bits = weight.bitPattern
-        // One unsigned comparison for the weight's range: the bit patterns of [2⁻¹⁰⁰, 2¹⁰⁰] are 0x39B0… to 0x4630…
-        // (negative values have the sign bit set, NaN and infinities lie above every finite value).
-        guard entry.t >= start, time >= entry.t,
-            bits &- 0x39B0_0000_0000_0000 <= 0x4630_0000_0000_0000 - 0x39B0_0000_0000_0000
-        else { return .nan }
+    func logValue(_ entry: TopContribution, at time: Int64, _ inverses: UnsafePointer<Double>) -> Double {
+        guard entry.t >= start, time >= entry.t else { return .nan }
         // Wrapping: a difference beyond `Int64.max` becomes negative, and x with it (above 512 as bits: 0x4080…).
         let x = Double(time &- entry.t) * inverses[Self.index(entry.dimension)]
         guard x.bitPattern <= 0x4080_0000_0000_0000 else { return .nan }
-        // Lists hold runs of equal weights: the last logarithm is remembered.
-        if bits == last.weight { return last.logarithm - x }
-        let m = Double(bitPattern: bits & 0x000F_FFFF_FFFF_FFFF | 0x3FF0_0000_0000_0000)
-        let e = Double(Int64(bitPattern: bits >> 52) &- 1023)
-        let t = (m - 1) / (m + 1)
-        let u = t * t
-        var p = 0.5052879920887229
-        p = p * u + 0.5689154459200819
-        p = p * u + 0.9620559439341516
-        p = p * u + 2.8853878742009216
-        last = (bits, e + t * p)
-        return last.logarithm - x
+        // NaN when the weight is out of range.
+        return entry.logWeight - x
     }
 
-    /// The inverse scales `1 / scale` of ``index(_:)``'s dimensions, in that order, for ``logValue(_:at:_:_:)``.
+    /// The inverse scales `1 / scale` of ``index(_:)``'s dimensions, in that order, for ``logValue(_:at:_:)``.
     func writeInverses(to buffer: UnsafeMutableBufferPointer<Double>) {
         buffer[Self.index(.sec)] = inverses.0
         buffer[Self.index(.att)] = inverses.1

@@ -142,17 +142,27 @@ public struct TimedCap: Sendable, Hashable, Codable {
 }
 
 /// One record's contribution to a dimension, as it was at time `t` (it decays with its dimension).
+///
+/// Two contributions are equal when their record, dimension, masses and time are; the JSON holds these five.
 public struct TopContribution: Sendable, Hashable, Codable {
     /// The record.
     public var record: RecordID
     /// The dimension.
     public var dimension: ReputationDimension
     /// Positive mass at `t`.
-    public var r: Double
+    public var r: Double {
+        didSet { logWeight = Self.logWeight(r + s) }
+    }
     /// Negative mass at `t`.
-    public var s: Double
+    public var s: Double {
+        didSet { logWeight = Self.logWeight(r + s) }
+    }
     /// When (ms).
     public var t: Int64
+    /// ``logWeight(_:)`` of `r + s`, kept with the masses: the top-list scan
+    /// (``ReputationEngine/smallestTop(_:at:_:)``) reads every entry's at every event, and the entries never change.
+    /// Derived, so neither compared nor encoded.
+    private(set) var logWeight: Double
 
     /// Creates a contribution.
     public init(record: RecordID, dimension: ReputationDimension, r: Double, s: Double, t: Int64) {
@@ -161,6 +171,55 @@ public struct TopContribution: Sendable, Hashable, Codable {
         self.r = r
         self.s = s
         self.t = t
+        self.logWeight = Self.logWeight(r + s)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case record, dimension, r, s, t
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            record: try container.decode(RecordID.self, forKey: .record),
+            dimension: try container.decode(ReputationDimension.self, forKey: .dimension),
+            r: try container.decode(Double.self, forKey: .r),
+            s: try container.decode(Double.self, forKey: .s),
+            t: try container.decode(Int64.self, forKey: .t)
+        )
+    }
+
+    public static func == (lhs: TopContribution, rhs: TopContribution) -> Bool {
+        lhs.record == rhs.record && lhs.dimension == rhs.dimension && lhs.r == rhs.r && lhs.s == rhs.s && lhs.t == rhs.t
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(record)
+        hasher.combine(dimension)
+        hasher.combine(r)
+        hasher.combine(s)
+        hasher.combine(t)
+    }
+
+    /// An approximation of log₂(`weight`) within 8.3e-8 for a weight in [2⁻¹⁰⁰, 2¹⁰⁰]; NaN outside that range
+    /// (negative, zero, infinite or NaN included), where no bound is promised.
+    ///
+    /// log₂(weight) = e + log₂(m) with m ∈ [1, 2) read from the bits, and log₂(m) = t · P(t²), t = (m − 1)/(m + 1)
+    /// ∈ [0, 1/3], P of degree 3 fitted to minimise the largest error.
+    static func logWeight(_ weight: Double) -> Double {
+        let bits = weight.bitPattern
+        // One unsigned comparison for the weight's range: the bit patterns of [2⁻¹⁰⁰, 2¹⁰⁰] are 0x39B0… to 0x4630…
+        // (negative values have the sign bit set, NaN and infinities lie above every finite value).
+        guard bits &- 0x39B0_0000_0000_0000 <= 0x4630_0000_0000_0000 - 0x39B0_0000_0000_0000 else { return .nan }
+        let m = Double(bitPattern: bits & 0x000F_FFFF_FFFF_FFFF | 0x3FF0_0000_0000_0000)
+        let e = Double(Int64(bitPattern: bits >> 52) &- 1023)
+        let t = (m - 1) / (m + 1)
+        let u = t * t
+        var p = 0.5052879920887229
+        p = p * u + 0.5689154459200819
+        p = p * u + 0.9620559439341516
+        p = p * u + 2.8853878742009216
+        return e + t * p
     }
 }
 

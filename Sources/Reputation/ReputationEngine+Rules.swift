@@ -353,7 +353,8 @@ extension ReputationEngine {
             let clusterKey = facts.cluster.map(ClusterKey.organisation) ?? .user(facts.user)
             var cluster = try store.takeCluster(clusterKey) ?? ClusterWindow(id: clusterKey.text)
             let start = now - fb.clusterWindowDays * millisecondsPerDay
-            cluster.grants.removeEvery { $0.t <= start }
+            // Grants are appended in time order: the expired ones are a prefix.
+            cluster.grants.removePrefix { $0.t <= start }
             let used = cluster.grants.reduce(0) { $0 + $1.units }
             credibility = max(0, min(credibility, fb.clusterUnits - used))
             if credibility > 0 { cluster.grants.append(ClusterWindow.Grant(t: now, units: credibility)) }
@@ -391,7 +392,8 @@ extension ReputationEngine {
         store.setContributionKey(event.record, key)
         if newAccount, !held {
             let horizon = now - fb.burstWindowHours * 3_600_000
-            window.recentFromNewAccounts.removeEvery { $0.t <= horizon }
+            // Appended in time order: the expired ones are a prefix.
+            window.recentFromNewAccounts.removePrefix { $0.t <= horizon }
             window.recentFromNewAccounts.append(FeedbackWindow.Recent(t: now, key: keyText))
         }
         store.setWindow(window, of: provider)
@@ -422,8 +424,10 @@ extension ReputationEngine {
     ) -> Bool {
         let hour = time / 3_600_000
         let day = time / millisecondsPerDay
-        window.hours.removeEvery { $0.index <= hour - fb.burstWindowHours }
-        window.days.removeEvery { $0.index < day - fb.burstMedianDays }
+        // Buckets are appended in increasing index order (events come in non-decreasing time order), so the expired
+        // ones are a prefix: the scan stops at the first bucket kept.
+        window.hours.removePrefix { $0.index <= hour - fb.burstWindowHours }
+        window.days.removePrefix { $0.index < day - fb.burstMedianDays }
         if window.hours.last?.index != hour { window.hours.append(FeedbackWindow.Bucket(index: hour)) }
         window.hours[window.hours.count - 1].count += 1
         if newAccount { window.hours[window.hours.count - 1].fromNewAccounts += 1 }
@@ -543,7 +547,7 @@ extension ReputationEngine {
     /// such entry), the decay as ``ParameterHistory/decay(_:from:to:)`` computes it (``NewestDecay``).
     ///
     /// Without an `exp2` per entry: a first pass approximates each entry's log₂ value within δ
-    /// (``NewestDecay/logValue(_:at:_:_:)``, NaN where no bound is promised). An entry whose approximation exceeds the
+    /// (``NewestDecay/logValue(_:at:_:)``, NaN where no bound is promised). An entry whose approximation exceeds the
     /// smallest one, `a`, by more than 2δ has an exact value larger than that of the entry with approximation `a`
     /// (log₂ of the former > a + δ ≥ log₂ of the latter): it is neither the smallest nor tied with it. So when
     /// every other entry is that far above (the usual case), the entry with approximation `a` is the answer;
@@ -561,11 +565,10 @@ extension ReputationEngine {
                 var smallestApproximation = Double.infinity
                 var secondApproximation = Double.infinity
                 var unbounded = false
-                var last = (weight: UInt64(0), logarithm: 0.0)
                 var entry = entries.baseAddress
                 var approximation = approximations.baseAddress
                 for index in 0..<entries.count {
-                    let value = newest.logValue(entry.unsafelyUnwrapped.pointee, at: time, table, &last)
+                    let value = newest.logValue(entry.unsafelyUnwrapped.pointee, at: time, table)
                     approximation.unsafelyUnwrapped.pointee = value
                     entry = entry.unsafelyUnwrapped + 1
                     approximation = approximation.unsafelyUnwrapped + 1
@@ -600,22 +603,33 @@ extension ReputationEngine {
 }
 
 extension Array {
+    /// Removes the leading elements that satisfy `shouldBeRemoved` (up to the first that does not), without a write or
+    /// a uniqueness check when none does: on a list ordered by a key that the predicate bounds (a window's buckets,
+    /// by index), the elements ``removeEvery(where:)`` removes, found without reading the elements kept.
+    @inline(__always)
+    mutating func removePrefix(while shouldBeRemoved: (Element) -> Bool) {
+        var end = 0
+        while end < count, shouldBeRemoved(self[end]) { end += 1 }
+        // Usually one element (a day's bucket): `remove(at:)` moves the others down at once, where a range
+        // replacement goes through a generic path.
+        if end == 1 {
+            remove(at: 0)
+        } else if end > 1 {
+            removeSubrange(0..<end)
+        }
+    }
+
     /// Removes the elements that satisfy `shouldBeRemoved`, as `removeAll(where:)` does (the others kept in their
     /// order, the predicate evaluated once per element), but without a write or a uniqueness check when none does,
-    /// and otherwise by moving the kept elements down in place: the rules prune small lists at most events, and
-    /// usually nothing or a few elements go.
+    /// and otherwise by removing each at its index: the rules prune small lists at most events, and usually nothing
+    /// or one element goes (a replaced contribution's top entry), so the elements after it move down at once, where
+    /// moving the kept ones down one by one swaps each (three copies of an entry of the top list).
     @inline(__always)
     mutating func removeEvery(where shouldBeRemoved: (Element) -> Bool) {
-        guard let first = firstIndex(where: shouldBeRemoved) else { return }
-        let kept = withUnsafeMutableBufferPointer { buffer in
-            var kept = first
-            for index in (first + 1)..<buffer.count where !shouldBeRemoved(buffer[index]) {
-                buffer.swapAt(kept, index)
-                kept += 1
-            }
-            return kept
+        guard var index = firstIndex(where: shouldBeRemoved) else { return }
+        remove(at: index)
+        while index < count {
+            if shouldBeRemoved(self[index]) { remove(at: index) } else { index += 1 }
         }
-        // One element at a time: `removeLast(_:)` goes through a range replacement.
-        for _ in kept..<count { removeLast() }
     }
 }

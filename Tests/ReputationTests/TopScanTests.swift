@@ -58,7 +58,7 @@ struct TopScanTests {
 
     /// Where the approximation is a number, it is within ``NewestDecay/logError`` of log₂ of the exact value (with
     /// the margin its bound claims), over the whole range it covers (exponents up to 512, r + s across 200 binary
-    /// orders of magnitude), whether or not the weight's logarithm is the remembered one.
+    /// orders of magnitude).
     @Test(arguments: [1, 2, 3] as [UInt64])
     func approximationIsWithinItsBound(seed: UInt64) {
         var random = SplitMix64(seed: seed)
@@ -69,7 +69,6 @@ struct TopScanTests {
         var largest = 0.0
         var approximated = 0
         Self.withInverses(newest) { inverses in
-            var last = (weight: UInt64(0), logarithm: 0.0)
             var weight = 1.0
             for _ in 0..<20_000 {
                 if Int.random(in: 0..<3, using: &random) > 0 {
@@ -84,7 +83,7 @@ struct TopScanTests {
                     s: 0,
                     t: now - age
                 )
-                let approximation = newest.logValue(entry, at: now, inverses, &last)
+                let approximation = newest.logValue(entry, at: now, inverses)
                 let exact = (entry.r + entry.s) * newest.decay(entry.dimension, from: entry.t, to: now, history)
                 guard !approximation.isNaN else { continue }
                 approximated += 1
@@ -95,6 +94,27 @@ struct TopScanTests {
         #expect(largest <= NewestDecay.logError / 100)
     }
 
+    /// An entry's kept logarithm follows its masses (made, changed, decoded) and is not part of the document: equal
+    /// entries are equal and hash alike even where it is NaN, and the JSON holds only the five fields.
+    @Test func keptLogarithmFollowsTheMasses() throws {
+        var random = SplitMix64(seed: 11)
+        var entry = TopContribution(record: Self.record(&random), dimension: .att, r: 3, s: 1, t: 5)
+        #expect(abs(entry.logWeight - 2) <= 1e-7)
+        entry.r = 0.5
+        #expect(abs(entry.logWeight - log2(1.5)) <= 1e-7)
+        entry.s = -0.5
+        #expect(entry.logWeight.isNaN)
+        entry.s = 7.5
+        #expect(abs(entry.logWeight - 3) <= 1e-7)
+        let json = try DocumentJSON.encode(entry)
+        let object = try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any]
+        #expect(object.map { Set($0.keys) } == ["record", "dimension", "r", "s", "t"])
+        let decoded = try JSONDecoder().decode(TopContribution.self, from: Data(json))
+        #expect(decoded == entry && decoded.logWeight == entry.logWeight)
+        let empty = TopContribution(record: entry.record, dimension: .fb, r: 0, s: 0, t: 5)
+        #expect(empty.logWeight.isNaN && empty == empty && Set([empty, empty]).count == 1)
+    }
+
     /// No bound is promised (NaN) outside the approximation's range: before the newest version, for an entry
     /// later than the time, beyond an exponent of 512, and for r + s negative, zero, tiny, huge, infinite or NaN.
     @Test func approximationIsNaNOutsideItsRange() {
@@ -103,10 +123,9 @@ struct TopScanTests {
         let newest = NewestDecay(history)
         let now = 1_000 * millisecondsPerDay
         Self.withInverses(newest) { inverses in
-            var last = (weight: UInt64(0), logarithm: 0.0)
             func approximation(r: Double, t: Int64) -> Double {
                 let entry = TopContribution(record: Self.record(&random), dimension: .fb, r: r, s: 0, t: t)
-                return newest.logValue(entry, at: now, inverses, &last)
+                return newest.logValue(entry, at: now, inverses)
             }
             #expect(approximation(r: 1, t: now - 1) < 0)
             #expect(abs(approximation(r: 1, t: now)) <= NewestDecay.logError)
