@@ -329,35 +329,18 @@ package enum StrictJSON {
 
     /// ``quote(_:)`` appending to `out`; runs with nothing to escape are copied in one go. With `escapingSlashes`,
     /// `/` is written `\/` as well (Foundation's `JSONEncoder` without `.withoutEscapingSlashes`). The one string
-    /// escaper of the project: canonical record JSON, derived-state documents and policy decisions use it.
+    /// escaper of the project (with ``quote(_:escapingSlashes:to:)``, the same over a caller's buffer): canonical
+    /// record JSON, derived-state documents and policy decisions use it.
     package static func quote(_ string: String, escapingSlashes: Bool = false, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var string = string
         string.withUTF8 { utf8 in
-            var start = 0
-            var index = 0
-            let count = utf8.count
-            while index < count {
-                // Eight bytes at a time while none of them needs escaping (the usual case: ids, digests, words).
-                if let base = utf8.baseAddress, index + 8 <= count,
-                    !Self.needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), escapingSlashes)
-                {
-                    index += 8
-                    continue
-                }
-                let byte = utf8[index]
-                index += 1
-                guard
-                    byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
-                        || (escapingSlashes && byte == UInt8(ascii: "/"))
-                else { continue }
-                let escaped = index - 1
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<escaped]))
-                start = index
-                let (sequence, length) = escapeSequence(byte)
-                withUnsafeBytes(of: sequence) { out.append(contentsOf: $0.prefix(length)) }
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+            forEachPiece(
+                of: utf8,
+                escapingSlashes: escapingSlashes,
+                run: { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[$0])) },
+                escape: { sequence, length in withUnsafeBytes(of: sequence) { out.append(contentsOf: $0.prefix(length)) } }
+            )
         }
         out.append(UInt8(ascii: "\""))
     }
@@ -371,13 +354,40 @@ package enum StrictJSON {
     ) -> Int {
         out[0] = UInt8(ascii: "\"")
         var written = 1
+        if let base = utf8.baseAddress {
+            forEachPiece(
+                of: utf8,
+                escapingSlashes: escapingSlashes,
+                run: { run in
+                    (out + written).update(from: base + run.lowerBound, count: run.count)
+                    written += run.count
+                },
+                escape: { sequence, length in
+                    withUnsafeBytes(of: sequence) { bytes in
+                        for offset in 0..<length { out[written + offset] = bytes[offset] }
+                    }
+                    written += length
+                }
+            )
+        }
+        out[written] = UInt8(ascii: "\"")
+        return written + 1
+    }
+
+    /// Splits `utf8` into runs that need no escaping (`run`, by index range) and the escapes of the bytes between them
+    /// (`escape`, ``escapeSequence(_:)``), in order; eight bytes at a time while none of them needs escaping (the usual
+    /// case: ids, digests, words).
+    @inline(__always)
+    private static func forEachPiece(
+        of utf8: UnsafeBufferPointer<UInt8>,
+        escapingSlashes: Bool,
+        run: (Range<Int>) -> Void,
+        escape: (UInt64, Int) -> Void
+    ) {
+        guard let base = utf8.baseAddress else { return }
         var start = 0
         var index = 0
         let count = utf8.count
-        guard let base = utf8.baseAddress else {
-            out[1] = UInt8(ascii: "\"")
-            return 2
-        }
         while index < count {
             if index + 8 <= count,
                 !Self.needsEscape(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), escapingSlashes)
@@ -391,20 +401,12 @@ package enum StrictJSON {
                 byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
                     || (escapingSlashes && byte == UInt8(ascii: "/"))
             else { continue }
-            let run = index - 1 - start
-            (out + written).update(from: base + start, count: run)
-            written += run
+            run(start..<(index - 1))
             start = index
             let (sequence, length) = escapeSequence(byte)
-            withUnsafeBytes(of: sequence) { bytes in
-                for offset in 0..<length { out[written + offset] = bytes[offset] }
-            }
-            written += length
+            escape(sequence, length)
         }
-        (out + written).update(from: base + start, count: count - start)
-        written += count - start
-        out[written] = UInt8(ascii: "\"")
-        return written + 1
+        run(start..<count)
     }
 
     /// The escape of a byte that needs one: its bytes (little-endian, the first in the lowest byte) and length.
