@@ -3,7 +3,7 @@ import Provenance
 /// A JSON writer for answers that are written on every request (decisions): bytes appended directly, no
 /// `Encoder` machinery. It writes what Foundation's `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]`
 /// writes for the same values (tests compare the two): the caller writes members in sorted order; strings are
-/// escaped by ``StrictJSON/quote(_:escapingSlashes:into:)`` (slashes not escaped); doubles are
+/// escaped by ``StrictJSON/quote(_:escapingSlashes:to:)`` (slashes not escaped); doubles are
 /// their shortest round-trip `description` without a trailing `.0`.
 ///
 /// The bytes go into a buffer of its own, grown by doubling, so that each write checks the room once instead of each
