@@ -510,6 +510,11 @@ extension SQLiteLedgerStore: DecisionStore {
         try await decisionJournal.flushIndex()
     }
 
+    /// Where the decision journal's frames end, and where the zeros written after them end (tests).
+    func decisionJournalEnds() -> (frames: Int64, zeros: Int64) {
+        decisionJournal.ends
+    }
+
     /// Where the decision journal lives: the database's path followed by `.decisions`.
     public var decisionJournalPath: String { decisionJournal.path }
 

@@ -291,6 +291,55 @@ struct DecisionJournalTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: journal)) == damaged)
     }
 
+    @Test("Zeros are written after the frames ahead of use, again when fewer than half are left, and after a restart")
+    func zeroAhead() async throws {
+        let path = try Self.databasePath()
+        let journal = path + ".decisions"
+        let ahead = Int64(DecisionJournal.zeroAhead)
+        /// The bytes of the journal from `start` to `end`.
+        func bytes(_ start: Int64, _ end: Int64) throws -> ArraySlice<UInt8> {
+            let all = try Array(Data(contentsOf: URL(fileURLWithPath: journal)))
+            #expect(all.count >= Int(end))
+            return all[Int(start)..<min(all.count, Int(end))]
+        }
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions([Self.decision(1)])
+            var (frames, zeros) = store.decisionJournalEnds()
+            #expect(frames == Int64(try Self.framesEnd(journal)))
+            #expect(zeros == frames + ahead)
+            #expect(try bytes(frames, zeros).allSatisfy { $0 == 0 })
+            // Writes that leave at least half of the zeros after them write no more.
+            let body = Int(ahead) / 4 - 8 - DecisionJournal.fixedPayload
+            try await store.storeDecisions([Self.decision(2, bodySize: body)])
+            let first = zeros
+            (frames, zeros) = store.decisionJournalEnds()
+            #expect(zeros == first)
+            #expect(zeros - frames > ahead / 2)
+            // The next leaves fewer: the zeros continue where they ended.
+            try await store.storeDecisions([Self.decision(3, bodySize: body + 1)])
+            (frames, zeros) = store.decisionJournalEnds()
+            #expect(zeros == first + ahead)
+            #expect(try bytes(frames, zeros).allSatisfy { $0 == 0 })
+            // A write past the zeros starts them after its frames.
+            try await store.storeDecisions([Self.decision(4, bodySize: 2 * Int(ahead))])
+            (frames, zeros) = store.decisionJournalEnds()
+            #expect(frames > first + ahead)
+            #expect(zeros == frames + ahead)
+            #expect(try bytes(frames, zeros).allSatisfy { $0 == 0 })
+        }
+        try await Self.waitUntilReleased(path)
+        // After a restart the journal cannot tell written zeros from allocated space: it writes them again.
+        let reopened = try SQLiteLedgerStore(path: path)
+        for n in 1...4 { #expect(try await reopened.decision(id: Self.decision(n).id) != nil) }
+        let end = Int64(try Self.framesEnd(journal))
+        try await reopened.storeDecisions([Self.decision(5)])
+        let (frames, zeros) = reopened.decisionJournalEnds()
+        #expect(frames == end + Int64(try DecisionJournal.encode(Self.decision(5)).count))
+        #expect(zeros == frames + ahead)
+        #expect(try await reopened.decision(id: Self.decision(5).id) == Self.decision(5))
+    }
+
     @Test("Damage that cannot be a torn write, a lost end or a foreign file is reported, not cut")
     func damage() async throws {
         // Damage in an indexed frame: reading it fails.
