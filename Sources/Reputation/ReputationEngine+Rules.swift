@@ -284,7 +284,7 @@ extension ReputationEngine {
             t: now,
             auditor: facts.auditor
         )
-        store.setContribution(key, contribution)
+        store.setContribution(key, consume contribution)
         store.setContributionKey(event.record, key)
     }
 
@@ -311,7 +311,7 @@ extension ReputationEngine {
             old = try store.takeContribution(key)
             // At most one change per 30 days.
             if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay {
-                store.restoreContribution(key, old)
+                store.restoreContribution(key, consume old)
                 return
             }
         case .issue:
@@ -361,7 +361,7 @@ extension ReputationEngine {
             store.setCluster(consume cluster)
         }
 
-        if let old {
+        if let old = consume old {
             remove(old, from: &store[provider: provider], at: now, history)
             store.setContributionKey(old.record, nil)
         }
@@ -388,7 +388,7 @@ extension ReputationEngine {
             t: now,
             feedback: details
         )
-        store.setContribution(key, contribution)
+        store.setContribution(key, consume contribution)
         store.setContributionKey(event.record, key)
         if newAccount, !held {
             let horizon = now - fb.burstWindowHours * 3_600_000
