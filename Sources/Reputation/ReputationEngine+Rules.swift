@@ -262,9 +262,20 @@ extension ReputationEngine {
                 predicateType: facts.predicateType
             )
         )
-        // The earlier attestation (if any) is replaced below, so it is taken.
+        // The earlier attestation (if any) is replaced below, so it is taken. Its decayed masses leave the auditor's
+        // mass in the same access of the provider's `attestations` as the new ones enter it (one hash of the auditor's
+        // id instead of two; the same additions in the same order as `remove` followed by the addition below).
+        var replaced: (r: Double, s: Double)?
         if let old = try store.takeContribution(key) {
-            remove(old, from: &store[provider: provider], at: now, history)
+            if old.dimension == .att, old.auditor == facts.auditor {
+                store[provider: provider].top.removeEvery { $0.dimension == .att && $0.record == old.record }
+                if old.r != 0 || old.s != 0 {
+                    let f = history.decay(.attestation, from: old.t, to: now)
+                    replaced = (-old.r * f, -old.s * f)
+                }
+            } else {
+                remove(old, from: &store[provider: provider], at: now, history)
+            }
             store.setContributionKey(old.record, nil)
         }
         let trust = try store.auditor(facts.auditor)?.trust(at: now, history) ?? 0
@@ -272,7 +283,14 @@ extension ReputationEngine {
         let weight = trust * parameters.value.attestation.scopeWeight(facts.scope)
         let r = weight * x
         let s = weight * (1 - x)
-        store[provider: provider].attestations[facts.auditor, default: Mass()].add(r: r, s: s, at: now, .attestation, history)
+        Self.add(
+            replaced,
+            then: r,
+            s,
+            at: now,
+            history,
+            to: &store[provider: provider].attestations[facts.auditor, default: Mass()]
+        )
         addTop(&store[provider: provider], event.record, .att, r: r, s: s, at: now, history)
         let contribution = Contribution(
             key: store.contributionKeyText(key),
@@ -286,6 +304,20 @@ extension ReputationEngine {
         )
         store.setContribution(key, consume contribution)
         store.setContributionKey(event.record, key)
+    }
+
+    /// Adds `first` (if any), then `r`, `s`, to `mass` at `now`: two ``Mass/add(r:s:at:_:_:)`` in that order.
+    @inline(__always)
+    static func add(
+        _ first: (r: Double, s: Double)?,
+        then r: Double,
+        _ s: Double,
+        at now: Int64,
+        _ history: ParameterHistory,
+        to mass: inout Mass
+    ) {
+        if let first { mass.add(r: first.r, s: first.s, at: now, .attestation, history) }
+        mass.add(r: r, s: s, at: now, .attestation, history)
     }
 
     // MARK: - FB
@@ -434,8 +466,13 @@ extension ReputationEngine {
         if window.days.last?.index != day { window.days.append(FeedbackWindow.Bucket(index: day)) }
         window.days[window.days.count - 1].count += 1
 
-        let count = window.hours.reduce(0) { $0 + $1.count }
-        let fromNew = window.hours.reduce(0) { $0 + $1.fromNewAccounts }
+        // Both sums in one pass over the buckets.
+        var count = 0
+        var fromNew = 0
+        for bucket in window.hours {
+            count += bucket.count
+            fromNew += bucket.fromNewAccounts
+        }
         // The threshold is at least `burstMinimum`: without more than that many feedbacks, or without a majority from
         // new accounts, there is no burst whatever the median (the usual case: the median is not computed).
         guard 2 * fromNew > count, Double(count) > fb.burstMinimum else { return false }
