@@ -267,15 +267,7 @@ extension ReputationEngine {
         // id instead of two; the same additions in the same order as `remove` followed by the addition below).
         var replaced: (r: Double, s: Double)?
         if let old = try store.takeContribution(key) {
-            if old.dimension == .att, old.auditor == facts.auditor {
-                store[provider: provider].top.removeEvery { $0.dimension == .att && $0.record == old.record }
-                if old.r != 0 || old.s != 0 {
-                    let f = history.decay(.attestation, from: old.t, to: now)
-                    replaced = (-old.r * f, -old.s * f)
-                }
-            } else {
-                remove(old, from: &store[provider: provider], at: now, history)
-            }
+            replaced = remove(old, from: &store[provider: provider], at: now, history, deferring: facts.auditor)
             store.setContributionKey(old.record, nil)
         }
         let trust = try store.auditor(facts.auditor)?.trust(at: now, history) ?? 0
@@ -536,20 +528,26 @@ extension ReputationEngine {
     // MARK: - Contributions
 
     /// Subtracts the decayed value of `contribution` (replaced or removed) from its dimension, in O(1).
+    ///
+    /// An attestation of the auditor `deferred` is not subtracted from that auditor's mass: the masses to subtract
+    /// are returned, for the caller to add (in the same access as its own).
+    @discardableResult
     static func remove(
         _ contribution: Contribution,
         from provider: inout ProviderReputation,
         at now: Int64,
-        _ history: ParameterHistory
-    ) {
+        _ history: ParameterHistory,
+        deferring deferred: String? = nil
+    ) -> (r: Double, s: Double)? {
         let record = contribution.record
         let dimension = contribution.dimension
         provider.top.removeEvery { $0.dimension == dimension && $0.record == record }
-        guard contribution.r != 0 || contribution.s != 0 else { return }
+        guard contribution.r != 0 || contribution.s != 0 else { return nil }
         switch contribution.dimension {
         case .att:
-            guard let auditor = contribution.auditor else { return }
+            guard let auditor = contribution.auditor else { return nil }
             let f = history.decay(.attestation, from: contribution.t, to: now)
+            if auditor == deferred { return (-contribution.r * f, -contribution.s * f) }
             provider.attestations[auditor, default: Mass()].add(
                 r: -contribution.r * f,
                 s: -contribution.s * f,
@@ -563,6 +561,7 @@ extension ReputationEngine {
         case .sec, .cmp:
             break
         }
+        return nil
     }
 
     /// Keeps the ``ProviderReputation/topCapacity`` largest contributions (by current r + s) for explanations.
