@@ -95,7 +95,9 @@ struct ContributionTable: Equatable {
 
     /// Sets (or deletes, `nil`) the contribution at `slot`.
     @inline(__always)
-    mutating func set(atSlot slot: Int32, _ value: consuming Contribution?) { table.set(atSlot: Int(slot), value) }
+    mutating func set(atSlot slot: Int32, _ value: consuming Contribution?) {
+        table.set(atSlot: Int(slot), consume value)
+    }
 
     /// The key slot indexed for `record`.
     func slot(of record: RecordID) -> Int32? { recordSlots[record] }

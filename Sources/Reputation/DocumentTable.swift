@@ -115,7 +115,7 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
     /// Sets (or gives back) the document with `key`.
     @inline(__always)
     mutating func set(_ key: String, _ value: consuming Value) {
-        values[slot(key, create: true)] = .some(value)
+        values[slot(key, create: true)] = .some(consume value)
     }
 
     /// Deletes the document with `key`, if any (its key keeps its slot).
@@ -137,7 +137,7 @@ struct DocumentTable<Value: Equatable & Sendable>: Equatable, Sendable {
 
     /// Sets (or deletes, `nil`) the document at `slot` (a slot ``slot(_:create:)`` returned).
     @inline(__always)
-    mutating func set(atSlot slot: Int, _ value: consuming Value?) { values[slot] = value }
+    mutating func set(atSlot slot: Int, _ value: consuming Value?) { values[slot] = consume value }
 
     /// The keys of every document, sorted.
     var sortedKeys: [String] {
@@ -174,7 +174,7 @@ struct SlotValues<Value: Equatable & Sendable>: Sendable {
     @inline(__always)
     mutating func put(_ slot: Int, _ value: consuming Value) {
         if slot >= values.count { values.append(contentsOf: repeatElement(nil, count: slot + 1 - values.count)) }
-        values[slot] = .some(value)
+        values[slot] = .some(consume value)
     }
 
     /// Moves the value at `slot` out of it (to be given back with ``put(_:_:)``).

@@ -92,16 +92,18 @@ struct FlatTable<Key: FlatTableKey, Value: Equatable & Sendable>: Equatable, Sen
 
     private mutating func grow() {
         let oldKeys = keys
-        let oldValues = values
+        // The values are moved into the new array, not copied (and then released with the old one).
+        var oldValues: [Value?] = []
+        swap(&oldValues, &values)
         keys = Array(repeating: nil, count: oldKeys.count * 2)
         values = Array(repeating: nil, count: oldKeys.count * 2)
         mask = keys.count - 1
-        for (key, value) in zip(oldKeys, oldValues) {
-            guard let key else { continue }
+        for position in oldKeys.indices {
+            guard let key = oldKeys[position] else { continue }
             var index = home(key)
             while keys[index] != nil { index = (index + 1) & mask }
             keys[index] = key
-            values[index] = value
+            values[index] = oldValues[position].take()
         }
     }
 

@@ -309,15 +309,15 @@ extension InMemoryReputationState: ReputationDocumentStore {
     @inline(__always)
     mutating func restoreContribution(_ key: Int32, _ value: consuming Contribution?) {
         // With `roundTripJSON`, taking decoded a copy: the stored bytes are unchanged.
-        if !roundTripJSON { contributions.set(atSlot: key, value) }
+        if !roundTripJSON { contributions.set(atSlot: key, consume value) }
     }
 
     @inline(__always)
     mutating func setContribution(_ key: Int32, _ value: consuming Contribution?) {
         if roundTripJSON {
-            encode(.contribution(key: contributions.key(atSlot: key), value))
+            encode(.contribution(key: contributions.key(atSlot: key), consume value))
         } else {
-            contributions.set(atSlot: key, value)
+            contributions.set(atSlot: key, consume value)
         }
     }
 
@@ -387,10 +387,10 @@ extension InMemoryReputationState: ReputationDocumentStore {
     @inline(__always)
     mutating func setCluster(_ value: consuming ClusterWindow) {
         if roundTripJSON {
-            encode(.cluster(value))
+            encode(.cluster(consume value))
         } else {
             let id = value.id
-            clusters.set(id, value)
+            clusters.set(id, consume value)
         }
     }
 
@@ -403,7 +403,7 @@ extension InMemoryReputationState: ReputationDocumentStore {
 
     @inline(__always)
     mutating func setWindow(_ value: consuming FeedbackWindow, of provider: Int32) {
-        if roundTripJSON { encode(.feedbackWindow(value)) } else { windows.put(Int(provider), value) }
+        if roundTripJSON { encode(.feedbackWindow(consume value)) } else { windows.put(Int(provider), consume value) }
     }
 
     /// The number of the provider at slot `provider` in `lineages` (interned there on first use).

@@ -262,9 +262,12 @@ extension ReputationEngine {
                 predicateType: facts.predicateType
             )
         )
-        // The earlier attestation (if any) is replaced below, so it is taken.
+        // The earlier attestation (if any) is replaced below, so it is taken. Its decayed masses leave the auditor's
+        // mass in the same access of the provider's `attestations` as the new ones enter it (one hash of the auditor's
+        // id instead of two; the same additions in the same order as `remove` followed by the addition below).
+        var replaced: (r: Double, s: Double)?
         if let old = try store.takeContribution(key) {
-            remove(old, from: &store[provider: provider], at: now, history)
+            replaced = remove(old, from: &store[provider: provider], at: now, history, deferring: facts.auditor)
             store.setContributionKey(old.record, nil)
         }
         let trust = try store.auditor(facts.auditor)?.trust(at: now, history) ?? 0
@@ -272,7 +275,14 @@ extension ReputationEngine {
         let weight = trust * parameters.value.attestation.scopeWeight(facts.scope)
         let r = weight * x
         let s = weight * (1 - x)
-        store[provider: provider].attestations[facts.auditor, default: Mass()].add(r: r, s: s, at: now, .attestation, history)
+        Self.add(
+            replaced,
+            then: r,
+            s,
+            at: now,
+            history,
+            to: &store[provider: provider].attestations[facts.auditor, default: Mass()]
+        )
         addTop(&store[provider: provider], event.record, .att, r: r, s: s, at: now, history)
         let contribution = Contribution(
             key: store.contributionKeyText(key),
@@ -284,8 +294,22 @@ extension ReputationEngine {
             t: now,
             auditor: facts.auditor
         )
-        store.setContribution(key, contribution)
+        store.setContribution(key, consume contribution)
         store.setContributionKey(event.record, key)
+    }
+
+    /// Adds `first` (if any), then `r`, `s`, to `mass` at `now`: two ``Mass/add(r:s:at:_:_:)`` in that order.
+    @inline(__always)
+    static func add(
+        _ first: (r: Double, s: Double)?,
+        then r: Double,
+        _ s: Double,
+        at now: Int64,
+        _ history: ParameterHistory,
+        to mass: inout Mass
+    ) {
+        if let first { mass.add(r: first.r, s: first.s, at: now, .attestation, history) }
+        mass.add(r: r, s: s, at: now, .attestation, history)
     }
 
     // MARK: - FB
@@ -311,7 +335,7 @@ extension ReputationEngine {
             old = try store.takeContribution(key)
             // At most one change per 30 days.
             if let madeAt = old?.feedback?.madeAt, now - madeAt < fb.changeIntervalDays * millisecondsPerDay {
-                store.restoreContribution(key, old)
+                store.restoreContribution(key, consume old)
                 return
             }
         case .issue:
@@ -361,7 +385,7 @@ extension ReputationEngine {
             store.setCluster(consume cluster)
         }
 
-        if let old {
+        if let old = consume old {
             remove(old, from: &store[provider: provider], at: now, history)
             store.setContributionKey(old.record, nil)
         }
@@ -388,7 +412,7 @@ extension ReputationEngine {
             t: now,
             feedback: details
         )
-        store.setContribution(key, contribution)
+        store.setContribution(key, consume contribution)
         store.setContributionKey(event.record, key)
         if newAccount, !held {
             let horizon = now - fb.burstWindowHours * 3_600_000
@@ -434,8 +458,13 @@ extension ReputationEngine {
         if window.days.last?.index != day { window.days.append(FeedbackWindow.Bucket(index: day)) }
         window.days[window.days.count - 1].count += 1
 
-        let count = window.hours.reduce(0) { $0 + $1.count }
-        let fromNew = window.hours.reduce(0) { $0 + $1.fromNewAccounts }
+        // Both sums in one pass over the buckets.
+        var count = 0
+        var fromNew = 0
+        for bucket in window.hours {
+            count += bucket.count
+            fromNew += bucket.fromNewAccounts
+        }
         // The threshold is at least `burstMinimum`: without more than that many feedbacks, or without a majority from
         // new accounts, there is no burst whatever the median (the usual case: the median is not computed).
         guard 2 * fromNew > count, Double(count) > fb.burstMinimum else { return false }
@@ -499,20 +528,26 @@ extension ReputationEngine {
     // MARK: - Contributions
 
     /// Subtracts the decayed value of `contribution` (replaced or removed) from its dimension, in O(1).
+    ///
+    /// An attestation of the auditor `deferred` is not subtracted from that auditor's mass: the masses to subtract
+    /// are returned, for the caller to add (in the same access as its own).
+    @discardableResult
     static func remove(
         _ contribution: Contribution,
         from provider: inout ProviderReputation,
         at now: Int64,
-        _ history: ParameterHistory
-    ) {
+        _ history: ParameterHistory,
+        deferring deferred: String? = nil
+    ) -> (r: Double, s: Double)? {
         let record = contribution.record
         let dimension = contribution.dimension
         provider.top.removeEvery { $0.dimension == dimension && $0.record == record }
-        guard contribution.r != 0 || contribution.s != 0 else { return }
+        guard contribution.r != 0 || contribution.s != 0 else { return nil }
         switch contribution.dimension {
         case .att:
-            guard let auditor = contribution.auditor else { return }
+            guard let auditor = contribution.auditor else { return nil }
             let f = history.decay(.attestation, from: contribution.t, to: now)
+            if auditor == deferred { return (-contribution.r * f, -contribution.s * f) }
             provider.attestations[auditor, default: Mass()].add(
                 r: -contribution.r * f,
                 s: -contribution.s * f,
@@ -526,6 +561,7 @@ extension ReputationEngine {
         case .sec, .cmp:
             break
         }
+        return nil
     }
 
     /// Keeps the ``ProviderReputation/topCapacity`` largest contributions (by current r + s) for explanations.
