@@ -82,17 +82,26 @@ public struct RecordID: Sendable, Hashable, Comparable, CustomStringConvertible,
         withUnsafeDigestBytes { bytes in
             let start = prefix.utf8CodeUnitCount
             return String(unsafeUninitializedCapacity: start + 71) { out in
-                let digits: StaticString = "0123456789abcdef"
+                // Unchecked writes: the capacity is exactly the prefix, the scheme and two digits per byte.
+                let base = out.baseAddress.unsafelyUnwrapped
                 let scheme: StaticString = "sha256:"
-                for index in 0..<start { out[index] = prefix.utf8Start[index] }
-                for index in 0..<7 { out[start + index] = scheme.utf8Start[index] }
-                for (index, byte) in bytes.enumerated() {
-                    out[start + 7 + 2 * index] = digits.utf8Start[Int(byte >> 4)]
-                    out[start + 8 + 2 * index] = digits.utf8Start[Int(byte & 0x0f)]
+                base.update(from: prefix.utf8Start, count: start)
+                (base + start).update(from: scheme.utf8Start, count: 7)
+                var digit = base + start + 7
+                for byte in bytes {
+                    digit[0] = Self.hexDigit(byte >> 4)
+                    digit[1] = Self.hexDigit(byte & 0x0f)
+                    digit += 2
                 }
                 return start + 71
             }
         }
+    }
+
+    /// The lowercase hexadecimal digit of `nibble` (0–15).
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
     }
 
     /// Byte-wise (lexicographic) order of the digests.

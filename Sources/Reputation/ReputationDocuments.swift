@@ -312,29 +312,7 @@ public enum ContributionKey {
     ///
     /// `issue/` and the record id's text (``RecordID/description``, `sha256:<hex>`), written in place: each issue
     /// report interns a new key, and interpolating the id's text would build it apart first.
-    public static func issue(_ record: RecordID) -> String {
-        let prefix: StaticString = "issue/sha256:"
-        return record.withUnsafeDigestBytes { digest in
-            String(unsafeUninitializedCapacity: prefix.utf8CodeUnitCount + 2 * digest.count) { out in
-                // Unchecked writes: the capacity is exactly the prefix and two digits per byte.
-                let base = out.baseAddress.unsafelyUnwrapped
-                base.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)
-                var digit = base + prefix.utf8CodeUnitCount
-                for byte in digest {
-                    digit[0] = hexDigit(byte >> 4)
-                    digit[1] = hexDigit(byte & 0x0f)
-                    digit += 2
-                }
-                return prefix.utf8CodeUnitCount + 2 * digest.count
-            }
-        }
-    }
-
-    /// The lowercase hexadecimal digit of `nibble` (0–15).
-    @inline(__always)
-    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? nibble &+ UInt8(ascii: "0") : nibble &+ (UInt8(ascii: "a") &- 10)
-    }
+    public static func issue(_ record: RecordID) -> String { record.description(after: "issue/") }
 
     /// An attestation: one per (auditor, subject, predicate type) of a provider.
     public static func attestation(provider: String, auditor: String, subject: String, predicateType: String) -> String {
