@@ -251,9 +251,8 @@ final class DecisionJournal: Sendable {
             }
             let end = start + Int64(bytes.count)
             // Zeros after the frames when few are left there: the write that brings them pays for the extent change.
-            let zeros: Range<Int64>? =
-                zeroed - end < Int64(Self.zeroAhead / 2)
-                ? max(zeroed, end)..<(max(zeroed, end) + Int64(Self.zeroAhead)) : nil
+            let zeroFrom = max(zeroed, end)
+            let zeros = zeroFrom - end < Int64(Self.zeroAhead / 2) ? zeroFrom..<(zeroFrom + Int64(Self.zeroAhead)) : nil
             let needed = zeros?.upperBound ?? end
             if needed > allocated {
                 let ahead = needed + Self.preallocation(after: needed)
