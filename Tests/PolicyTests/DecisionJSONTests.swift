@@ -143,7 +143,10 @@ struct DecisionJSONTests {
                     ("policy", .string("sha256:" + String(repeating: "0", count: 64))),
                     ("request", request.canonical),
                 ])
-                let expected = String(RecordID(payload: canonical.bytes).description.dropFirst(7))
+                let time = String(UInt64(bitPattern: request.time) & 0xFFFF_FFFF_FFFF, radix: 16)
+                let expected =
+                    String(repeating: "0", count: 12 - time.count) + time
+                    + RecordID(payload: canonical.bytes).description.dropFirst(7).prefix(52)
                 let id = PolicyEngine.decisionID(
                     policyDigest: "sha256:" + String(repeating: "0", count: 64),
                     request: request,

@@ -312,11 +312,32 @@ struct PolicyEngineTests {
             ),
             checkpoint: CheckpointReference(size: 3, rootHash: "AAAA")
         )
-        // sha256 of {"checkpoint":{"root_hash":"AAAA","size":3},"policy":"sha256:000…","request":{"groups":["g"],"image":"sha256:111…","time":5,"user":"u"}}
+        // The time 5 in 12 hex digits, then the first 52 hex digits of the sha256 of
+        // {"checkpoint":{"root_hash":"AAAA","size":3},"policy":"sha256:000…","request":{"groups":["g"],"image":"sha256:111…","time":5,"user":"u"}}
         let input =
             #"{"checkpoint":{"root_hash":"AAAA","size":3},"policy":"sha256:"# + String(repeating: "0", count: 64)
             + #"","request":{"groups":["g"],"image":"sha256:"# + String(repeating: "1", count: 64) + #"","time":5,"user":"u"}}"#
-        #expect(id == Self.sha256Hex(input))
+        #expect(id == "000000000005" + Self.sha256Hex(input).prefix(52))
+    }
+
+    /// Decision ids start with the request time (its low 48 bits, 12 hex digits), so they sort by it.
+    @Test func decisionIDsSortByRequestTime() throws {
+        func id(_ time: Int64, user: String = "u") -> String {
+            PolicyEngine.decisionID(
+                policyDigest: "sha256:" + String(repeating: "0", count: 64),
+                request: AuthorizationRequest(user: user, image: Fixture.image, time: time),
+                checkpoint: Fixture.checkpoint
+            )
+        }
+        #expect(id(1_788_220_800_031).hasPrefix("01a05a43fc1f"))
+        #expect(id(-5).hasPrefix("fffffffffffb"))
+        let times: [Int64] = [0, 1, 15, 16, 999, 1_000, 1_788_220_800_031, 1_788_220_800_032, 0xFFFF_FFFF_FFFF]
+        let ids = times.map { id($0) }
+        #expect(ids == ids.sorted())
+        #expect(ids.allSatisfy { $0.count == 64 && $0.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) } })
+        // Same time, other request: the same 12 digits, then other hash digits.
+        #expect(id(7, user: "v").prefix(12) == id(7).prefix(12))
+        #expect(id(7, user: "v") != id(7))
     }
 
     static func sha256Hex(_ text: String) -> String {
