@@ -478,8 +478,8 @@ public final class SQLiteLedgerStore: LedgerStore {
 extension SQLiteLedgerStore: DecisionStore {
     /// The indexed key of a decision id (migration `v5-decisions-key`): its first 16 hex digits read as a big-endian
     /// 64-bit integer, bit-cast to `Int64`; 0 when they are not 16 hex digits (no decision id, but still a key).
-    /// A decision id starts with its request time (`PolicyEngine.decisionID`), so
-    /// the keys of new decisions grow with time and their index entries are appended, not scattered.
+    /// A decision id starts with its request time (`PolicyEngine.decisionID`), so the keys of new decisions grow with
+    /// time and their index entries are appended, not scattered.
     public static func decisionKey(_ id: String) -> Int64 {
         var key: UInt64 = 0
         var digits = 0

@@ -321,7 +321,7 @@ struct PolicyEngineTests {
     }
 
     /// Decision ids start with the request time (its low 48 bits, 12 hex digits), so they sort by it.
-    @Test func decisionIDsSortByRequestTime() throws {
+    @Test func decisionIDsSortByRequestTime() {
         func id(_ time: Int64, user: String = "u") -> String {
             PolicyEngine.decisionID(
                 policyDigest: "sha256:" + String(repeating: "0", count: 64),
