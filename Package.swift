@@ -234,6 +234,8 @@ let package = Package(
             dependencies: [
                 "DeterministicRandom", "Ledger", "SQLiteStore", "PostgresStore", "VMTrustTesting", "Policy", "Provenance",
                 "Reputation", "TransparencyLog",
+                // The decision index's tables, read and rewritten by the journal's tests.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

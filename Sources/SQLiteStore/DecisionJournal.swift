@@ -19,8 +19,9 @@ import Darwin
 /// the database, each decision's kilobyte-and-a-half went through the B-tree, the WAL (checksummed page by page), a
 /// checkpoint into the database file and two `fsync`s: about 78 µs of CPU per decision, a third of what a decision
 /// cost the server. Here each batch of the ``DecisionRecorder`` is one `pwrite` at the end of the file and one
-/// `fdatasync`; the index (the offset and length of each frame under its decision key, a few dozen bytes) is written
-/// to the database afterwards, in the background, about once a second (``indexInterval``).
+/// `fdatasync`; the index is written to the database afterwards, in the background, about once a second
+/// (``indexInterval``): one row per span of consecutive frames whose keys lie within a second of request time
+/// (``spans(of:)``), so a busy second's thousands of decisions take a few hundred rows.
 ///
 /// File: a 20-byte header (`vmtrust decisions 1\n`), then one frame per decision:
 ///
@@ -374,10 +375,9 @@ final class DecisionJournal: Sendable {
 
     // MARK: Indexing
 
-    /// How long frames wait to be indexed. Decision keys are random, so each index entry lands on its own page of the
-    /// key index: indexing every 50 ms wrote about one 4 KiB page (twice: WAL and checkpoint) per decision, more than
-    /// the decision itself; once a second, a transaction's entries share pages. Unindexed frames are read from
-    /// memory, and indexed again from the file after a crash (at most this long's worth).
+    /// How long frames wait to be indexed: a second's frames make a few hundred span rows in one transaction.
+    /// Unindexed frames are read from memory, and indexed again from the file after a crash (at most this long's
+    /// worth).
     static let indexInterval = Duration.seconds(1)
     /// How many unindexed frames are indexed without waiting for ``indexInterval``.
     static let indexBatch = 16_384
@@ -414,28 +414,72 @@ final class DecisionJournal: Sendable {
         scheduleIndexing()
     }
 
+    /// A run of consecutive frames indexed by one row of `decision_spans`: where it starts, how many bytes its frames
+    /// take, and the smallest and largest key among them.
+    struct Span: Sendable, Equatable {
+        /// Where its first frame starts.
+        var offset: Int64
+        /// The bytes of its frames.
+        var length: Int64
+        /// The smallest key of its frames.
+        var firstKey: Int64
+        /// The largest key of its frames.
+        var lastKey: Int64
+    }
+
+    /// The most bytes of frames a span holds (a single larger frame is a span of its own): what a read of one
+    /// decision reads at most, about 45 frames of a typical decision.
+    static let maximumSpanBytes: Int64 = 64 << 10
+    /// The widest range of keys a span holds: 1,000 ms of request time (a key is the time's 48 bits, then 16 bits of
+    /// the hash). A read looks for its key among the spans that start at most this far below it.
+    static let maximumSpanWidth: Int64 = 1000 << 16
+
+    /// Cuts `frames` (in file order) into spans: each frame joins the span before it when it follows it in the file,
+    /// the span stays within ``maximumSpanBytes`` and its keys within ``maximumSpanWidth``; otherwise it starts the
+    /// next. Decision ids begin with the request time, so the decisions of a busy second share a few dozen spans.
+    static func spans(of frames: [Frame]) -> [Span] {
+        var spans: [Span] = []
+        for frame in frames {
+            let size = 8 + Int64(frame.length)
+            if var last = spans.last, last.offset + last.length == frame.offset, last.length + size <= maximumSpanBytes {
+                let first = min(last.firstKey, frame.key)
+                let end = max(last.lastKey, frame.key)
+                let (width, overflow) = end.subtractingReportingOverflow(first)
+                if !overflow, width <= maximumSpanWidth {
+                    last.length += size
+                    last.firstKey = first
+                    last.lastKey = end
+                    spans[spans.count - 1] = last
+                    continue
+                }
+            }
+            spans.append(Span(offset: frame.offset, length: size, firstKey: frame.key, lastKey: frame.key))
+        }
+        return spans
+    }
+
     private static func index(_ frames: [Frame], in db: Database) throws {
-        let insert = try db.cachedStatement(
-            sql: "INSERT OR IGNORE INTO decision_frames (offset, key, length) VALUES (?, ?, ?)"
-        )
-        // Bound and stepped through the C API: a second's decisions are thousands of rows, and GRDB's arguments
-        // allocate several times per row. The statement is left reset with no bindings, as GRDB expects it.
+        let sql = "INSERT OR IGNORE INTO decision_spans (offset, length, first_key, last_key) VALUES (?, ?, ?, ?)"
+        let insert = try db.cachedStatement(sql: sql)
+        // Bound and stepped through the C API, as GRDB's arguments allocate several times per row. The statement is
+        // left reset with no bindings, as GRDB expects it.
         let statement = insert.sqliteStatement
         defer {
             sqlite3_reset(statement)
             sqlite3_clear_bindings(statement)
         }
-        for frame in frames {
+        for span in spans(of: frames) {
             sqlite3_reset(statement)
-            sqlite3_bind_int64(statement, 1, frame.offset)
-            sqlite3_bind_int64(statement, 2, frame.key)
-            sqlite3_bind_int64(statement, 3, Int64(frame.length))
+            sqlite3_bind_int64(statement, 1, span.offset)
+            sqlite3_bind_int64(statement, 2, span.length)
+            sqlite3_bind_int64(statement, 3, span.firstKey)
+            sqlite3_bind_int64(statement, 4, span.lastKey)
             let code = sqlite3_step(statement)
             guard code == SQLITE_DONE else {
                 throw DatabaseError(
                     resultCode: ResultCode(rawValue: code),
                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                    sql: "INSERT OR IGNORE INTO decision_frames (offset, key, length) VALUES (?, ?, ?)"
+                    sql: sql
                 )
             }
         }
@@ -457,29 +501,61 @@ final class DecisionJournal: Sendable {
 
     // MARK: Reading
 
-    /// The first decision with `id` in the journal, if any.
+    /// The first decision with `id` in the journal, if any: among its pending frames, the frames of its key in
+    /// `decision_frames` (indexed before `v8-decision-spans`) and the spans whose keys include its key, in file order.
     func decision(id: String) async throws -> StoredDecision? {
         guard id.utf8.count == Self.idLength else { return nil }
         var open = state.withLock { $0.fd }
         if open == nil { open = try await onQueue { try self.openIfNeeded(mustExist: true) } }
         guard let fd = open else { return nil }
         let key = SQLiteLedgerStore.decisionKey(id)
-        // Pending first, then the index: a frame leaves the pending set only after its index row committed.
-        var frames = state.withLock { $0.pending[key]?.all ?? [] }
-        frames += try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT offset, length FROM decision_frames WHERE key = ?", arguments: [key]).map {
-                Frame(offset: $0[0], length: $0[1], key: key)
-            }
+        // Pending first, then the index: a frame leaves the pending set only after its span's row committed.
+        var regions = state.withLock { $0.pending[key]?.all ?? [] }.map { (offset: $0.offset, length: $0.end - $0.offset) }
+        let (low, overflow) = key.subtractingReportingOverflow(Self.maximumSpanWidth)
+        regions += try await pool.read { db in
+            let frames = try Row.fetchAll(
+                db,
+                sql: "SELECT offset, 8 + length FROM decision_frames WHERE key = ?",
+                arguments: [key]
+            )
+            let spans = try Row.fetchAll(
+                db,
+                sql: "SELECT offset, length FROM decision_spans WHERE first_key BETWEEN ? AND ? AND last_key >= ?",
+                arguments: [overflow ? Int64.min : low, key, key]
+            )
+            return (frames + spans).map { (offset: $0[0] as Int64, length: $0[1] as Int64) }
         }
-        var seen = Set<Int64>()
-        for frame in frames.sorted(by: { $0.offset < $1.offset }) where seen.insert(frame.offset).inserted {
-            guard let bytes = try Self.read(fd: fd, frame.offset, count: 8 + frame.length) else {
-                throw LedgerError(code: .corruptStore, message: "\(path) ends before its indexed frame at \(frame.offset)")
+        // By offset, the longer first: a region inside one already read (a pending frame its span now covers) is
+        // skipped. Every earlier region starts at or before this one, so that is when it ends by the furthest end read.
+        let target = Array(id.utf8)
+        var readTo = Int64.min
+        for region in regions.sorted(by: { ($0.offset, -$0.length) < ($1.offset, -$1.length) }) {
+            guard region.offset + region.length > readTo else { continue }
+            readTo = region.offset + region.length
+            guard let bytes = try Self.read(fd: fd, region.offset, count: Int(region.length)) else {
+                throw LedgerError(code: .corruptStore, message: "\(path) ends before its indexed frames at \(region.offset)")
             }
-            guard let decision = Self.decode(bytes) else {
-                throw LedgerError(code: .corruptStore, message: "\(path) has a damaged frame at \(frame.offset)")
+            if let decision = try firstDecision(id: target, in: bytes, at: region.offset) { return decision }
+        }
+        return nil
+    }
+
+    /// The first decision with `id` among the frames that fill `bytes`, read at `offset`: ids are compared in place,
+    /// and only the matching frame is checked and decoded.
+    private func firstDecision(id: [UInt8], in bytes: [UInt8], at offset: Int64) throws -> StoredDecision? {
+        var position = 0
+        while position < bytes.count {
+            let length = bytes.count - position >= 8 ? Int(Self.readLittleEndian(UInt32.self, bytes, at: position)) : 0
+            guard length >= Self.fixedPayload, position + 8 + length <= bytes.count else {
+                throw LedgerError(code: .corruptStore, message: "\(path) has a damaged frame at \(offset + Int64(position))")
             }
-            if decision.id == id { return decision }
+            if bytes[(position + 8)..<(position + 8 + Self.idLength)].elementsEqual(id) {
+                guard let decision = Self.decode(Array(bytes[position..<(position + 8 + length)])) else {
+                    throw LedgerError(code: .corruptStore, message: "\(path) has a damaged frame at \(offset + Int64(position))")
+                }
+                return decision
+            }
+            position += 8 + length
         }
         return nil
     }
@@ -605,8 +681,13 @@ final class DecisionJournal: Sendable {
         guard fstat(fd, &info) == 0 else { throw Self.systemError("reading the size of \(path)") }
         let size = Int64(info.st_size)
         let headerLength = Int64(Self.header.count)
-        let lastIndexedEnd = try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT offset + 8 + length FROM decision_frames ORDER BY offset DESC LIMIT 1")
+        let lastIndexedEnd = try pool.read { db -> Int64? in
+            let frames = try Int64.fetchOne(
+                db,
+                sql: "SELECT offset + 8 + length FROM decision_frames ORDER BY offset DESC LIMIT 1"
+            )
+            let spans = try Int64.fetchOne(db, sql: "SELECT offset + length FROM decision_spans ORDER BY offset DESC LIMIT 1")
+            return [frames, spans].compactMap { $0 }.max()
         }
         if let lastIndexedEnd, lastIndexedEnd > size {
             throw LedgerError(

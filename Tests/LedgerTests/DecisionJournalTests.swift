@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Ledger
 import Testing
 import VMTrustTesting
@@ -390,6 +391,152 @@ struct DecisionJournalTests {
         try Data("not a journal at all\n".utf8).write(to: URL(fileURLWithPath: other + ".decisions"))
         let store = try SQLiteLedgerStore(path: other)
         await #expect(throws: LedgerError.self) { try await store.storeDecisions([Self.decision(1)]) }
+    }
+
+    /// A decision whose id starts with `time` (12 hex digits, as the engine's ids do), then `tag`: its key is
+    /// `time << 16 | tag & 0xFFFF`, so tags 65,536 apart collide on the key with different ids.
+    static func timed(_ time: Int64, tag: Int, body: String? = nil) -> StoredDecision {
+        let hex = { (value: UInt64, digits: Int) in
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: digits - text.count) + text
+        }
+        let id =
+            hex(UInt64(bitPattern: time) & 0xFFFF_FFFF_FFFF, 12) + hex(UInt64(tag & 0xFFFF), 4)
+            + String(repeating: "e", count: 36) + hex(UInt64(tag), 12)
+        return StoredDecision(id: id, time: time, logSize: UInt64(tag), body: Array((body ?? "{\"tag\":\(tag)}").utf8))
+    }
+
+    static func frame(_ offset: Int64, _ length: Int, key: Int64) -> DecisionJournal.Frame {
+        DecisionJournal.Frame(offset: offset, length: length, key: key)
+    }
+
+    @Test("Frames are cut into spans by file order, bytes and key width")
+    func spanCuts() {
+        typealias Span = DecisionJournal.Span
+        let width = DecisionJournal.maximumSpanWidth
+        let small = 1_000
+        // Consecutive frames with near keys, in any order: one span.
+        #expect(
+            DecisionJournal.spans(of: [Self.frame(20, small, key: 50), Self.frame(1_028, small, key: 40)])
+                == [Span(offset: 20, length: 2_016, firstKey: 40, lastKey: 50)]
+        )
+        // Keys exactly the widest range apart still share a span; one more and they do not.
+        #expect(DecisionJournal.spans(of: [Self.frame(20, small, key: 0), Self.frame(1_028, small, key: width)]).count == 1)
+        #expect(DecisionJournal.spans(of: [Self.frame(20, small, key: 0), Self.frame(1_028, small, key: width + 1)]).count == 2)
+        // A gap in the file starts a new span.
+        #expect(DecisionJournal.spans(of: [Self.frame(20, small, key: 1), Self.frame(1_029, small, key: 1)]).count == 2)
+        // Keys at both ends of the range (their difference overflows) never share a span.
+        #expect(
+            DecisionJournal.spans(of: [Self.frame(20, small, key: .min), Self.frame(1_028, small, key: .max)])
+                == [
+                    Span(offset: 20, length: 1_008, firstKey: .min, lastKey: .min),
+                    Span(offset: 1_028, length: 1_008, firstKey: .max, lastKey: .max),
+                ]
+        )
+        // Bytes: spans fill up to the limit; a frame larger than it is a span of its own.
+        var frames: [DecisionJournal.Frame] = []
+        var offset: Int64 = 20
+        for n in 0..<200 {
+            frames.append(Self.frame(offset, small, key: Int64(n)))
+            offset += 8 + Int64(small)
+        }
+        frames.append(Self.frame(offset, 100_000, key: 200))
+        frames.append(Self.frame(offset + 100_008, small, key: 201))
+        let spans = DecisionJournal.spans(of: frames)
+        let perSpan = Int(DecisionJournal.maximumSpanBytes) / (8 + small)
+        #expect(spans.count == (200 + perSpan - 1) / perSpan + 2)
+        #expect(spans.dropLast(3).allSatisfy { $0.length == Int64(perSpan * (8 + small)) })
+        #expect(spans[spans.count - 2] == Span(offset: offset, length: 100_008, firstKey: 200, lastKey: 200))
+        #expect(spans.map(\.length).reduce(0, +) == offset + 100_008 + 1_008 - 20)
+        for (span, next) in zip(spans, spans.dropFirst()) { #expect(span.offset + span.length == next.offset) }
+    }
+
+    @Test("Decisions are found through their spans: keys in time order, colliding keys, outliers, a repeated id")
+    func spanReads() async throws {
+        let path = try Self.databasePath()
+        let base: Int64 = 1_790_000_000_000
+        // Four decisions a millisecond; every tenth collides on its key with another id; some lie days away.
+        var decisions = (0..<600).map { Self.timed(base + Int64($0 / 4), tag: $0) }
+        decisions += stride(from: 0, to: 600, by: 10).map { Self.timed(base + Int64($0 / 4), tag: $0 + 65_536) }
+        decisions += [Self.timed(base - 86_400_000, tag: 9_001), Self.timed(base + 864_000_000, tag: 9_002)]
+        decisions += [Self.timed(-5, tag: 9_003), Self.timed(base + 10, tag: 9_004)]
+        decisions.sort { $0.time < $1.time || ($0.time == $1.time && $0.logSize < $1.logSize) }
+        // The outliers written in the middle of the run, as a client's own request times would be.
+        let outliers = decisions.filter { $0.logSize > 9_000 }
+        decisions.removeAll { $0.logSize > 9_000 }
+        decisions.insert(contentsOf: outliers, at: 300)
+        let repeated = Self.timed(base + 20, tag: 80, body: "{\"second\":true}")
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            var start = 0
+            for size in [1, 37, 5, 200, 64, 3, 1_000] where start < decisions.count {
+                try await store.storeDecisions(Array(decisions[start..<min(start + size, decisions.count)]))
+                start += size
+            }
+            try await store.storeDecisions([repeated])
+            for decision in decisions.prefix(50) { #expect(try await store.decision(id: decision.id) == decision) }
+            try await store.flushDecisionIndexForTesting()
+            for decision in decisions { #expect(try await store.decision(id: decision.id) == decision) }
+            #expect(try await store.decision(id: repeated.id)?.body == Array("{\"tag\":80}".utf8))
+            #expect(try await store.decision(id: Self.timed(base + 1, tag: 70_000).id) == nil)
+        }
+        try await Self.waitUntilReleased(path)
+        let spans = try await DatabaseQueue(path: path).read { db in
+            try Row.fetchAll(db, sql: "SELECT offset, length, first_key, last_key FROM decision_spans ORDER BY offset").map {
+                DecisionJournal.Span(offset: $0[0], length: $0[1], firstKey: $0[2], lastKey: $0[3])
+            }
+        }
+        #expect(spans.count < decisions.count / 20)
+        #expect(spans.allSatisfy { $0.length <= DecisionJournal.maximumSpanBytes })
+        #expect(spans.allSatisfy { $0.lastKey - $0.firstKey <= DecisionJournal.maximumSpanWidth })
+        #expect(spans.first?.offset == Int64(DecisionJournal.header.count))
+        #expect(spans.last.map { $0.offset + $0.length } == Int64(try Self.framesEnd(path + ".decisions")))
+        for (span, next) in zip(spans, spans.dropFirst()) { #expect(span.offset + span.length == next.offset) }
+        let reopened = try SQLiteLedgerStore(path: path)
+        for decision in decisions.reversed() { #expect(try await reopened.decision(id: decision.id) == decision) }
+    }
+
+    @Test("Frames indexed one by one before v8-decision-spans are still read, beside frames indexed by span")
+    func framesIndexedBeforeSpans() async throws {
+        let path = try Self.databasePath()
+        let journal = path + ".decisions"
+        let old = (1...20).map { Self.timed(1_790_000_000_000 + Int64($0), tag: $0) }
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            try await store.storeDecisions(old)
+            try await store.flushDecisionIndexForTesting()
+        }
+        try await Self.waitUntilReleased(path)
+        // The index as v6-decision-journal wrote it: one decision_frames row per frame, no spans.
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: journal)))
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "DELETE FROM decision_spans")
+            var offset = DecisionJournal.header.count
+            for decision in old {
+                let length = bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | Int($1) }
+                try db.execute(
+                    sql: "INSERT INTO decision_frames (offset, key, length) VALUES (?, ?, ?)",
+                    arguments: [offset, SQLiteLedgerStore.decisionKey(decision.id), length]
+                )
+                offset += 8 + length
+            }
+        }
+        let new = (21...40).map { Self.timed(1_790_000_000_000 + Int64($0), tag: $0) }
+        do {
+            let store = try SQLiteLedgerStore(path: path)
+            for decision in old { #expect(try await store.decision(id: decision.id) == decision) }
+            try await store.storeDecisions(new)
+            try await store.flushDecisionIndexForTesting()
+            for decision in old + new { #expect(try await store.decision(id: decision.id) == decision) }
+        }
+        try await Self.waitUntilReleased(path)
+        let counts = try await DatabaseQueue(path: path).read { db in
+            try [
+                Int.fetchOne(db, sql: "SELECT COUNT(*) FROM decision_frames"),
+                Int.fetchOne(db, sql: "SELECT COUNT(*) FROM decision_spans"),
+            ]
+        }
+        #expect(counts == [20, 1])
     }
 
     @Test("Another process holding the journal is refused")
