@@ -20,7 +20,7 @@ import Darwin
 /// checkpoint into the database file and two `fsync`s: about 78 µs of CPU per decision, a third of what a decision
 /// cost the server. Here each batch of the ``DecisionRecorder`` is one `pwrite` at the end of the file and one
 /// `fdatasync`; the index is written to the database afterwards, in the background, about once a second
-/// (``indexInterval``): one row per span of consecutive frames whose keys lie within a second of request time
+/// (``indexInterval``): one row per span of consecutive frames whose keys lie within 128 ms of request time
 /// (``spans(of:)``), so a busy second's thousands of decisions take a few hundred rows.
 ///
 /// File: a 20-byte header (`vmtrust decisions 1\n`), then one frame per decision:
@@ -430,13 +430,17 @@ final class DecisionJournal: Sendable {
     /// The most bytes of frames a span holds (a single larger frame is a span of its own): what a read of one
     /// decision reads at most, about 45 frames of a typical decision.
     static let maximumSpanBytes: Int64 = 64 << 10
-    /// The widest range of keys a span holds: 1,000 ms of request time (a key is the time's 48 bits, then 16 bits of
-    /// the hash). A read looks for its key among the spans that start at most this far below it.
-    static let maximumSpanWidth: Int64 = 1000 << 16
+    /// The widest range of keys a span holds: 128 ms of request time (a key is the time's 48 bits, then 16 bits of
+    /// the hash). A read looks for its key among the spans that start at most this far below it, so the narrower,
+    /// the fewer index entries a read goes through. Under load a span's frames lie within a few milliseconds; at a
+    /// couple of hundred spans a second, a range of a second made a read go through about 200 entries, and reads of a
+    /// decision cost ≈ 20% more CPU than with an entry per frame (`scripts/bench/bench-decision-reads.sh`).
+    static let maximumSpanWidth: Int64 = 128 << 16
 
     /// Cuts `frames` (in file order) into spans: each frame joins the span before it when it follows it in the file,
     /// the span stays within ``maximumSpanBytes`` and its keys within ``maximumSpanWidth``; otherwise it starts the
-    /// next. Decision ids begin with the request time, so the decisions of a busy second share a few dozen spans.
+    /// next. Decision ids begin with the request time, so a busy second's thousands of decisions share a few hundred
+    /// spans.
     static func spans(of frames: [Frame]) -> [Span] {
         var spans: [Span] = []
         for frame in frames {

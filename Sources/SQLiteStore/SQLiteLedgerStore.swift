@@ -38,10 +38,10 @@ import TransparencyLog
 ///   at the checkpoint. Now new rows are appended in id order and only the (namespace, key) index, a few dozen bytes
 ///   per entry, takes the random inserts. An upsert keeps a row's id; statements name their columns, so none changed.
 /// - `v8-decision-spans`: new journal frames are indexed by span, not one by one:
-///   `decision_spans(offset INTEGER PRIMARY KEY, length, first_key, last_key)` with an index on `first_key`, one row
-///   per run of consecutive frames whose keys lie within a second of request time (``DecisionJournal/spans(of:)``):
-///   about 45 decisions per row instead of one. `decision_frames` keeps (and still answers for) the frames indexed
-///   before.
+///   `decision_spans(offset INTEGER PRIMARY KEY, length, first_key, last_key)`, one row per run of consecutive frames
+///   whose keys lie within 128 ms of request time (``DecisionJournal/spans(of:)``): about 45 decisions per row
+///   instead of one. Its index on `(first_key, last_key)` answers a read's range of candidate spans by itself.
+///   `decision_frames` keeps (and still answers for) the frames indexed before.
 ///
 /// A database migrated by a newer build (a migration this build does not know) is refused.
 public final class SQLiteLedgerStore: LedgerStore {
@@ -252,7 +252,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                         first_key INTEGER NOT NULL,
                         last_key INTEGER NOT NULL
                     );
-                    CREATE INDEX decision_spans_first_key ON decision_spans (first_key);
+                    CREATE INDEX decision_spans_keys ON decision_spans (first_key, last_key);
                     """
             )
         }
