@@ -530,7 +530,8 @@ final class DecisionJournal: Sendable {
             return (frames + spans).map { (offset: $0[0] as Int64, length: $0[1] as Int64) }
         }
         // By offset, the longer first: a region inside one already read (a pending frame its span now covers) is
-        // skipped. Every earlier region starts at or before this one, so that is when it ends by the furthest end read.
+        // skipped. Every region read before starts at or before this one, so it lies inside them when it ends no
+        // further than the furthest end read.
         let target = Array(id.utf8)
         var readTo = Int64.min
         for region in regions.sorted(by: { ($0.offset, -$0.length) < ($1.offset, -$1.length) }) {
